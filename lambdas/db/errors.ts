@@ -1,0 +1,29 @@
+/** A database error in one shape for both adapters: the SQLSTATE decides what it means. */
+export class DatabaseError extends Error {
+  override readonly name = 'DatabaseError';
+  constructor(
+    message: string,
+    /** The five-character SQLSTATE, or undefined when the failure was not the database's answer. */
+    readonly sqlState: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** SQLSTATEs the domain reacts to (https://www.postgresql.org/docs/current/errcodes-appendix.html). */
+export const SqlState = {
+  uniqueViolation: '23505',
+  foreignKeyViolation: '23503',
+  checkViolation: '23514',
+  notNullViolation: '23502',
+  invalidTextRepresentation: '22P02',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+  undefinedTable: '42P01',
+} as const;
+
+/** The Data API reports SQL errors as text ending in "; SQLState: 23505". */
+export function sqlStateFromMessage(message: string): string | undefined {
+  return /SQLState:\s*([0-9A-Z]{5})\s*$/.exec(message)?.[1];
+}

@@ -1,0 +1,49 @@
+/**
+ * Every HTTP route of the service as plain data: the local server and the CDK stack both read this table, so a
+ * route exists in both places or in neither. `handler` names the entry file in `lambdas/handlers/`.
+ */
+export interface RouteDefinition {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** API Gateway path syntax: `/jobs/{id}`. */
+  path: string;
+  handler: string;
+  /** Public routes skip the JWT authorizer. */
+  public?: boolean;
+}
+
+export const ROUTES: readonly RouteDefinition[] = [
+  { method: 'GET', path: '/health', handler: 'health', public: true },
+];
+
+export interface RouteMatch {
+  route: RouteDefinition;
+  pathParameters: Record<string, string>;
+}
+
+function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const expected = pattern.split('/');
+  const actual = path.split('/');
+  if (expected.length !== actual.length) return undefined;
+  const parameters: Record<string, string> = {};
+  for (const [index, part] of expected.entries()) {
+    const value = actual[index] ?? '';
+    const name = /^\{(\w+)\}$/.exec(part)?.[1];
+    if (name) {
+      if (value === '') return undefined;
+      parameters[name] = decodeURIComponent(value);
+    } else if (part !== value) return undefined;
+  }
+  return parameters;
+}
+
+/** Finds the route for a request; `allowed` lists the methods the path has when the method does not match. */
+export function matchRoute(method: string, path: string): RouteMatch | { allowed: string[] } {
+  const allowed: string[] = [];
+  for (const route of ROUTES) {
+    const pathParameters = matchPath(route.path, path);
+    if (!pathParameters) continue;
+    if (route.method === method) return { route, pathParameters };
+    allowed.push(route.method);
+  }
+  return { allowed };
+}

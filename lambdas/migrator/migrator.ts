@@ -1,0 +1,74 @@
+import { readdir } from 'node:fs/promises';
+import { runner } from 'node-pg-migrate';
+import type { Database } from '../db/port.js';
+import {
+  listAppliedMigrations,
+  lockMigrations,
+  MIGRATIONS_TABLE,
+  migrationsTableExists,
+} from '../sql/migrations.js';
+import { migrationClient } from './migration-client.js';
+
+export type Direction = 'up' | 'down';
+
+export interface MigrateOptions {
+  direction: Direction;
+  /** How many migrations to run: all pending for `up` by default, 1 for `down`. */
+  count?: number;
+  /** Absolute path of the folder holding the `.sql` migrations. */
+  migrationsDir: string;
+  log?: (message: string) => void;
+}
+
+/**
+ * Runs node-pg-migrate inside ONE transaction of the given database, whatever its adapter: all-or-nothing, one
+ * backend session, and a transaction-scoped advisory lock instead of node-pg-migrate's session lock.
+ * Returns the names of the migrations it ran.
+ */
+export async function migrate(db: Database, options: MigrateOptions): Promise<string[]> {
+  const log = options.log ?? (() => {});
+  const ran = await db.transaction(async (tx) => {
+    await tx.query(lockMigrations());
+    return runner({
+      dbClient: migrationClient(tx) as never,
+      dir: options.migrationsDir,
+      migrationsTable: MIGRATIONS_TABLE,
+      direction: options.direction,
+      count: options.count ?? (options.direction === 'up' ? Number.POSITIVE_INFINITY : 1),
+      singleTransaction: true,
+      noLock: true,
+      checkOrder: true,
+      logger: { debug: () => {}, info: log, warn: log, error: log },
+    });
+  });
+  return ran.map((migration) => migration.name);
+}
+
+export interface MigrationStatus {
+  applied: { name: string; runOn: Date }[];
+  pending: string[];
+}
+
+/** Migration names in the order node-pg-migrate runs them: by numeric prefix, then by name. */
+export async function migrationNames(migrationsDir: string): Promise<string[]> {
+  const files = (await readdir(migrationsDir)).filter((file) => file.endsWith('.sql'));
+  const prefix = (name: string) => Number.parseInt(/^\d+/.exec(name)?.[0] ?? 'NaN', 10);
+  return files
+    .map((file) => file.slice(0, -'.sql'.length))
+    .sort((a, b) => prefix(a) - prefix(b) || a.localeCompare(b));
+}
+
+export async function migrationStatus(db: Database, migrationsDir: string): Promise<MigrationStatus> {
+  const [{ rows: exists }, names] = await Promise.all([
+    db.query<{ exists: boolean }>(migrationsTableExists()),
+    migrationNames(migrationsDir),
+  ]);
+  const applied = exists[0]?.exists
+    ? (await db.query<{ name: string; run_on: Date }>(listAppliedMigrations())).rows.map((row) => ({
+        name: row.name,
+        runOn: row.run_on,
+      }))
+    : [];
+  const appliedNames = new Set(applied.map((migration) => migration.name));
+  return { applied, pending: names.filter((name) => !appliedNames.has(name)) };
+}

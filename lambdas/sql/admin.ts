@@ -1,0 +1,20 @@
+import type { SqlStatement } from '../db/port.js';
+
+/** Statements for tooling (local stack, tests): creating and dropping whole databases. */
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function databaseExists(name: string): SqlStatement {
+  return { text: 'SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "exists"', values: [name] };
+}
+
+export function createDatabase(name: string, template?: string): SqlStatement {
+  const from = template ? ` TEMPLATE ${quoteIdentifier(template)}` : '';
+  return { text: `CREATE DATABASE ${quoteIdentifier(name)}${from}`, values: [] };
+}
+
+export function dropDatabase(name: string): SqlStatement {
+  return { text: `DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`, values: [] };
+}

@@ -1,0 +1,90 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { problemResponse } from '../lambdas/http/problem.js';
+import type { HttpResult } from '../lambdas/http/response.js';
+import { matchRoute } from '../lambdas/http/routes.js';
+import { toApiGatewayEvent, writeResult } from './api-gateway.js';
+
+type LambdaHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer) => Promise<HttpResult>;
+
+/** API Gateway's own payload limit; the handlers enforce the service's much smaller one. */
+const GATEWAY_BODY_LIMIT = 10 * 1024 * 1024;
+
+async function loadHandler(name: string): Promise<LambdaHandler> {
+  const module = (await import(`../lambdas/handlers/${name}.ts`)) as { handler: LambdaHandler };
+  return module.handler;
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > GATEWAY_BODY_LIMIT) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface LocalServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the Lambda handlers the way API Gateway would: route match (404/405 as problem+json), a v2 event in,
+ * a v2 result out. The handler functions are the very ones deployed to Lambda.
+ */
+export async function startLocalServer(options: { port: number; host?: string }): Promise<LocalServer> {
+  const server = createServer(async (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const method = request.method ?? 'GET';
+    try {
+      const match = matchRoute(method, url.pathname);
+      if ('allowed' in match) {
+        const status = match.allowed.length > 0 ? 405 : 404;
+        const title = status === 405 ? 'Method Not Allowed' : 'Not Found';
+        const headers: Record<string, string> = status === 405 ? { allow: match.allowed.join(', ') } : {};
+        return writeResult(response, problemResponse({ type: 'about:blank', title, status }, headers));
+      }
+      const body = await readBody(request);
+      if (!body) {
+        return writeResult(
+          response,
+          problemResponse({ type: 'about:blank', title: 'Content Too Large', status: 413 }),
+        );
+      }
+      const routeKey = `${match.route.method} ${match.route.path}`;
+      const event = toApiGatewayEvent({ request, body, routeKey, pathParameters: match.pathParameters });
+      const handler = await loadHandler(match.route.handler);
+      writeResult(response, await handler(event));
+    } catch (error) {
+      console.error(
+        JSON.stringify({ level: 'error', message: 'local server failure', error: String(error) }),
+      );
+      writeResult(
+        response,
+        problemResponse({ type: 'about:blank', title: 'Internal Server Error', status: 500 }),
+      );
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://localhost:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

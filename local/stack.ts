@@ -1,0 +1,90 @@
+import { createServer } from 'node:net';
+import { resetConfig } from '../lambdas/config.js';
+import { closeDatabase, database } from '../lambdas/db/index.js';
+import { createPgDatabase } from '../lambdas/db/pg-adapter.js';
+import { migrate } from '../lambdas/migrator/migrator.js';
+import { createDatabase, databaseExists } from '../lambdas/sql/admin.js';
+import {
+  type EmbeddedPostgresOptions,
+  type RunningPostgres,
+  startEmbeddedPostgres,
+} from './embedded-postgres.js';
+import { MIGRATIONS_DIR } from './paths.js';
+import { type LocalServer, startLocalServer } from './server.js';
+
+export interface LocalStackOptions {
+  port: number;
+  host: string;
+  /** An existing database; without it an embedded PostgreSQL is started. */
+  databaseUrl?: string;
+  embedded: EmbeddedPostgresOptions;
+  log: (message: string) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+const LOCAL_DATABASE = 'bg_jobs';
+
+/** Fails fast, before anything else starts, when the HTTP port is taken. */
+async function assertPortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(error.code === 'EADDRINUSE' ? `port ${port} is already in use (set PORT)` : error.message),
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+async function ensureDatabase(postgres: RunningPostgres, name: string): Promise<string> {
+  const admin = createPgDatabase({ connectionString: postgres.url, maxConnections: 1 });
+  try {
+    const { rows } = await admin.query<{ exists: boolean }>(databaseExists(name));
+    if (!rows[0]?.exists) await admin.query(createDatabase(name));
+  } finally {
+    await admin.close();
+  }
+  return postgres.urlFor(name);
+}
+
+/** Database (embedded or given) → migrations → HTTP server; `stop` undoes all of it in reverse. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  await assertPortFree(options.port, options.host);
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    let databaseUrl = options.databaseUrl;
+    if (!databaseUrl) {
+      options.log(
+        `starting embedded PostgreSQL on port ${options.embedded.port} (data in ${options.embedded.dataDir})`,
+      );
+      const postgres = await startEmbeddedPostgres(options.embedded);
+      cleanups.push(() => postgres.stop());
+      databaseUrl = await ensureDatabase(postgres, LOCAL_DATABASE);
+    }
+    process.env.DB_DRIVER = 'pg';
+    process.env.DATABASE_URL = databaseUrl;
+    resetConfig();
+    cleanups.push(() => closeDatabase());
+    const applied = await migrate(database(), { direction: 'up', migrationsDir: MIGRATIONS_DIR });
+    options.log(
+      applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date',
+    );
+
+    const server: LocalServer = await startLocalServer({ port: options.port, host: options.host });
+    cleanups.push(() => server.close());
+    return { url: server.url, databaseUrl, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

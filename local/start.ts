@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { DATA_DIR } from './paths.js';
+import { startLocalStack } from './stack.js';
+
+/** `npm start`: the whole service on this machine. Settings come from the environment, checked up front. */
+const Settings = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().min(1).optional(),
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54320),
+  /** Where local state lives (the embedded database, signing keys). */
+  LOCAL_DATA_DIR: z.string().min(1).default(DATA_DIR),
+});
+
+async function main() {
+  const parsed = Settings.safeParse(process.env);
+  if (!parsed.success) {
+    throw new Error(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
+    );
+  }
+  const settings = parsed.data;
+  const stack = await startLocalStack({
+    port: settings.PORT,
+    host: settings.HOST,
+    databaseUrl: settings.DATABASE_URL,
+    embedded: {
+      dataDir: path.join(settings.LOCAL_DATA_DIR, 'postgres'),
+      port: settings.EMBEDDED_POSTGRES_PORT,
+      persistent: true,
+    },
+    log: (message) => console.log(message),
+  });
+  console.log(`Background Job Service listening on ${stack.url}  (try: curl ${stack.url}/health)`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal} received, shutting down`);
+    const timer = setTimeout(() => process.exit(1), 10_000).unref();
+    await stack.stop();
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(
+    `start: ${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}\n`,
+  );
+  process.exit(1);
+});

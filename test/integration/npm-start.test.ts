@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { freePort } from '../support/ports.js';
+import { runScript, spawnScript, stopProcess, waitForOutput } from '../support/processes.js';
+
+const START = 'local/start.ts';
+
+function postgresProcessesUsing(dataDir: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-af', dataDir], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+let test: TestDatabase;
+let dataDir: string;
+beforeAll(async () => {
+  test = await freshDatabase({ empty: true });
+  dataDir = await mkdtemp(path.join(tmpdir(), 'bgjobs-start-'));
+});
+afterAll(async () => {
+  await test.drop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  it('starts an embedded PostgreSQL, migrates, serves /health, and leaves nothing behind on SIGTERM', async () => {
+    const child = spawnScript(START, [], {
+      PORT: '0',
+      LOCAL_DATA_DIR: dataDir,
+      EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    });
+    try {
+      const [, url] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
+      const response = await fetch(`${url}/health`);
+      expect(response.status).toBe(200);
+      const health = (await response.json()) as {
+        status: string;
+        database: { reachable: boolean; name: string };
+      };
+      expect(health).toMatchObject({
+        status: 'ok',
+        database: { reachable: true, name: 'bg_jobs' },
+        migrations: { latest: '001_create_jobs_and_tasks_tables' },
+      });
+      expect(postgresProcessesUsing(dataDir).length).toBeGreaterThan(0);
+    } finally {
+      expect(await stopProcess(child, 'SIGTERM')).toBe(0);
+    }
+    expect(postgresProcessesUsing(dataDir)).toEqual([]);
+  });
+
+  it('uses DATABASE_URL instead when it is set, migrating that database', async () => {
+    const child = spawnScript(START, [], { PORT: '0', DATABASE_URL: test.url, LOCAL_DATA_DIR: dataDir });
+    try {
+      const [, url] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
+      const health = (await (await fetch(`${url}/health`)).json()) as { database: { name: string } };
+      expect(health.database.name).toBe(test.name);
+      const { rows } = await test.db.query({ text: `SELECT to_regclass('public.jobs') AS t`, values: [] });
+      expect(rows[0]).toEqual({ t: 'jobs' });
+    } finally {
+      expect(await stopProcess(child, 'SIGINT')).toBe(0);
+    }
+  });
+
+  it('a busy port is a clear error before anything starts', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const address = blocker.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const run = await runScript(START, [], { PORT: String(port), DATABASE_URL: test.url });
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim()).toBe(`start: port ${port} is already in use (set PORT)`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('rejects a malformed PORT with the setting named', async () => {
+    const run = await runScript(START, [], { PORT: 'eighty', DATABASE_URL: test.url });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^start: PORT: /);
+  });
+});

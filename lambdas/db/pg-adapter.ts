@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { DatabaseError } from './errors.js';
 import type { Database, Queryable, QueryResult, Row, SqlStatement } from './port.js';
+import { serialized } from './serial.js';
 
 /** Node reports a refused dual-stack connect as an AggregateError with an empty message. */
 function describe(error: unknown): string {
@@ -44,7 +45,8 @@ export function createPgDatabase(options: PgDatabaseOptions): Database {
       });
       try {
         await client.query('BEGIN');
-        const result = await work({ query: (statement) => run(client, statement) });
+        const { tx, drained } = serialized((statement) => run(client, statement));
+        const result = await work(tx).finally(drained);
         await client.query('COMMIT');
         return result;
       } catch (error) {

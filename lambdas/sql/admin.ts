@@ -18,3 +18,12 @@ export function createDatabase(name: string, template?: string): SqlStatement {
 export function dropDatabase(name: string): SqlStatement {
   return { text: `DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`, values: [] };
 }
+
+/** Every type's name (and, for arrays, its element type's name), for tools that decode raw results by OID. */
+export function typeCatalog(): SqlStatement {
+  return {
+    text: `SELECT t.oid::int AS oid, t.typname AS name, e.typname AS element
+             FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'`,
+    values: [],
+  };
+}

@@ -1,8 +1,10 @@
+import '../quiet-sdk-warning.js';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseConfig } from '../../lambdas/config.js';
 import { createDatabase } from '../../lambdas/db/index.js';
 import { migrate, migrationNames, migrationStatus } from '../../lambdas/migrator/migrator.js';
+import { withLocalArns } from '../data-api/local-arns.js';
 import { MIGRATIONS_DIR } from '../paths.js';
 import { describeTarget, failAndExit } from './cli-support.js';
 
@@ -35,10 +37,8 @@ async function main(argv: string[]): Promise<void> {
   if (count !== undefined && !(Number.isInteger(count) && count > 0))
     throw new Error(`N must be a positive integer`);
 
-  const settings = parseConfig({
-    ...process.env,
-    DATABASE_URL: process.env.DATABASE_URL ?? SEED_DATABASE_URL,
-  });
+  const env = { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? SEED_DATABASE_URL };
+  const settings = parseConfig(process.env.DATA_API_ENDPOINT ? withLocalArns(env) : env);
   const db = createDatabase(settings);
   try {
     if (command === 'status') {

@@ -2,8 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalDataApi } from '../../local/data-api/server.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
-import { publicTables } from '../support/introspection.js';
+import { indexNames, publicTables } from '../support/introspection.js';
 import { freePort } from '../support/ports.js';
 import { runScript } from '../support/processes.js';
 
@@ -80,6 +81,29 @@ describe('npm run migrate', () => {
       expect(text).toMatch(/-- Up Migration[\s\S]*-- Down Migration/);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('npm run migrate with DB_DRIVER=data-api', () => {
+  it('migrates through the local Data API endpoint to the same schema as the pg path', async () => {
+    const fresh = await freshDatabase({ empty: true });
+    const api = await startLocalDataApi({ databaseUrl: fresh.url });
+    try {
+      const env = { DB_DRIVER: 'data-api', DATA_API_ENDPOINT: api.endpoint, DATABASE_NAME: fresh.name };
+      const upRun = await runScript(CLI, ['up'], env);
+      expect(upRun.stderr).toBe('');
+      expect(upRun.stdout).toContain('applied  001_create_jobs_and_tasks_tables');
+      expect(await publicTables(fresh.db)).toEqual(['jobs', 'pgmigrations', 'tasks']);
+      expect(await indexNames(fresh.db, 'jobs')).toEqual(await indexNames(test.db, 'jobs'));
+      expect((await runScript(CLI, ['status'], env)).stdout).toContain('1 applied, 0 pending');
+      expect((await runScript(CLI, ['down'], env)).stdout).toContain(
+        'reverted  001_create_jobs_and_tasks_tables',
+      );
+      expect(await publicTables(fresh.db)).toEqual(['pgmigrations']);
+    } finally {
+      await api.close();
+      await fresh.drop();
     }
   });
 });

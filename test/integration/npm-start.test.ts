@@ -89,3 +89,24 @@ describe('npm start', () => {
     expect(run.stderr).toMatch(/^start: PORT: /);
   });
 });
+
+describe('npm start with DB_DRIVER=data-api', () => {
+  it('serves through the AWS SDK and its own local Data API endpoint', async () => {
+    const fresh = await freshDatabase({ empty: true });
+    const child = spawnScript(START, [], { PORT: '0', DATABASE_URL: fresh.url, DB_DRIVER: 'data-api' });
+    try {
+      const [, url] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
+      const health = (await (await fetch(`${url}/health`)).json()) as {
+        database: { name: string };
+        status: string;
+      };
+      expect(health).toMatchObject({ status: 'ok', database: { name: fresh.name } });
+      const { rows } = await fresh.db.query({ text: `SELECT to_regclass('public.tasks') AS t`, values: [] });
+      expect(rows[0]).toEqual({ t: 'tasks' });
+      expect(await stopProcess(child, 'SIGTERM')).toBe(0);
+    } finally {
+      await stopProcess(child, 'SIGKILL');
+      await fresh.drop();
+    }
+  });
+});

@@ -1,0 +1,97 @@
+import {
+  BeginTransactionCommand,
+  CommitTransactionCommand,
+  ExecuteStatementCommand,
+  type ExecuteStatementCommandOutput,
+  type RDSDataClient,
+  RollbackTransactionCommand,
+} from '@aws-sdk/client-rds-data';
+import { DatabaseError, sqlStateFromMessage } from '../errors.js';
+import type { Database, Queryable, QueryResult, Row, SqlStatement } from '../port.js';
+import { serialized } from '../serial.js';
+import { parameterName, toNamedParameters } from './placeholders.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from './retry.js';
+import { fromRecords, toSqlParameter } from './values.js';
+
+export interface DataApiOptions {
+  client: RDSDataClient;
+  resourceArn: string;
+  secretArn: string;
+  database: string;
+  retry?: RetryPolicy;
+  /** Told about every retried call (structured logging lives with the caller). */
+  onRetry?: (info: { error: Error; attempt: number; delayMs: number }) => void;
+}
+
+/** A Data API failure in the port's error shape; SQL errors carry the SQLSTATE parsed from the message. */
+function toDatabaseError(error: unknown): DatabaseError {
+  const err = error as Error;
+  const sqlState = err.name === 'DatabaseErrorException' ? sqlStateFromMessage(err.message) : undefined;
+  return new DatabaseError(`${err.name}: ${err.message}`, sqlState, { cause: error });
+}
+
+/**
+ * The RDS Data API adapter: every statement is one HTTPS call. SQL arrives in `$n` style and leaves with named
+ * parameters; results come back as the same row objects the `pg` adapter returns.
+ */
+export function createDataApiDatabase(options: DataApiOptions): Database {
+  const { client, resourceArn, secretArn, database } = options;
+  const policy = options.retry ?? DEFAULT_RETRY_POLICY;
+  const send = <T>(call: () => Promise<T>): Promise<T> =>
+    withRetry(call, policy, { onRetry: options.onRetry }).catch((error) => {
+      throw toDatabaseError(error);
+    });
+
+  async function execute<R extends Row>(
+    statement: SqlStatement,
+    transactionId?: string,
+  ): Promise<QueryResult<R>> {
+    const { sql, hints } = toNamedParameters(statement.text);
+    const parameters = statement.values.map((value, index) =>
+      toSqlParameter(parameterName(index + 1), value, hints.get(index + 1)),
+    );
+    const output: ExecuteStatementCommandOutput = await send(() =>
+      client.send(
+        new ExecuteStatementCommand({
+          resourceArn,
+          secretArn,
+          database,
+          sql,
+          parameters,
+          transactionId,
+          includeResultMetadata: true,
+          resultSetOptions: { longReturnType: 'STRING', decimalReturnType: 'STRING' },
+        }),
+      ),
+    );
+    const rows = fromRecords(output.records, output.columnMetadata) as R[];
+    return { rows, rowCount: output.records ? rows.length : (output.numberOfRecordsUpdated ?? 0) };
+  }
+
+  return {
+    query: (statement) => execute(statement),
+    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+      const { transactionId } = await send(() =>
+        client.send(new BeginTransactionCommand({ resourceArn, secretArn, database })),
+      );
+      const { tx, drained } = serialized((statement) => execute(statement, transactionId));
+      try {
+        const result = await work(tx);
+        await drained();
+        await send(() =>
+          client.send(new CommitTransactionCommand({ resourceArn, secretArn, transactionId })),
+        );
+        return result;
+      } catch (error) {
+        await drained();
+        await send(() =>
+          client.send(new RollbackTransactionCommand({ resourceArn, secretArn, transactionId })),
+        ).catch(() => {});
+        throw error;
+      }
+    },
+    async close() {
+      client.destroy();
+    },
+  };
+}

@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+import type {
+  BatchExecuteStatementRequest,
+  BeginTransactionRequest,
+  CommitTransactionRequest,
+  ExecuteStatementRequest,
+  ExecuteStatementResponse,
+  RollbackTransactionRequest,
+} from '@aws-sdk/client-rds-data';
+import pg from 'pg';
+import { splitStatements } from '../../lambdas/db/sql-lexer.js';
+import { typeCatalog } from '../../lambdas/sql/admin.js';
+import {
+  type DataApiError,
+  databaseError,
+  fromPostgresError,
+  resuming,
+  transactionNotFound,
+  validation,
+} from './errors.js';
+import { toPositional } from './parameters.js';
+import { columnMetadata, encodeRecords, formatRecords, type TypeCatalog, type TypeInfo } from './results.js';
+
+export interface DataApiEngineOptions {
+  /** The PostgreSQL server behind the endpoint; its database is the default when a call names none. */
+  databaseUrl: string;
+  /** A transaction unused this long is rolled back (AWS: 3 minutes). */
+  transactionTimeoutMs?: number;
+  /** Fault injection: the first N calls fail with DatabaseResumingException, as after an auto-pause. */
+  resumingCalls?: number;
+}
+
+interface OpenTransaction {
+  client: pg.PoolClient;
+  busy: boolean;
+  timer: NodeJS.Timeout;
+}
+
+const SQL_LIMIT = 65_536;
+const RAW_TEXT = { getTypeParser: () => (value: string) => value };
+const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+
+/** The Data API's five operations on top of PostgreSQL. Each behaviour cites the AWS page it follows. */
+export class DataApiEngine {
+  private readonly pools = new Map<string, { pool: pg.Pool; types: Promise<TypeCatalog> }>();
+  private readonly transactions = new Map<string, OpenTransaction>();
+  private resumingLeft: number;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: DataApiEngineOptions) {
+    this.resumingLeft = options.resumingCalls ?? 0;
+    this.timeoutMs = options.transactionTimeoutMs ?? 3 * 60_000;
+  }
+
+  /** Fault injection for tests: the next `count` calls fail as if the cluster were resuming. */
+  injectResuming(count: number): void {
+    this.resumingLeft = count;
+  }
+
+  private database(name: string | undefined) {
+    const url = new URL(this.options.databaseUrl);
+    if (name) url.pathname = `/${encodeURIComponent(name)}`;
+    const key = url.pathname;
+    let entry = this.pools.get(key);
+    if (!entry) {
+      const pool = new pg.Pool({ connectionString: url.toString(), max: 20, options: '-c timezone=UTC' });
+      pool.on('error', () => {});
+      const types = pool.query(typeCatalog().text).then(({ rows }) => {
+        const map: TypeCatalog = new Map();
+        for (const row of rows as { oid: number; name: string; element: string | null }[]) {
+          map.set(row.oid, row.element ? { name: row.name, element: row.element } : { name: row.name });
+        }
+        return map;
+      });
+      types.catch(() => this.pools.delete(key));
+      entry = { pool, types };
+      this.pools.set(key, entry);
+    }
+    return entry;
+  }
+
+  private checkCommon(input: { resourceArn?: string; secretArn?: string; schema?: string }): void {
+    if (!input.resourceArn) throw validation('resourceArn is required');
+    if (!input.secretArn) throw validation('secretArn is required');
+    // data-api.troubleshooting: "Schema parameter isn't supported".
+    if (input.schema !== undefined) throw validation("The schema parameter isn't supported.");
+    if (this.resumingLeft > 0) {
+      this.resumingLeft -= 1;
+      throw resuming(input.resourceArn);
+    }
+  }
+
+  private checkSql(sql: string | undefined): string {
+    if (!sql) throw validation('sql is required');
+    if (sql.length > SQL_LIMIT) throw validation(`SQL statement exceeds the ${SQL_LIMIT} character limit`);
+    // data-api.troubleshooting: "Multi-statements aren't supported".
+    if (splitStatements(sql).length > 1) throw validation("Multistatements aren't supported.");
+    return sql;
+  }
+
+  /** Runs `work` on the transaction's pinned connection, refusing a second call while one runs. */
+  private async inTransaction<T>(id: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const open = this.transactions.get(id);
+    if (!open) throw transactionNotFound(id);
+    // data-api.troubleshooting: "DatabaseErrorException: Transaction is still running a query".
+    if (open.busy) throw databaseError('Transaction is still running a query');
+    open.busy = true;
+    clearTimeout(open.timer);
+    try {
+      return await work(open.client);
+    } finally {
+      open.busy = false;
+      if (this.transactions.has(id)) open.timer = this.expireLater(id);
+    }
+  }
+
+  private expireLater(id: string): NodeJS.Timeout {
+    return setTimeout(() => void this.finish(id, 'ROLLBACK').catch(() => {}), this.timeoutMs).unref();
+  }
+
+  private async finish(id: string, command: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+    const open = this.transactions.get(id);
+    if (!open) throw transactionNotFound(id);
+    if (open.busy) throw databaseError('Transaction is still running a query');
+    this.transactions.delete(id);
+    clearTimeout(open.timer);
+    try {
+      await open.client.query(command);
+    } finally {
+      open.client.release();
+    }
+  }
+
+  private async run(client: pg.Pool | pg.PoolClient, text: string, values: unknown[]) {
+    try {
+      return await client.query({ text, values, types: RAW_TEXT, rowMode: 'array' });
+    } catch (error) {
+      throw fromPostgresError(error);
+    }
+  }
+
+  async executeStatement(input: ExecuteStatementRequest): Promise<ExecuteStatementResponse> {
+    this.checkCommon(input);
+    const statement = toPositional(this.checkSql(input.sql), input.parameters);
+    const { pool, types } = this.database(input.database);
+    const result = input.transactionId
+      ? await this.inTransaction(input.transactionId, (client) =>
+          this.run(client, statement.text, statement.values),
+        )
+      : await this.run(pool, statement.text, statement.values);
+    const numberOfRecordsUpdated = DML.has(result.command) ? (result.rowCount ?? 0) : 0;
+    if (!result.fields?.length) return { numberOfRecordsUpdated, generatedFields: [] };
+    const catalog = await types;
+    const columnTypes: TypeInfo[] = result.fields.map(
+      (f) => catalog.get(f.dataTypeID) ?? { name: 'unknown' },
+    );
+    const options = input.resultSetOptions ?? {};
+    const records = encodeRecords(result.rows as (string | null)[][], columnTypes, options);
+    const metadata = input.includeResultMetadata
+      ? { columnMetadata: columnMetadata(result.fields, columnTypes) }
+      : {};
+    if (input.formatRecordsAs === 'JSON') {
+      return { formattedRecords: formatRecords(records, result.fields), numberOfRecordsUpdated, ...metadata };
+    }
+    return { records, numberOfRecordsUpdated, generatedFields: [], ...metadata };
+  }
+
+  /** One statement, many parameter sets; atomic when no transaction is given. */
+  async batchExecuteStatement(input: BatchExecuteStatementRequest) {
+    this.checkCommon(input);
+    const sql = this.checkSql(input.sql);
+    const sets = input.parameterSets?.length ? input.parameterSets : [[]];
+    const statements = sets.map((parameters) => toPositional(sql, parameters));
+    const runAll = async (client: pg.PoolClient) => {
+      for (const statement of statements) await this.run(client, statement.text, statement.values);
+      return { updateResults: statements.map(() => ({ generatedFields: [] })) };
+    };
+    if (input.transactionId) return this.inTransaction(input.transactionId, runAll);
+    const client = await this.database(input.database).pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await runAll(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async beginTransaction(input: BeginTransactionRequest) {
+    this.checkCommon(input);
+    const client = await this.database(input.database)
+      .pool.connect()
+      .catch((error: unknown) => {
+        throw fromPostgresError(error);
+      });
+    await client.query('BEGIN');
+    const transactionId = randomBytes(48).toString('base64');
+    this.transactions.set(transactionId, { client, busy: false, timer: this.expireLater(transactionId) });
+    return { transactionId };
+  }
+
+  async commitTransaction(input: CommitTransactionRequest) {
+    this.checkCommon(input);
+    await this.finish(input.transactionId ?? '', 'COMMIT').catch((error: unknown) => {
+      throw (error as DataApiError).errorType ? error : fromPostgresError(error);
+    });
+    return { transactionStatus: 'Transaction Committed' };
+  }
+
+  async rollbackTransaction(input: RollbackTransactionRequest) {
+    this.checkCommon(input);
+    await this.finish(input.transactionId ?? '', 'ROLLBACK');
+    return { transactionStatus: 'Rollback Complete' };
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.transactions.keys()]) await this.finish(id, 'ROLLBACK').catch(() => {});
+    await Promise.all([...this.pools.values()].map(({ pool }) => pool.end()));
+    this.pools.clear();
+  }
+}

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDataApiDatabase } from '../../lambdas/db/data-api/adapter.js';
+import { DatabaseError } from '../../lambdas/db/errors.js';
+import { createDataApiClient } from '../../lambdas/db/index.js';
+import { type LocalDataApi, startLocalDataApi } from '../../local/data-api/server.js';
+import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { CLUSTER_ARN, SECRET_ARN } from '../support/drivers.js';
+
+let test: TestDatabase;
+let api: LocalDataApi;
+beforeAll(async () => {
+  test = await freshDatabase();
+  api = await startLocalDataApi({ databaseUrl: test.url });
+});
+afterAll(async () => {
+  await api.close();
+  await test.drop();
+});
+
+function adapter(maxAttempts: number, retries: number[]) {
+  return createDataApiDatabase({
+    client: createDataApiClient(api.endpoint),
+    resourceArn: CLUSTER_ARN,
+    secretArn: SECRET_ARN,
+    database: test.name,
+    retry: { maxAttempts, baseDelayMs: 10, maxDelayMs: 40, budgetMs: 5_000 },
+    onRetry: ({ attempt }) => retries.push(attempt),
+  });
+}
+
+describe('the adapter waits out a resuming cluster', () => {
+  it('retries DatabaseResumingException through the real SDK and then succeeds', async () => {
+    const retries: number[] = [];
+    const db = adapter(10, retries);
+    api.engine.injectResuming(3);
+    const { rows } = await db.query({ text: 'SELECT $1::int AS n', values: [5] });
+    expect(rows).toEqual([{ n: 5 }]);
+    expect(retries).toEqual([1, 2, 3]);
+    await db.close();
+  });
+
+  it('retries BeginTransaction too, and the transaction still commits', async () => {
+    const retries: number[] = [];
+    const db = adapter(10, retries);
+    api.engine.injectResuming(2);
+    const result = await db.transaction(
+      async (tx) => (await tx.query({ text: 'SELECT 1 AS one', values: [] })).rows,
+    );
+    expect(result).toEqual([{ one: 1 }]);
+    expect(retries).toEqual([1, 2]);
+    await db.close();
+  });
+
+  it('gives up after its attempts with a DatabaseError naming the exception', async () => {
+    const retries: number[] = [];
+    const db = adapter(3, retries);
+    api.engine.injectResuming(10);
+    const error = await db.query({ text: 'SELECT 1', values: [] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseError);
+    expect((error as Error).message).toMatch(/^DatabaseResumingException: /);
+    expect(retries).toEqual([1, 2]);
+    api.engine.injectResuming(0);
+    await db.close();
+  });
+});

@@ -5,6 +5,7 @@ import { problemResponse } from '../lambdas/http/problem.js';
 import type { HttpResult } from '../lambdas/http/response.js';
 import { matchRoute } from '../lambdas/http/routes.js';
 import { toApiGatewayEvent, writeResult } from './api-gateway.js';
+import type { LocalAuth } from './auth.js';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer) => Promise<HttpResult>;
 
@@ -37,7 +38,22 @@ export interface LocalServer {
  * Serves the Lambda handlers the way API Gateway would: route match (404/405 as problem+json), a v2 event in,
  * a v2 result out. The handler functions are the very ones deployed to Lambda.
  */
-export async function startLocalServer(options: { port: number; host?: string }): Promise<LocalServer> {
+/** Verifies the bearer token as the API Gateway JWT authorizer would; undefined means 401. */
+async function authorize(auth: LocalAuth, authorization: string | undefined) {
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  if (!token) return undefined;
+  try {
+    return (await auth.verify(token)) as Record<string, string | number | boolean | string[]>;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startLocalServer(options: {
+  port: number;
+  host?: string;
+  auth: LocalAuth;
+}): Promise<LocalServer> {
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method ?? 'GET';
@@ -56,8 +72,24 @@ export async function startLocalServer(options: { port: number; host?: string })
           problemResponse({ type: 'about:blank', title: 'Content Too Large', status: 413 }),
         );
       }
+      const claims = match.route.public ? {} : await authorize(options.auth, request.headers.authorization);
+      if (!claims) {
+        const problem = {
+          type: 'about:blank',
+          title: 'Unauthorized',
+          status: 401,
+          detail: 'A valid bearer token is required.',
+        };
+        return writeResult(response, problemResponse(problem, { 'www-authenticate': 'Bearer' }));
+      }
       const routeKey = `${match.route.method} ${match.route.path}`;
-      const event = toApiGatewayEvent({ request, body, routeKey, pathParameters: match.pathParameters });
+      const event = toApiGatewayEvent({
+        request,
+        body,
+        routeKey,
+        pathParameters: match.pathParameters,
+        claims,
+      });
       const handler = await loadHandler(match.route.handler);
       writeResult(response, await handler(event));
     } catch (error) {

@@ -4,8 +4,9 @@ import { closeDatabase, database } from '../lambdas/db/index.js';
 import { createPgDatabase } from '../lambdas/db/pg-adapter.js';
 import { migrate } from '../lambdas/migrator/migrator.js';
 import { createDatabase, databaseExists } from '../lambdas/sql/admin.js';
+import { localAuth } from './auth.js';
 import { withLocalArns } from './data-api/local-arns.js';
-import { startLocalDataApi } from './data-api/server.js';
+import { type LocalDataApi, startLocalDataApi } from './data-api/server.js';
 import {
   type EmbeddedPostgresOptions,
   type RunningPostgres,
@@ -24,12 +25,16 @@ export interface LocalStackOptions {
   /** With `data-api`: an already running endpoint; without it the local one is started. */
   dataApiEndpoint?: string;
   embedded: EmbeddedPostgresOptions;
+  /** Local state (token signing keys). */
+  dataDir: string;
   log: (message: string) => void;
 }
 
 export interface LocalStack {
   url: string;
   databaseUrl: string;
+  /** The in-process Data API endpoint, when the stack started one. */
+  dataApi?: LocalDataApi;
   stop(): Promise<void>;
 }
 
@@ -69,6 +74,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   try {
     let databaseUrl = options.databaseUrl;
+    let dataApi: LocalDataApi | undefined;
     if (!databaseUrl) {
       options.log(
         `starting embedded PostgreSQL on port ${options.embedded.port} (data in ${options.embedded.dataDir})`,
@@ -82,9 +88,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (options.dbDriver === 'data-api') {
       let endpoint = options.dataApiEndpoint;
       if (!endpoint) {
-        const dataApi = await startLocalDataApi({ databaseUrl });
-        cleanups.push(() => dataApi.close());
-        endpoint = dataApi.endpoint;
+        const started = await startLocalDataApi({ databaseUrl });
+        cleanups.push(() => started.close());
+        endpoint = started.endpoint;
+        dataApi = started;
       }
       options.log(`database access through the Data API at ${endpoint}`);
       Object.assign(process.env, withLocalArns({ ...process.env, DATA_API_ENDPOINT: endpoint }), {
@@ -98,9 +105,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date',
     );
 
-    const server: LocalServer = await startLocalServer({ port: options.port, host: options.host });
+    const auth = await localAuth(options.dataDir);
+    const server: LocalServer = await startLocalServer({ port: options.port, host: options.host, auth });
     cleanups.push(() => server.close());
-    return { url: server.url, databaseUrl, stop };
+    return { url: server.url, databaseUrl, dataApi, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -30,6 +30,7 @@ async function main() {
     databaseUrl: settings.DATABASE_URL,
     dbDriver: settings.DB_DRIVER,
     dataApiEndpoint: settings.DATA_API_ENDPOINT,
+    dataDir: settings.LOCAL_DATA_DIR,
     embedded: {
       dataDir: path.join(settings.LOCAL_DATA_DIR, 'postgres'),
       port: settings.EMBEDDED_POSTGRES_PORT,

@@ -13,3 +13,6 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 export function noContent(headers: Record<string, string> = {}): HttpResult {
   return { statusCode: 204, headers };
 }
+
+/** A strong ETag derived from the row version: it changes exactly when the resource does. */
+export const etagOf = (version: number) => `"${version}"`;

@@ -13,6 +13,17 @@ export interface RouteDefinition {
 
 export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/health', handler: 'health', public: true },
+  { method: 'GET', path: '/openapi.json', handler: 'openapi', public: true },
+  { method: 'POST', path: '/jobs', handler: 'create-job' },
+  { method: 'GET', path: '/jobs', handler: 'list-jobs' },
+  { method: 'GET', path: '/jobs/{id}', handler: 'get-job' },
+  { method: 'PATCH', path: '/jobs/{id}', handler: 'update-job' },
+  { method: 'DELETE', path: '/jobs/{id}', handler: 'delete-job' },
+  { method: 'POST', path: '/jobs/{id}/cancel', handler: 'cancel-job' },
+  { method: 'POST', path: '/jobs/{id}/run', handler: 'run-job' },
+  { method: 'GET', path: '/jobs/{id}/tasks', handler: 'list-job-tasks' },
+  { method: 'GET', path: '/tasks/{id}', handler: 'get-task' },
+  { method: 'POST', path: '/tasks/{id}/cancel', handler: 'cancel-task' },
 ];
 
 export interface RouteMatch {

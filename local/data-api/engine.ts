@@ -45,6 +45,8 @@ export class DataApiEngine {
   private readonly pools = new Map<string, { pool: pg.Pool; types: Promise<TypeCatalog> }>();
   private readonly transactions = new Map<string, OpenTransaction>();
   private resumingLeft: number;
+  /** Calls received per operation: each is one HTTPS round trip in AWS. */
+  readonly calls = { execute: 0, batchExecute: 0, begin: 0, commit: 0, rollback: 0 };
   private readonly timeoutMs: number;
 
   constructor(private readonly options: DataApiEngineOptions) {
@@ -140,6 +142,7 @@ export class DataApiEngine {
   }
 
   async executeStatement(input: ExecuteStatementRequest): Promise<ExecuteStatementResponse> {
+    this.calls.execute += 1;
     this.checkCommon(input);
     const statement = toPositional(this.checkSql(input.sql), input.parameters);
     const { pool, types } = this.database(input.database);
@@ -167,6 +170,7 @@ export class DataApiEngine {
 
   /** One statement, many parameter sets; atomic when no transaction is given. */
   async batchExecuteStatement(input: BatchExecuteStatementRequest) {
+    this.calls.batchExecute += 1;
     this.checkCommon(input);
     const sql = this.checkSql(input.sql);
     const sets = input.parameterSets?.length ? input.parameterSets : [[]];
@@ -191,6 +195,7 @@ export class DataApiEngine {
   }
 
   async beginTransaction(input: BeginTransactionRequest) {
+    this.calls.begin += 1;
     this.checkCommon(input);
     const client = await this.database(input.database)
       .pool.connect()
@@ -204,6 +209,7 @@ export class DataApiEngine {
   }
 
   async commitTransaction(input: CommitTransactionRequest) {
+    this.calls.commit += 1;
     this.checkCommon(input);
     await this.finish(input.transactionId ?? '', 'COMMIT').catch((error: unknown) => {
       throw (error as DataApiError).errorType ? error : fromPostgresError(error);
@@ -212,6 +218,7 @@ export class DataApiEngine {
   }
 
   async rollbackTransaction(input: RollbackTransactionRequest) {
+    this.calls.rollback += 1;
     this.checkCommon(input);
     await this.finish(input.transactionId ?? '', 'ROLLBACK');
     return { transactionStatus: 'Rollback Complete' };

@@ -1,0 +1,26 @@
+/** Domain outcomes that are not success. The HTTP edge maps each to a status; the domain knows nothing of HTTP. */
+export class DomainError extends Error {}
+
+/** The resource does not exist for this caller (or is deleted): never says which. */
+export class NotFoundError extends DomainError {
+  constructor(readonly resource: 'job' | 'task') {
+    super(`${resource} not found`);
+  }
+}
+
+/** Optimistic locking: the caller's version is not the current one. */
+export class VersionConflictError extends DomainError {
+  constructor(readonly currentVersion: number) {
+    super(`the job was changed since version you sent; its current version is ${currentVersion}`);
+  }
+}
+
+/** The same Idempotency-Key came with a different request. */
+export class IdempotencyMismatchError extends DomainError {
+  constructor() {
+    super('this Idempotency-Key was already used with a different request');
+  }
+}
+
+/** The operation does not apply in the resource's current state (e.g. running a cancelled job). */
+export class InvalidStateError extends DomainError {}

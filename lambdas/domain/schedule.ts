@@ -1,0 +1,47 @@
+import { CronExpressionParser } from 'cron-parser';
+
+/** How a job produces tasks. Stored as the job's `schedule_interval` JSON. */
+export type Schedule =
+  | { type: 'manual' }
+  | { type: 'cron'; expression: string; timezone: string }
+  | { type: 'timedelta'; seconds: number };
+
+/** Whether the runtime knows this IANA zone (Intl throws RangeError for an unknown one). */
+export function isValidTimezone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why a cron expression is not a valid 5-field expression, or undefined when it is. */
+export function cronProblem(expression: string): string | undefined {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5)
+    return `must have 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
+  try {
+    CronExpressionParser.parse(expression, { tz: 'UTC' });
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/**
+ * The first occurrence strictly after `after`. Cron runs in its own timezone (DST-correct: a wall-clock time that
+ * does not exist is skipped, one that repeats runs once); timedelta counts from `after`; manual never occurs.
+ */
+export function nextOccurrence(schedule: Schedule, after: Date): Date | null {
+  switch (schedule.type) {
+    case 'manual':
+      return null;
+    case 'timedelta':
+      return new Date(after.getTime() + schedule.seconds * 1000);
+    case 'cron':
+      return CronExpressionParser.parse(schedule.expression, { tz: schedule.timezone, currentDate: after })
+        .next()
+        .toDate();
+  }
+}

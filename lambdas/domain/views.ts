@@ -1,0 +1,79 @@
+/** Rows → the service's representations: every seed column but is_deleted, timestamps ISO 8601 UTC, version a number. */
+
+export interface JobView {
+  id: string;
+  user_id: string;
+  status: string;
+  job_type: string;
+  payload: Record<string, unknown>;
+  schedule_interval: Record<string, unknown>;
+  max_retries: number;
+  priority: number;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface TaskView {
+  id: string;
+  job_id: string;
+  status: string;
+  payload: Record<string, unknown>;
+  result: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+/** Where the next page starts: the last row's (created_at in microseconds, id). */
+export interface PagePosition {
+  createdMicros: string;
+  id: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next: PagePosition | null;
+}
+
+type Row = Record<string, unknown>;
+
+const iso = (value: unknown) => (value instanceof Date ? value : new Date(String(value))).toISOString();
+
+export function toJobView(row: Row): JobView {
+  return {
+    id: String(row.id),
+    user_id: String(row.user_id),
+    status: String(row.status),
+    job_type: String(row.job_type),
+    payload: row.payload as Record<string, unknown>,
+    schedule_interval: row.schedule_interval as Record<string, unknown>,
+    max_retries: Number(row.max_retries),
+    priority: Number(row.priority),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    version: Number(row.version),
+  };
+}
+
+export function toTaskView(row: Row): TaskView {
+  return {
+    id: String(row.id),
+    job_id: String(row.job_id),
+    status: String(row.status),
+    payload: row.payload as Record<string, unknown>,
+    result: row.result === null || row.result === undefined ? null : String(row.result),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    version: Number(row.version),
+  };
+}
+
+/** Turns `limit + 1` fetched rows into a page and the position after it. */
+export function toPage<T>(rows: Row[], limit: number, view: (row: Row) => T): Page<T> {
+  const pageRows = rows.slice(0, limit);
+  const last = pageRows.at(-1);
+  const next =
+    rows.length > limit && last ? { createdMicros: String(last.created_us), id: String(last.id) } : null;
+  return { items: pageRows.map(view), next };
+}

@@ -1,0 +1,26 @@
+import { createJob } from '../domain/jobs.js';
+import { HttpError } from '../http/errors.js';
+import { authenticated } from '../http/handler.js';
+import { header, jsonBody } from '../http/request.js';
+import { etagOf, json } from '../http/response.js';
+import { CreateJobRequest, LIMITS } from '../http/schemas.js';
+
+const IDEMPOTENCY_KEY = new RegExp(`^[\\x21-\\x7e]{1,${LIMITS.idempotencyKeyChars}}$`);
+
+/** POST /jobs — create a job; with Idempotency-Key, a repeat returns the first job instead of a second. */
+export const handler = authenticated(async ({ event, userId, db }) => {
+  const spec = jsonBody(event, CreateJobRequest);
+  const key = header(event, 'idempotency-key');
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new HttpError(400, 'Invalid request', 'Idempotency-Key must be 1–255 visible ASCII characters.', {
+      type: 'validation',
+      errors: [{ field: 'header.idempotency-key', message: 'must be 1–255 visible ASCII characters' }],
+    });
+  }
+  const { job, replayed } = await createJob(db, userId, spec, key);
+  return json(201, job, {
+    location: `/jobs/${job.id}`,
+    etag: etagOf(job.version),
+    ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
+  });
+});

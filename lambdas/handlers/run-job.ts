@@ -1,0 +1,10 @@
+import { runJobNow } from '../domain/tasks.js';
+import { authenticated } from '../http/handler.js';
+import { pathId } from '../http/request.js';
+import { json } from '../http/response.js';
+
+/** POST /jobs/{id}/run — a new task for the job now, whatever its schedule. */
+export const handler = authenticated(async ({ event, userId, db }) => {
+  const task = await runJobNow(db, userId, pathId(event, 'id', 'job'));
+  return json(202, task, { location: `/tasks/${task.id}` });
+});

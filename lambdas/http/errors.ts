@@ -1,0 +1,77 @@
+import { DatabaseError } from '../db/errors.js';
+import {
+  IdempotencyMismatchError,
+  InvalidStateError,
+  NotFoundError,
+  VersionConflictError,
+} from '../domain/errors.js';
+import type { FieldError, ProblemDetails } from './problem.js';
+import { etagOf } from './response.js';
+
+/** An HTTP failure with everything its problem+json needs. `type` slugs are documented in docs/errors.md. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail?: string,
+    readonly extra: {
+      type?: string;
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+      [key: string]: unknown;
+    } = {},
+  ) {
+    super(detail ?? title);
+  }
+}
+
+export const validationFailed = (errors: FieldError[]) =>
+  new HttpError(400, 'Invalid request', 'One or more fields are invalid.', { type: 'validation', errors });
+
+export const unauthorized = (detail: string) =>
+  new HttpError(401, 'Unauthorized', detail, { headers: { 'www-authenticate': 'Bearer' } });
+
+/** Maps a domain outcome or an HttpError to the problem it is; anything else is not a client problem. */
+export function toProblem(
+  error: unknown,
+): { problem: ProblemDetails; headers: Record<string, string> } | undefined {
+  if (error instanceof HttpError) {
+    const { type, headers, ...extensions } = error.extra;
+    const problem: ProblemDetails = {
+      type: type ? `/problems/${type}` : 'about:blank',
+      title: error.title,
+      status: error.status,
+      ...(error.detail ? { detail: error.detail } : {}),
+      ...extensions,
+    };
+    return { problem, headers: headers ?? {} };
+  }
+  if (error instanceof NotFoundError)
+    return toProblem(new HttpError(404, 'Not Found', `No such ${error.resource}.`));
+  if (error instanceof VersionConflictError) {
+    return toProblem(
+      new HttpError(412, 'Precondition Failed', error.message, {
+        type: 'version-conflict',
+        current_version: error.currentVersion,
+        headers: { etag: etagOf(error.currentVersion) },
+      }),
+    );
+  }
+  if (error instanceof IdempotencyMismatchError) {
+    return toProblem(
+      new HttpError(422, 'Idempotency-Key reused', error.message, { type: 'idempotency-key-reused' }),
+    );
+  }
+  if (error instanceof InvalidStateError) {
+    return toProblem(new HttpError(409, 'Conflict', error.message, { type: 'invalid-state' }));
+  }
+  if (error instanceof DatabaseError && error.sqlState === undefined) {
+    // The database did not answer (down, resuming from auto-pause, out of connections): retry later.
+    return toProblem(
+      new HttpError(503, 'Service Unavailable', 'The database is not reachable right now; retry shortly.', {
+        headers: { 'retry-after': '5' },
+      }),
+    );
+  }
+  return undefined;
+}

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { cronProblem, isValidTimezone } from '../domain/schedule.js';
+
+/**
+ * The API's request and response shapes. They validate requests at the edge and generate the OpenAPI document, so
+ * the two cannot drift. Limits keep every row far below the Data API's 64 KB per-row response limit.
+ */
+export const LIMITS = {
+  bodyBytes: 256 * 1024,
+  promptChars: 8_000,
+  payloadBytes: 16 * 1024,
+  maxRetries: 25,
+  timedeltaSeconds: 366 * 24 * 3600,
+  idempotencyKeyChars: 255,
+  pageSize: { min: 1, max: 100, default: 20 },
+} as const;
+
+export const JOB_STATUSES = ['created', 'processing', 'completed', 'failed', 'cancelled'] as const;
+export const JobStatus = z.enum(JOB_STATUSES);
+
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+
+export const Payload = z
+  .looseObject({
+    prompt: z.string().min(1).max(LIMITS.promptChars),
+    resource_type: z.string().max(100).optional(),
+    resource_id: z.string().max(255).optional(),
+  })
+  .refine((payload) => jsonBytes(payload) <= LIMITS.payloadBytes, {
+    message: `must be at most ${LIMITS.payloadBytes} bytes as JSON`,
+  })
+  .meta({ description: 'What the job is about: a prompt about a resource; further keys are kept as given.' });
+
+export const Schedule = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('manual') }),
+    z.strictObject({
+      type: z.literal('cron'),
+      expression: z
+        .string()
+        .max(100)
+        .superRefine((expression, ctx) => {
+          const problem = cronProblem(expression);
+          if (problem) ctx.addIssue({ code: 'custom', message: `invalid cron expression: ${problem}` });
+        }),
+      timezone: z
+        .string()
+        .max(64)
+        .default('UTC')
+        .refine(isValidTimezone, { message: 'unknown IANA timezone' }),
+    }),
+    z.strictObject({ type: z.literal('timedelta'), seconds: z.int().min(1).max(LIMITS.timedeltaSeconds) }),
+  ])
+  .meta({
+    description:
+      'manual: only POST /jobs/{id}/run; cron: 5 fields in an IANA timezone; timedelta: every N seconds.',
+  });
+
+const JobType = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.-]{0,99}$/, 'lower-case letters, digits, "_", "." or "-", starting with a letter');
+
+export const CreateJobRequest = z.strictObject({
+  job_type: JobType,
+  payload: Payload,
+  schedule_interval: Schedule.default({ type: 'manual' }),
+  max_retries: z.int().min(0).max(LIMITS.maxRetries).default(3),
+  priority: z.int().min(0).max(100).default(50).meta({ description: 'Higher runs first.' }),
+});
+
+export const UpdateJobRequest = z
+  .strictObject({
+    payload: Payload.optional(),
+    schedule_interval: Schedule.optional(),
+    max_retries: z.int().min(0).max(LIMITS.maxRetries).optional(),
+    priority: z.int().min(0).max(100).optional(),
+  })
+  .refine((update) => Object.keys(update).length > 0, { message: 'name at least one field to change' });
+
+const PageSize = z.coerce
+  .number()
+  .int()
+  .min(LIMITS.pageSize.min)
+  .max(LIMITS.pageSize.max)
+  .default(LIMITS.pageSize.default);
+const Cursor = z.string().max(200).optional().meta({ description: 'next_cursor of the previous page.' });
+
+export const ListJobsQuery = z.strictObject({
+  status: JobStatus.optional(),
+  job_type: JobType.optional(),
+  limit: PageSize,
+  cursor: Cursor,
+});
+
+export const ListTasksQuery = z.strictObject({
+  status: JobStatus.optional(),
+  limit: PageSize,
+  cursor: Cursor,
+});
+
+const Timestamp = z.iso.datetime();
+
+export const Job = z.object({
+  id: z.uuid(),
+  user_id: z.uuid(),
+  status: JobStatus,
+  job_type: z.string(),
+  payload: Payload,
+  schedule_interval: Schedule,
+  max_retries: z.int(),
+  priority: z.int(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  version: z.int(),
+});
+
+export const Task = z.object({
+  id: z.uuid(),
+  job_id: z.uuid(),
+  status: JobStatus,
+  payload: z.record(z.string(), z.unknown()),
+  result: z.string().nullable(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  version: z.int(),
+});
+
+export const JobList = z.object({ items: z.array(Job), next_cursor: z.string().nullable() });
+export const TaskList = z.object({ items: z.array(Task), next_cursor: z.string().nullable() });
+
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
+export type CreateJobInput = z.infer<typeof CreateJobRequest>;
+export type UpdateJobInput = z.infer<typeof UpdateJobRequest>;
+export type ListJobsInput = z.infer<typeof ListJobsQuery>;
+export type ListTasksInput = z.infer<typeof ListTasksQuery>;
+export type JobView = z.infer<typeof Job>;
+export type TaskView = z.infer<typeof Task>;

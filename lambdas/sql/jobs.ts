@@ -1,0 +1,147 @@
+import type { SqlStatement, SqlValue } from '../db/port.js';
+import { jobColumns, OPEN_TASK_STATUSES, olderThan } from './columns.js';
+
+/** Every statement about jobs. Each API operation is exactly one of these: one Data API round trip. */
+
+export interface NewJobRow {
+  userId: string;
+  jobType: string;
+  payload: unknown;
+  schedule: unknown;
+  maxRetries: number;
+  priority: number;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+}
+
+/**
+ * Inserts a job, or — when the caller's Idempotency-Key is already taken — returns the job it created, with the
+ * hash of the request that created it. Returns no row only if a concurrent insert with the same key committed
+ * after this statement's snapshot; running it again then finds that job.
+ */
+export function insertJob(job: NewJobRow): SqlStatement {
+  return {
+    text: `WITH inserted AS (
+             INSERT INTO jobs AS j (user_id, job_type, payload, schedule_interval, max_retries, priority,
+                                    idempotency_key, request_hash)
+             VALUES ($1::uuid, $2::text, $3::jsonb, $4::jsonb, $5, $6, $7::text, $8::text)
+             ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+             RETURNING ${jobColumns('j')}, j.request_hash, false AS replayed)
+           SELECT * FROM inserted
+           UNION ALL
+           SELECT ${jobColumns('j')}, j.request_hash, true AS replayed FROM jobs j
+            WHERE $7::text IS NOT NULL AND j.user_id = $1::uuid AND j.idempotency_key = $7::text
+              AND NOT EXISTS (SELECT 1 FROM inserted)`,
+    values: [
+      job.userId,
+      job.jobType,
+      JSON.stringify(job.payload),
+      JSON.stringify(job.schedule),
+      job.maxRetries,
+      job.priority,
+      job.idempotencyKey,
+      job.requestHash,
+    ],
+  };
+}
+
+export function selectJob(userId: string, jobId: string): SqlStatement {
+  return {
+    text: `SELECT ${jobColumns('j')} FROM jobs j WHERE j.id = $1::uuid AND j.user_id = $2::uuid AND NOT j.is_deleted`,
+    values: [jobId, userId],
+  };
+}
+
+export interface JobListFilter {
+  userId: string;
+  status?: string;
+  jobType?: string;
+  after?: { createdMicros: string; id: string };
+  limit: number;
+}
+
+/** Newest first, keyset-paginated on (created_at, id) through idx_jobs_user_created_id; only the filters given. */
+export function selectJobs(filter: JobListFilter): SqlStatement {
+  const values: SqlValue[] = [filter.userId];
+  const conditions = ['j.user_id = $1::uuid', 'NOT j.is_deleted'];
+  if (filter.status) conditions.push(`j.status = $${values.push(filter.status)}::text`);
+  if (filter.jobType) conditions.push(`j.job_type = $${values.push(filter.jobType)}::text`);
+  if (filter.after) {
+    const micros = values.push(filter.after.createdMicros);
+    conditions.push(olderThan('j', micros, values.push(filter.after.id)));
+  }
+  const limit = values.push(filter.limit);
+  return {
+    text: `SELECT ${jobColumns('j')} FROM jobs j WHERE ${conditions.join(' AND ')}
+           ORDER BY j.created_at DESC, j.id DESC LIMIT $${limit}`,
+    values,
+  };
+}
+
+export interface JobChanges {
+  payload?: unknown;
+  schedule?: unknown;
+  maxRetries?: number;
+  priority?: number;
+}
+
+/**
+ * Applies changes if the job is still at `expectedVersion`. The FOR UPDATE read returns the latest committed
+ * version even when a concurrent update won, so a conflict reports the true current version.
+ * No row: not found. `id` null: version conflict (see `current_version`). Otherwise: the updated job.
+ */
+export function updateJob(
+  userId: string,
+  jobId: string,
+  expectedVersion: number,
+  changes: JobChanges,
+): SqlStatement {
+  const values: SqlValue[] = [jobId, userId, expectedVersion];
+  const sets = ['version = j.version + 1'];
+  if (changes.payload !== undefined)
+    sets.push(`payload = $${values.push(JSON.stringify(changes.payload))}::jsonb`);
+  if (changes.schedule !== undefined) {
+    sets.push(`schedule_interval = $${values.push(JSON.stringify(changes.schedule))}::jsonb`);
+  }
+  if (changes.maxRetries !== undefined) sets.push(`max_retries = $${values.push(changes.maxRetries)}`);
+  if (changes.priority !== undefined) sets.push(`priority = $${values.push(changes.priority)}`);
+  return {
+    text: `WITH target AS (
+             SELECT id, version FROM jobs WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted FOR UPDATE),
+           updated AS (
+             UPDATE jobs j SET ${sets.join(', ')} FROM target
+              WHERE j.id = target.id AND j.version = $3::bigint
+             RETURNING ${jobColumns('j')})
+           SELECT target.version AS current_version, updated.* FROM target LEFT JOIN updated ON true`,
+    values,
+  };
+}
+
+/**
+ * Marks a job cancelled (or, with `softDelete`, deleted and cancelled unless it already finished) and cancels its
+ * waiting and running tasks. Returns the job as it now is, with `changed` false when it was already cancelled;
+ * no row when it does not exist for this user.
+ */
+export function cancelJob(userId: string, jobId: string, options: { softDelete: boolean }): SqlStatement {
+  const status = options.softDelete
+    ? `CASE WHEN j.status IN ('completed', 'failed') THEN j.status ELSE 'cancelled' END`
+    : `'cancelled'`;
+  const pending = options.softDelete ? 'true' : `j.status <> 'cancelled'`;
+  return {
+    text: `WITH target AS (
+             SELECT id FROM jobs WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted FOR UPDATE),
+           changed AS (
+             UPDATE jobs j SET status = ${status}, version = j.version + 1${options.softDelete ? ', is_deleted = true' : ''}
+               FROM target WHERE j.id = target.id AND ${pending}
+             RETURNING ${jobColumns('j')}),
+           cancelled_tasks AS (
+             UPDATE tasks t SET status = 'cancelled', version = t.version + 1
+              WHERE t.job_id IN (SELECT id FROM target) AND t.status IN ${OPEN_TASK_STATUSES} AND NOT t.is_deleted
+             RETURNING t.id)
+           SELECT true AS changed, (SELECT count(*) FROM cancelled_tasks) AS cancelled_tasks, changed.* FROM changed
+           UNION ALL
+           SELECT false, 0, ${jobColumns('j')} FROM jobs j
+            WHERE j.id IN (SELECT id FROM target) AND NOT EXISTS (SELECT 1 FROM changed)`,
+    values: [jobId, userId],
+  };
+}

@@ -1,0 +1,81 @@
+import type { SqlStatement, SqlValue } from '../db/port.js';
+import { OPEN_TASK_STATUSES, olderThan, taskColumns } from './columns.js';
+
+/** Statements about tasks as the API sees them. Ownership always goes through the task's job's user_id. */
+
+/**
+ * A new task for the caller's job, unless the job is cancelled. No row: the job does not exist for this user.
+ * `id` null: the job exists but is cancelled (`job_status` says so).
+ */
+export function insertManualTask(userId: string, jobId: string): SqlStatement {
+  return {
+    text: `WITH job AS (
+             SELECT id, payload, status FROM jobs WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted),
+           task AS (
+             INSERT INTO tasks AS t (job_id, payload) SELECT id, payload FROM job WHERE status <> 'cancelled'
+             RETURNING ${taskColumns('t')})
+           SELECT job.status AS job_status, task.* FROM job LEFT JOIN task ON true`,
+    values: [jobId, userId],
+  };
+}
+
+export function selectTask(userId: string, taskId: string): SqlStatement {
+  return {
+    text: `SELECT ${taskColumns('t')} FROM tasks t JOIN jobs j ON j.id = t.job_id
+            WHERE t.id = $1::uuid AND j.user_id = $2::uuid AND NOT t.is_deleted AND NOT j.is_deleted`,
+    values: [taskId, userId],
+  };
+}
+
+export interface TaskListFilter {
+  userId: string;
+  jobId: string;
+  status?: string;
+  after?: { createdMicros: string; id: string };
+  limit: number;
+}
+
+/**
+ * One page of a job's tasks, newest first. No row at all: the job does not exist for this user; one row with a
+ * null `id`: the job exists and the page is empty.
+ */
+export function selectJobTasks(filter: TaskListFilter): SqlStatement {
+  const values: SqlValue[] = [filter.jobId, filter.userId];
+  const conditions = ['t.job_id = j.id', 'NOT t.is_deleted'];
+  if (filter.status) conditions.push(`t.status = $${values.push(filter.status)}::text`);
+  if (filter.after) {
+    const micros = values.push(filter.after.createdMicros);
+    conditions.push(olderThan('t', micros, values.push(filter.after.id)));
+  }
+  const limit = values.push(filter.limit);
+  return {
+    text: `SELECT page.* FROM jobs j
+           LEFT JOIN LATERAL (
+             SELECT ${taskColumns('t')} FROM tasks t WHERE ${conditions.join(' AND ')}
+             ORDER BY t.created_at DESC, t.id DESC LIMIT $${limit}) page ON true
+           WHERE j.id = $1::uuid AND j.user_id = $2::uuid AND NOT j.is_deleted
+           ORDER BY page.created_at DESC, page.id DESC`,
+    values,
+  };
+}
+
+/**
+ * Cancels a waiting or running task of the caller's. Returns the task as it now is, with `changed` false when it
+ * had already ended (its status says how); no row when it does not exist for this user.
+ */
+export function cancelTask(userId: string, taskId: string): SqlStatement {
+  return {
+    text: `WITH target AS (
+             SELECT ${taskColumns('t')} FROM tasks t JOIN jobs j ON j.id = t.job_id
+              WHERE t.id = $1::uuid AND j.user_id = $2::uuid AND NOT t.is_deleted AND NOT j.is_deleted
+              FOR UPDATE OF t),
+           changed AS (
+             UPDATE tasks t SET status = 'cancelled', version = t.version + 1 FROM target
+              WHERE t.id = target.id AND t.status IN ${OPEN_TASK_STATUSES}
+             RETURNING ${taskColumns('t')})
+           SELECT true AS changed, changed.* FROM changed
+           UNION ALL
+           SELECT false, target.* FROM target WHERE NOT EXISTS (SELECT 1 FROM changed)`,
+    values: [taskId, userId],
+  };
+}

@@ -2,7 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationNames } from '../../lambdas/migrator/migrator.js';
 import { startLocalDataApi } from '../../local/data-api/server.js';
+import { MIGRATIONS_DIR } from '../../local/paths.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { indexNames, publicTables } from '../support/introspection.js';
 import { freePort } from '../support/ports.js';
@@ -25,14 +27,18 @@ describe('npm run migrate', () => {
 
     const status = await runScript(CLI, ['status'], env);
     expect(status.stdout).toMatch(/applied {2}001_create_jobs_and_tasks_tables/);
-    expect(status.stdout).toContain('1 applied, 0 pending');
 
+    const names = await migrationNames(MIGRATIONS_DIR);
+    expect(status.stdout).toContain(`${names.length} applied, 0 pending`);
     const down = await runScript(CLI, ['down', '1'], env);
     expect(down.code).toBe(0);
-    expect(down.stdout).toContain('reverted  001_create_jobs_and_tasks_tables');
+    expect(down.stdout).toContain(`reverted  ${names.at(-1)}`);
+    expect(down.stdout).toContain('1 migration(s) down');
+    const downAll = await runScript(CLI, ['down', String(names.length - 1)], env);
+    expect(downAll.stdout).toContain('reverted  001_create_jobs_and_tasks_tables');
     expect(await publicTables(test.db)).toEqual(['pgmigrations']);
 
-    expect((await runScript(CLI, ['status'], env)).stdout).toContain('0 applied, 1 pending');
+    expect((await runScript(CLI, ['status'], env)).stdout).toContain(`0 applied, ${names.length} pending`);
     expect((await runScript(CLI, ['up'], env)).code).toBe(0);
     expect((await runScript(CLI, ['up'], env)).stdout).toContain('nothing to migrate');
   });
@@ -96,8 +102,9 @@ describe('npm run migrate with DB_DRIVER=data-api', () => {
       expect(upRun.stdout).toContain('applied  001_create_jobs_and_tasks_tables');
       expect(await publicTables(fresh.db)).toEqual(['jobs', 'pgmigrations', 'tasks']);
       expect(await indexNames(fresh.db, 'jobs')).toEqual(await indexNames(test.db, 'jobs'));
-      expect((await runScript(CLI, ['status'], env)).stdout).toContain('1 applied, 0 pending');
-      expect((await runScript(CLI, ['down'], env)).stdout).toContain(
+      const names = await migrationNames(MIGRATIONS_DIR);
+      expect((await runScript(CLI, ['status'], env)).stdout).toContain(`${names.length} applied, 0 pending`);
+      expect((await runScript(CLI, ['down', String(names.length)], env)).stdout).toContain(
         'reverted  001_create_jobs_and_tasks_tables',
       );
       expect(await publicTables(fresh.db)).toEqual(['pgmigrations']);

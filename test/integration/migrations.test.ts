@@ -1,12 +1,23 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate, migrationStatus } from '../../lambdas/migrator/migrator.js';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { migrate, migrationNames, migrationStatus } from '../../lambdas/migrator/migrator.js';
 import { MIGRATIONS_DIR } from '../../local/paths.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { connect, DRIVERS, type DriverConnection } from '../support/drivers.js';
-import { publicFunctions, publicTables, triggerNames } from '../support/introspection.js';
+import {
+  columns,
+  indexNames,
+  publicFunctions,
+  publicTables,
+  triggerNames,
+} from '../support/introspection.js';
+
+let ALL: string[];
+beforeAll(async () => {
+  ALL = await migrationNames(MIGRATIONS_DIR);
+});
 
 describe.each(DRIVERS)('migrations through the %s adapter', (driver) => {
   let test: TestDatabase;
@@ -21,21 +32,52 @@ describe.each(DRIVERS)('migrations through the %s adapter', (driver) => {
   });
 
   const up = () => migrate(connection.db, { direction: 'up', migrationsDir: MIGRATIONS_DIR });
+  const down = (count: number) =>
+    migrate(connection.db, { direction: 'down', count, migrationsDir: MIGRATIONS_DIR });
 
   it('up builds the schema, down removes everything up created, up again rebuilds it', async () => {
-    expect(await up()).toEqual(['001_create_jobs_and_tasks_tables']);
+    expect(ALL[0]).toBe('001_create_jobs_and_tasks_tables');
+    expect(await up()).toEqual(ALL);
     expect(await publicTables(test.db)).toEqual(['jobs', 'pgmigrations', 'tasks']);
     expect(await triggerNames(test.db, 'jobs')).toEqual(['update_jobs_updated_at']);
 
-    expect(await migrate(connection.db, { direction: 'down', migrationsDir: MIGRATIONS_DIR })).toEqual([
-      '001_create_jobs_and_tasks_tables',
-    ]);
+    expect(await down(ALL.length)).toEqual([...ALL].reverse());
     expect(await publicTables(test.db)).toEqual(['pgmigrations']);
     expect(await publicFunctions(test.db)).toEqual([]);
     expect((await migrationStatus(connection.db, MIGRATIONS_DIR)).applied).toEqual([]);
 
-    expect(await up()).toEqual(['001_create_jobs_and_tasks_tables']);
+    expect(await up()).toEqual(ALL);
     expect(await publicTables(test.db)).toEqual(['jobs', 'pgmigrations', 'tasks']);
+  });
+
+  it('down 1 reverts only the latest migration', async () => {
+    await up();
+    const latest = ALL.at(-1);
+    expect(await down(1)).toEqual([latest]);
+    const status = await migrationStatus(connection.db, MIGRATIONS_DIR);
+    expect(status.pending).toEqual([latest]);
+    expect(await indexNames(test.db, 'jobs')).toContain('idx_jobs_user_status');
+  });
+
+  it('down to the seed leaves exactly the seed: later columns and indexes are gone', async () => {
+    await up();
+    await down(ALL.length - 1);
+    const jobColumns = (await columns(test.db, 'jobs')).map((c) => c.column_name);
+    expect(jobColumns).toEqual([
+      'id',
+      'user_id',
+      'status',
+      'payload',
+      'job_type',
+      'schedule_interval',
+      'max_retries',
+      'priority',
+      'is_deleted',
+      'created_at',
+      'updated_at',
+      'version',
+    ]);
+    expect(await indexNames(test.db, 'jobs')).not.toContain('idx_jobs_user_created_id');
   });
 
   it('running up twice is a no-op', async () => {
@@ -47,13 +89,10 @@ describe.each(DRIVERS)('migrations through the %s adapter', (driver) => {
   });
 
   it('status lists pending migrations before up and applied ones after', async () => {
-    expect(await migrationStatus(connection.db, MIGRATIONS_DIR)).toEqual({
-      applied: [],
-      pending: ['001_create_jobs_and_tasks_tables'],
-    });
+    expect(await migrationStatus(connection.db, MIGRATIONS_DIR)).toEqual({ applied: [], pending: ALL });
     await up();
     const status = await migrationStatus(connection.db, MIGRATIONS_DIR);
-    expect(status.applied.map((m) => m.name)).toEqual(['001_create_jobs_and_tasks_tables']);
+    expect(status.applied.map((m) => m.name)).toEqual(ALL);
     expect(status.applied[0]?.runOn).toBeInstanceOf(Date);
   });
 
@@ -76,7 +115,7 @@ describe.each(DRIVERS)('migrations through the %s adapter', (driver) => {
 
   it('concurrent runs apply each migration once (transaction-scoped advisory lock)', async () => {
     const results = await Promise.all([up(), up(), up(), up()]);
-    expect(results.flat()).toEqual(['001_create_jobs_and_tasks_tables']);
-    expect((await migrationStatus(connection.db, MIGRATIONS_DIR)).applied).toHaveLength(1);
+    expect(results.flat()).toEqual(ALL);
+    expect((await migrationStatus(connection.db, MIGRATIONS_DIR)).applied).toHaveLength(ALL.length);
   });
 });

@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationNames } from '../../lambdas/migrator/migrator.js';
+import { MIGRATIONS_DIR } from '../../local/paths.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { freePort } from '../support/ports.js';
 import { runScript, spawnScript, stopProcess, waitForOutput } from '../support/processes.js';
@@ -47,7 +49,7 @@ describe('npm start', () => {
       expect(health).toMatchObject({
         status: 'ok',
         database: { reachable: true, name: 'bg_jobs' },
-        migrations: { latest: '001_create_jobs_and_tasks_tables' },
+        migrations: { latest: (await migrationNames(MIGRATIONS_DIR)).at(-1) },
       });
       expect(postgresProcessesUsing(dataDir).length).toBeGreaterThan(0);
     } finally {

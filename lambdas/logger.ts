@@ -7,7 +7,13 @@ const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 
 
 export type Logger = Record<Level, (message: string, fields?: Record<string, unknown>) => void>;
 
-export function createLogger(base: Record<string, unknown> = {}, minimum: Level = 'info'): Logger {
+/** LOG_LEVEL from the environment; anything unknown means info. */
+export function configuredLevel(): Level {
+  const level = process.env.LOG_LEVEL;
+  return level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? level : 'info';
+}
+
+export function createLogger(base: Record<string, unknown> = {}, minimum: Level = configuredLevel()): Logger {
   const write =
     (level: Level) =>
     (message: string, fields: Record<string, unknown> = {}) => {

@@ -1,6 +1,6 @@
+import { DatabaseError, SqlState } from '../db/errors.js';
 import type { Database } from '../db/port.js';
-import { databaseClock } from '../sql/health.js';
-import { listAppliedMigrations, migrationsTableExists } from '../sql/migrations.js';
+import { healthProbe } from '../sql/health.js';
 
 export interface HealthReport {
   status: 'ok' | 'unavailable';
@@ -13,23 +13,23 @@ export async function checkHealth(db: Database): Promise<HealthReport> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const [{ rows: clock }, { rows: table }] = await Promise.all([
-      db.query<{ database: string }>(databaseClock()),
-      db.query<{ exists: boolean }>(migrationsTableExists()),
-    ]);
-    const applied = table[0]?.exists
-      ? (await db.query<{ name: string }>(listAppliedMigrations())).rows.map((row) => row.name)
-      : [];
+    const row = (await db.query<{ database: string; applied: string[] }>(healthProbe())).rows[0];
+    const applied = row?.applied ?? [];
     return {
       status: 'ok',
-      database: { reachable: true, name: clock[0]?.database, latency_ms: elapsed() },
+      database: { reachable: true, name: row?.database, latency_ms: elapsed() },
       migrations: { applied, latest: applied.at(-1) ?? null },
     };
   } catch (error) {
+    const unmigrated = error instanceof DatabaseError && error.sqlState === SqlState.undefinedTable;
     return {
       status: 'unavailable',
-      // The error class only: driver messages can carry host names and user names.
-      database: { reachable: false, latency_ms: elapsed(), error: (error as Error).name },
+      // Never the driver's message: it can carry host and user names.
+      database: {
+        reachable: unmigrated,
+        latency_ms: elapsed(),
+        error: unmigrated ? 'schema not migrated' : 'no answer',
+      },
       migrations: { applied: [], latest: null },
     };
   }

@@ -1,5 +1,11 @@
 import type { SqlStatement } from '../db/port.js';
+import { MIGRATIONS_TABLE } from './migrations.js';
 
-export function databaseClock(): SqlStatement {
-  return { text: 'SELECT now() AS now, current_database() AS database', values: [] };
+/** One round trip: which database answers, and the migrations it carries (fails with 42P01 if never migrated). */
+export function healthProbe(): SqlStatement {
+  return {
+    text: `SELECT current_database() AS database,
+                  (SELECT coalesce(json_agg(name ORDER BY id), '[]'::json) FROM public.${MIGRATIONS_TABLE}) AS applied`,
+    values: [],
+  };
 }

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetConfig } from '../../lambdas/config.js';
+import { closeDatabase } from '../../lambdas/db/index.js';
+import { handler as createJob } from '../../lambdas/handlers/create-job.js';
+import { handler as getJob } from '../../lambdas/handlers/get-job.js';
+import { handler as health } from '../../lambdas/handlers/health.js';
+import { handler as listJobs } from '../../lambdas/handlers/list-jobs.js';
+import { handler as openapi } from '../../lambdas/handlers/openapi.js';
+import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { sampleEvent } from '../support/events.js';
+
+/** The Lambda entry points called exactly as Lambda calls them, with API Gateway v2 sample events. */
+let test: TestDatabase;
+const SUB = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+beforeAll(async () => {
+  test = await freshDatabase();
+  process.env.DB_DRIVER = 'pg';
+  process.env.DATABASE_URL = test.url;
+  resetConfig();
+});
+afterAll(async () => {
+  await closeDatabase();
+  await test.drop();
+});
+
+const body = JSON.stringify({ job_type: 'echo', payload: { prompt: 'From a sample event' } });
+
+describe('handlers invoked with API Gateway v2 events', () => {
+  it('create → get → list, with the caller taken from the JWT claims', async () => {
+    const created = await createJob(
+      sampleEvent({
+        routeKey: 'POST /jobs',
+        rawPath: '/jobs',
+        sub: SUB,
+        body,
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+    expect(created.statusCode).toBe(201);
+    const job = JSON.parse(created.body ?? '') as { id: string; user_id: string };
+    expect(job.user_id).toBe(SUB);
+    const got = await getJob(
+      sampleEvent({
+        routeKey: 'GET /jobs/{id}',
+        rawPath: `/jobs/${job.id}`,
+        sub: SUB,
+        pathParameters: { id: job.id },
+      }),
+    );
+    expect(got.statusCode).toBe(200);
+    expect(got.headers?.etag).toBe('"1"');
+    const list = await listJobs(
+      sampleEvent({ routeKey: 'GET /jobs', rawPath: '/jobs', sub: SUB, rawQueryString: 'limit=5' }),
+    );
+    expect(JSON.parse(list.body ?? '').items).toHaveLength(1);
+  });
+
+  it('decodes a base64-encoded body, as API Gateway sends some', async () => {
+    const event = sampleEvent({
+      routeKey: 'POST /jobs',
+      rawPath: '/jobs',
+      sub: SUB,
+      body: Buffer.from(body).toString('base64'),
+      isBase64Encoded: true,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    expect((await createJob(event)).statusCode).toBe(201);
+  });
+
+  it('401 when the event carries no subject (a misconfigured authorizer must not open the API)', async () => {
+    const result = await listJobs(sampleEvent({ routeKey: 'GET /jobs', rawPath: '/jobs' }));
+    expect(result.statusCode).toBe(401);
+    expect(result.headers?.['content-type']).toBe('application/problem+json');
+  });
+
+  it('a 500 reveals only the request id, and logs the cause without the payload', async () => {
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => logged.push(line);
+    await closeDatabase();
+    process.env.DATABASE_URL = 'postgres://nobody:secret@127.0.0.1:1/none';
+    resetConfig();
+    try {
+      const secretBody = JSON.stringify({ job_type: 'echo', payload: { prompt: 'TOP-SECRET-PROMPT' } });
+      const result = await createJob(
+        sampleEvent({
+          routeKey: 'POST /jobs',
+          rawPath: '/jobs',
+          sub: SUB,
+          body: secretBody,
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+      expect(result.statusCode).toBe(503);
+      expect(result.body).not.toContain('secret');
+      expect(result.body).not.toContain('127.0.0.1');
+      expect(logged.join('\n')).not.toContain('TOP-SECRET-PROMPT');
+    } finally {
+      console.error = original;
+      await closeDatabase();
+      process.env.DATABASE_URL = test.url;
+      resetConfig();
+    }
+  });
+
+  it('health reports the database and the migrations; the OpenAPI document is public', async () => {
+    const report = await health(sampleEvent({ routeKey: 'GET /health', rawPath: '/health' }));
+    expect(report.statusCode).toBe(200);
+    expect(JSON.parse(report.body ?? '').migrations.applied[0]).toBe('001_create_jobs_and_tasks_tables');
+    const document = await openapi(sampleEvent({ routeKey: 'GET /openapi.json', rawPath: '/openapi.json' }));
+    expect(JSON.parse(document.body ?? '').openapi).toBe('3.1.0');
+  });
+
+  it('health is 503 with "schema not migrated" on an empty database', async () => {
+    const empty = await freshDatabase({ empty: true });
+    await closeDatabase();
+    process.env.DATABASE_URL = empty.url;
+    resetConfig();
+    try {
+      const report = await health(sampleEvent({ routeKey: 'GET /health', rawPath: '/health' }));
+      expect(report.statusCode).toBe(503);
+      expect(JSON.parse(report.body ?? '').database).toMatchObject({
+        reachable: true,
+        error: 'schema not migrated',
+      });
+    } finally {
+      await closeDatabase();
+      await empty.drop();
+      process.env.DATABASE_URL = test.url;
+      resetConfig();
+    }
+  });
+});

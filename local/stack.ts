@@ -2,8 +2,11 @@ import { createServer } from 'node:net';
 import { resetConfig } from '../lambdas/config.js';
 import { closeDatabase, database } from '../lambdas/db/index.js';
 import { createPgDatabase } from '../lambdas/db/pg-adapter.js';
+import { createLogger } from '../lambdas/logger.js';
 import { migrate } from '../lambdas/migrator/migrator.js';
 import { createDatabase, databaseExists } from '../lambdas/sql/admin.js';
+import { startLocalWorkers, type WorkerPool } from '../lambdas/worker/local-pool.js';
+import type { WorkerSettings } from '../lambdas/worker/settings.js';
 import { localAuth } from './auth.js';
 import { withLocalArns } from './data-api/local-arns.js';
 import { type LocalDataApi, startLocalDataApi } from './data-api/server.js';
@@ -27,6 +30,8 @@ export interface LocalStackOptions {
   embedded: EmbeddedPostgresOptions;
   /** Local state (token signing keys). */
   dataDir: string;
+  /** The in-process scheduler and workers; none when absent or WORKER_CONCURRENCY is 0. */
+  workers?: WorkerSettings;
   log: (message: string) => void;
 }
 
@@ -35,6 +40,7 @@ export interface LocalStack {
   databaseUrl: string;
   /** The in-process Data API endpoint, when the stack started one. */
   dataApi?: LocalDataApi;
+  workers?: WorkerPool;
   stop(): Promise<void>;
 }
 
@@ -108,7 +114,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const auth = await localAuth(options.dataDir);
     const server: LocalServer = await startLocalServer({ port: options.port, host: options.host, auth });
     cleanups.push(() => server.close());
-    return { url: server.url, databaseUrl, dataApi, stop };
+    let workers: WorkerPool | undefined;
+    if (options.workers && options.workers.WORKER_CONCURRENCY > 0) {
+      const pool = startLocalWorkers(database(), options.workers, createLogger({ component: 'worker' }));
+      cleanups.push(() => pool.stop());
+      workers = pool;
+      options.log(`${options.workers.WORKER_CONCURRENCY} in-process workers and the scheduler are running`);
+    }
+    return { url: server.url, databaseUrl, dataApi, workers, stop };
   } catch (error) {
     await stop();
     throw error;

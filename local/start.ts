@@ -1,6 +1,7 @@
 import './quiet-sdk-warning.js';
 import path from 'node:path';
 import { z } from 'zod';
+import { workerSettings } from '../lambdas/worker/settings.js';
 import { DATA_DIR } from './paths.js';
 import { startLocalStack } from './stack.js';
 
@@ -31,6 +32,7 @@ async function main() {
     dbDriver: settings.DB_DRIVER,
     dataApiEndpoint: settings.DATA_API_ENDPOINT,
     dataDir: settings.LOCAL_DATA_DIR,
+    workers: workerSettings(process.env),
     embedded: {
       dataDir: path.join(settings.LOCAL_DATA_DIR, 'postgres'),
       port: settings.EMBEDDED_POSTGRES_PORT,

@@ -9,7 +9,7 @@ import {
   updateJob as updateJobSql,
 } from '../sql/jobs.js';
 import { IdempotencyMismatchError, NotFoundError, VersionConflictError } from './errors.js';
-import type { Schedule } from './schedule.js';
+import { nextOccurrence, type Schedule } from './schedule.js';
 import { type JobView, type Page, type PagePosition, toJobView, toPage } from './views.js';
 
 /** What a caller asks for when creating a job (validated at the edge). */
@@ -19,6 +19,7 @@ export interface JobSpec {
   schedule_interval: Schedule;
   max_retries: number;
   priority: number;
+  timeout_seconds: number;
 }
 
 /** Canonical JSON (sorted keys) so that the same request always hashes the same. */
@@ -45,6 +46,8 @@ export async function createJob(
     schedule: spec.schedule_interval,
     maxRetries: spec.max_retries,
     priority: spec.priority,
+    timeoutSeconds: spec.timeout_seconds,
+    nextRunAt: nextOccurrence(spec.schedule_interval, new Date()),
     idempotencyKey: idempotencyKey ?? null,
     requestHash,
   });
@@ -84,9 +87,12 @@ export async function updateJob(
   userId: string,
   jobId: string,
   expectedVersion: number,
-  changes: JobChanges,
+  changes: Omit<JobChanges, 'schedule' | 'nextRunAt'> & { schedule?: Schedule },
 ): Promise<JobView> {
-  const row = (await db.query(updateJobSql(userId, jobId, expectedVersion, changes))).rows[0];
+  // A new schedule starts counting now; the next occurrence is kept by the scheduler from then on.
+  const nextRunAt = changes.schedule ? nextOccurrence(changes.schedule, new Date()) : undefined;
+  const row = (await db.query(updateJobSql(userId, jobId, expectedVersion, { ...changes, nextRunAt })))
+    .rows[0];
   if (!row) throw new NotFoundError('job');
   if (row.id === null) throw new VersionConflictError(Number(row.current_version));
   return toJobView(row);

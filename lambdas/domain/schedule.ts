@@ -31,7 +31,7 @@ export function cronProblem(expression: string): string | undefined {
 
 /**
  * The first occurrence strictly after `after`. Cron runs in its own timezone (DST-correct: a wall-clock time that
- * does not exist is skipped, one that repeats runs once); timedelta counts from `after`; manual never occurs.
+ * does not exist runs once, shifted by the jump — 02:30 becomes 03:30 —, and one that repeats runs once); timedelta counts from `after`; manual never occurs.
  */
 export function nextOccurrence(schedule: Schedule, after: Date): Date | null {
   switch (schedule.type) {

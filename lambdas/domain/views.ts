@@ -9,6 +9,9 @@ export interface JobView {
   schedule_interval: Record<string, unknown>;
   max_retries: number;
   priority: number;
+  timeout_seconds: number;
+  /** The next scheduled occurrence (cron, timedelta); null for manual or cancelled jobs. */
+  next_run_at: string | null;
   created_at: string;
   updated_at: string;
   version: number;
@@ -23,6 +26,13 @@ export interface TaskView {
   created_at: string;
   updated_at: string;
   version: number;
+  /** Attempts made so far. */
+  attempt: number;
+  last_error: string | null;
+  /** When it is (or was) due. */
+  run_at: string;
+  started_at: string | null;
+  finished_at: string | null;
 }
 
 /** Where the next page starts: the last row's (created_at in microseconds, id). */
@@ -39,6 +49,8 @@ export interface Page<T> {
 type Row = Record<string, unknown>;
 
 const iso = (value: unknown) => (value instanceof Date ? value : new Date(String(value))).toISOString();
+const isoOrNull = (value: unknown) => (value === null || value === undefined ? null : iso(value));
+const textOrNull = (value: unknown) => (value === null || value === undefined ? null : String(value));
 
 export function toJobView(row: Row): JobView {
   return {
@@ -50,6 +62,8 @@ export function toJobView(row: Row): JobView {
     schedule_interval: row.schedule_interval as Record<string, unknown>,
     max_retries: Number(row.max_retries),
     priority: Number(row.priority),
+    timeout_seconds: Number(row.timeout_seconds),
+    next_run_at: isoOrNull(row.next_run_at),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     version: Number(row.version),
@@ -62,10 +76,15 @@ export function toTaskView(row: Row): TaskView {
     job_id: String(row.job_id),
     status: String(row.status),
     payload: row.payload as Record<string, unknown>,
-    result: row.result === null || row.result === undefined ? null : String(row.result),
+    result: textOrNull(row.result),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     version: Number(row.version),
+    attempt: Number(row.attempt),
+    last_error: textOrNull(row.last_error),
+    run_at: iso(row.run_at),
+    started_at: isoOrNull(row.started_at),
+    finished_at: isoOrNull(row.finished_at),
   };
 }
 

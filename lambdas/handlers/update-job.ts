@@ -15,6 +15,7 @@ export const handler = authenticated(async ({ event, userId, db }) => {
     schedule: body.schedule_interval,
     maxRetries: body.max_retries,
     priority: body.priority,
+    timeoutSeconds: body.timeout_seconds,
   });
   return json(200, job, { etag: etagOf(job.version) });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cronProblem, isValidTimezone } from '../domain/schedule.js';
+import { isKnownJobType, JOB_TYPES } from '../worker/registry.js';
 
 /**
  * The API's request and response shapes. They validate requests at the edge and generate the OpenAPI document, so
@@ -10,6 +11,8 @@ export const LIMITS = {
   promptChars: 8_000,
   payloadBytes: 16 * 1024,
   maxRetries: 25,
+  /** A worker Lambda runs for at most 15 minutes; an attempt must end well before that. */
+  timeoutSeconds: { min: 1, max: 840, default: 300 },
   timedeltaSeconds: 366 * 24 * 3600,
   idempotencyKeyChars: 255,
   pageSize: { min: 1, max: 100, default: 20 },
@@ -60,12 +63,25 @@ const JobType = z
   .string()
   .regex(/^[a-z][a-z0-9_.-]{0,99}$/, 'lower-case letters, digits, "_", "." or "-", starting with a letter');
 
+const KnownJobType = JobType.refine(isKnownJobType, {
+  message: `unknown job type; known: ${JOB_TYPES.join(', ')}`,
+}).meta({
+  description: `A registered handler: ${JOB_TYPES.join(', ')}.`,
+});
+
+const TimeoutSeconds = z
+  .int()
+  .min(LIMITS.timeoutSeconds.min)
+  .max(LIMITS.timeoutSeconds.max)
+  .meta({ description: 'An attempt running longer is aborted and counts as a failure.' });
+
 export const CreateJobRequest = z.strictObject({
-  job_type: JobType,
+  job_type: KnownJobType,
   payload: Payload,
   schedule_interval: Schedule.default({ type: 'manual' }),
   max_retries: z.int().min(0).max(LIMITS.maxRetries).default(3),
   priority: z.int().min(0).max(100).default(50).meta({ description: 'Higher runs first.' }),
+  timeout_seconds: TimeoutSeconds.default(LIMITS.timeoutSeconds.default),
 });
 
 export const UpdateJobRequest = z
@@ -74,6 +90,7 @@ export const UpdateJobRequest = z
     schedule_interval: Schedule.optional(),
     max_retries: z.int().min(0).max(LIMITS.maxRetries).optional(),
     priority: z.int().min(0).max(100).optional(),
+    timeout_seconds: TimeoutSeconds.optional(),
   })
   .refine((update) => Object.keys(update).length > 0, { message: 'name at least one field to change' });
 
@@ -109,6 +126,8 @@ export const Job = z.object({
   schedule_interval: Schedule,
   max_retries: z.int(),
   priority: z.int(),
+  timeout_seconds: z.int(),
+  next_run_at: Timestamp.nullable(),
   created_at: Timestamp,
   updated_at: Timestamp,
   version: z.int(),
@@ -123,6 +142,11 @@ export const Task = z.object({
   created_at: Timestamp,
   updated_at: Timestamp,
   version: z.int(),
+  attempt: z.int().meta({ description: 'Attempts made so far.' }),
+  last_error: z.string().nullable(),
+  run_at: Timestamp,
+  started_at: Timestamp.nullable(),
+  finished_at: Timestamp.nullable(),
 });
 
 export const JobList = z.object({ items: z.array(Job), next_cursor: z.string().nullable() });

@@ -4,30 +4,19 @@
 const createdMicros = (alias: string) =>
   `(extract(epoch FROM ${alias}.created_at) * 1000000)::bigint AS created_us`;
 
-export function jobColumns(alias: string): string {
-  const names = [
-    'id',
-    'user_id',
-    'status',
-    'payload',
-    'job_type',
-    'schedule_interval',
-    'max_retries',
-    'priority',
-  ];
-  return [...names, 'created_at', 'updated_at', 'version']
-    .map((name) => `${alias}.${name}`)
-    .join(', ')
-    .concat(`, ${createdMicros(alias)}`);
-}
+const JOB =
+  'id user_id status payload job_type schedule_interval max_retries priority timeout_seconds next_run_at created_at updated_at version';
+const TASK =
+  'id job_id status payload result created_at updated_at version attempt last_error run_at started_at finished_at';
 
-export function taskColumns(alias: string): string {
-  const names = ['id', 'job_id', 'status', 'payload', 'result', 'created_at', 'updated_at', 'version'];
-  return names
+const list = (names: string, alias: string) =>
+  names
+    .split(' ')
     .map((name) => `${alias}.${name}`)
-    .join(', ')
-    .concat(`, ${createdMicros(alias)}`);
-}
+    .join(', ');
+
+export const jobColumns = (alias: string) => `${list(JOB, alias)}, ${createdMicros(alias)}`;
+export const taskColumns = (alias: string) => `${list(TASK, alias)}, ${createdMicros(alias)}`;
 
 /** The keyset condition "older than the cursor" for newest-first lists. */
 export function olderThan(alias: string, microsParam: number, idParam: number): string {

@@ -10,6 +10,8 @@ export interface NewJobRow {
   schedule: unknown;
   maxRetries: number;
   priority: number;
+  timeoutSeconds: number;
+  nextRunAt: Date | null;
   idempotencyKey: string | null;
   requestHash: string | null;
 }
@@ -23,8 +25,8 @@ export function insertJob(job: NewJobRow): SqlStatement {
   return {
     text: `WITH inserted AS (
              INSERT INTO jobs AS j (user_id, job_type, payload, schedule_interval, max_retries, priority,
-                                    idempotency_key, request_hash)
-             VALUES ($1::uuid, $2::text, $3::jsonb, $4::jsonb, $5, $6, $7::text, $8::text)
+                                    idempotency_key, request_hash, timeout_seconds, next_run_at)
+             VALUES ($1::uuid, $2::text, $3::jsonb, $4::jsonb, $5, $6, $7::text, $8::text, $9, $10::timestamptz)
              ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
              RETURNING ${jobColumns('j')}, j.request_hash, false AS replayed)
            SELECT * FROM inserted
@@ -41,6 +43,8 @@ export function insertJob(job: NewJobRow): SqlStatement {
       job.priority,
       job.idempotencyKey,
       job.requestHash,
+      job.timeoutSeconds,
+      job.nextRunAt,
     ],
   };
 }
@@ -83,6 +87,9 @@ export interface JobChanges {
   schedule?: unknown;
   maxRetries?: number;
   priority?: number;
+  timeoutSeconds?: number;
+  /** With a new schedule: its next occurrence (null for manual). */
+  nextRunAt?: Date | null;
 }
 
 /**
@@ -105,13 +112,28 @@ export function updateJob(
   }
   if (changes.maxRetries !== undefined) sets.push(`max_retries = $${values.push(changes.maxRetries)}`);
   if (changes.priority !== undefined) sets.push(`priority = $${values.push(changes.priority)}`);
+  if (changes.timeoutSeconds !== undefined)
+    sets.push(`timeout_seconds = $${values.push(changes.timeoutSeconds)}`);
+  if (changes.nextRunAt !== undefined) {
+    // A cancelled job stays without occurrences whatever its new schedule.
+    sets.push(
+      `next_run_at = CASE WHEN j.status = 'cancelled' THEN NULL ELSE $${values.push(changes.nextRunAt)}::timestamptz END`,
+    );
+  }
+  // Waiting tasks follow a new priority, so the change takes effect on the queue at once.
+  const reprioritise =
+    changes.priority === undefined
+      ? ''
+      : `, requeued AS (
+             UPDATE tasks t SET priority = updated.priority FROM updated
+              WHERE t.job_id = updated.id AND t.status = 'created' AND NOT t.is_deleted)`;
   return {
     text: `WITH target AS (
              SELECT id, version FROM jobs WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted FOR UPDATE),
            updated AS (
              UPDATE jobs j SET ${sets.join(', ')} FROM target
               WHERE j.id = target.id AND j.version = $3::bigint
-             RETURNING ${jobColumns('j')})
+             RETURNING ${jobColumns('j')})${reprioritise}
            SELECT target.version AS current_version, updated.* FROM target LEFT JOIN updated ON true`,
     values,
   };
@@ -131,7 +153,7 @@ export function cancelJob(userId: string, jobId: string, options: { softDelete: 
     text: `WITH target AS (
              SELECT id FROM jobs WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted FOR UPDATE),
            changed AS (
-             UPDATE jobs j SET status = ${status}, version = j.version + 1${options.softDelete ? ', is_deleted = true' : ''}
+             UPDATE jobs j SET status = ${status}, next_run_at = NULL, version = j.version + 1${options.softDelete ? ', is_deleted = true' : ''}
                FROM target WHERE j.id = target.id AND ${pending}
              RETURNING ${jobColumns('j')}),
            cancelled_tasks AS (

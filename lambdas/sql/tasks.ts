@@ -10,9 +10,10 @@ import { OPEN_TASK_STATUSES, olderThan, taskColumns } from './columns.js';
 export function insertManualTask(userId: string, jobId: string): SqlStatement {
   return {
     text: `WITH job AS (
-             SELECT id, payload, status FROM jobs WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted),
+             SELECT id, payload, status, priority FROM jobs WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted),
            task AS (
-             INSERT INTO tasks AS t (job_id, payload) SELECT id, payload FROM job WHERE status <> 'cancelled'
+             INSERT INTO tasks AS t (job_id, payload, priority)
+             SELECT id, payload, priority FROM job WHERE status <> 'cancelled'
              RETURNING ${taskColumns('t')})
            SELECT job.status AS job_status, task.* FROM job LEFT JOIN task ON true`,
     values: [jobId, userId],

@@ -24,10 +24,12 @@ describe('POST /jobs', () => {
       'id',
       'job_type',
       'max_retries',
+      'next_run_at',
       'payload',
       'priority',
       'schedule_interval',
       'status',
+      'timeout_seconds',
       'updated_at',
       'user_id',
       'version',
@@ -39,6 +41,8 @@ describe('POST /jobs', () => {
       schedule_interval: { type: 'manual' },
       max_retries: 3,
       priority: 50,
+      timeout_seconds: 300,
+      next_run_at: null,
       version: 1,
     });
     expect(body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -110,6 +114,8 @@ describe('POST /jobs', () => {
       'body.schedule_interval.type',
     ],
     ['a bad job_type', echoJob({ job_type: 'Echo Now' }), 'body.job_type'],
+    ['an unknown job_type', echoJob({ job_type: 'transcode' }), 'body.job_type'],
+    ['a timeout over 840 s', echoJob({ timeout_seconds: 841 }), 'body.timeout_seconds'],
     ['an over-long prompt', echoJob({ payload: { prompt: 'x'.repeat(8001) } }), 'body.payload.prompt'],
     [
       'an over-large payload',

@@ -20,16 +20,29 @@ describe('tasks', () => {
     expect(run.status).toBe(202);
     expect(run.headers.get('location')).toBe(`/tasks/${run.body.id}`);
     expect(Object.keys(run.body).sort()).toEqual([
+      'attempt',
       'created_at',
+      'finished_at',
       'id',
       'job_id',
+      'last_error',
       'payload',
       'result',
+      'run_at',
+      'started_at',
       'status',
       'updated_at',
       'version',
     ]);
-    expect(run.body).toMatchObject({ job_id: job.id, status: 'created', result: null, payload: job.payload });
+    expect(run.body).toMatchObject({
+      job_id: job.id,
+      status: 'created',
+      result: null,
+      payload: job.payload,
+      attempt: 0,
+      last_error: null,
+      started_at: null,
+    });
     const got = await alice.call<Resource>('GET', `/tasks/${run.body.id}`);
     expect(got.status).toBe(200);
     expect(got.body).toEqual(run.body);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type WorkerSettings, workerSettings } from '../../lambdas/worker/settings.js';
 import { type LocalAuth, localAuth } from '../../local/auth.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { freshDatabase, type TestDatabase } from './database.js';
@@ -35,7 +36,7 @@ export interface CallInit {
 }
 
 /** Real HTTP against the real local stack (this file's own database; `pg` or the Data API path underneath). */
-export async function startApi(driver: Driver = 'pg'): Promise<TestApi> {
+export async function startApi(driver: Driver = 'pg', workers?: Partial<WorkerSettings>): Promise<TestApi> {
   const database = await freshDatabase({ empty: true });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bgjobs-api-'));
   const stack = await startLocalStack({
@@ -46,6 +47,7 @@ export async function startApi(driver: Driver = 'pg'): Promise<TestApi> {
     dataDir,
     embedded: { dataDir: path.join(dataDir, 'unused'), port: 1, persistent: false },
     log: () => {},
+    workers: workers ? { ...workerSettings({}), ...workers } : undefined,
   });
   const auth = await localAuth(dataDir);
   const call =

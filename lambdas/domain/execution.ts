@@ -1,0 +1,106 @@
+import type { Database } from '../db/port.js';
+import {
+  claimTasks,
+  completeTask,
+  failAttempt,
+  reapExpiredLeases,
+  refreshJobStatuses,
+  renewLease,
+} from '../sql/execution.js';
+
+/** A task a worker holds: what to run, and the version that fences every write it makes. */
+export interface ClaimedTask {
+  id: string;
+  jobId: string;
+  version: number;
+  attempt: number;
+  payload: Record<string, unknown>;
+  userId: string;
+  jobType: string;
+  jobPayload: Record<string, unknown>;
+  timeoutSeconds: number;
+  maxRetries: number;
+}
+
+export async function refreshJobs(db: Database, jobIds: string[]): Promise<void> {
+  if (jobIds.length > 0) await db.query(refreshJobStatuses(jobIds));
+}
+
+/** Claims due tasks (or one named task); their jobs turn `processing`. */
+export async function claim(
+  db: Database,
+  workerId: string,
+  options: { limit: number; leaseSeconds: number; taskId?: string },
+): Promise<ClaimedTask[]> {
+  const { rows } = await db.query(claimTasks(workerId, options.limit, options.leaseSeconds, options.taskId));
+  const tasks = rows.map((row) => ({
+    id: String(row.id),
+    jobId: String(row.job_id),
+    version: Number(row.version),
+    attempt: Number(row.attempt),
+    payload: row.payload as Record<string, unknown>,
+    userId: String(row.user_id),
+    jobType: String(row.job_type),
+    jobPayload: row.job_payload as Record<string, unknown>,
+    timeoutSeconds: Number(row.timeout_seconds),
+    maxRetries: Number(row.max_retries),
+  }));
+  // Only jobs not already processing need their status moved.
+  await refreshJobs(
+    db,
+    rows.filter((row) => row.job_status !== 'processing').map((row) => String(row.job_id)),
+  );
+  return tasks;
+}
+
+export type LeaseState = { held: true } | { held: false; reason: 'cancelled' | 'lost' };
+
+export async function renew(
+  db: Database,
+  task: ClaimedTask,
+  workerId: string,
+  leaseSeconds: number,
+): Promise<LeaseState> {
+  const row = (await db.query(renewLease(task.id, workerId, task.version, leaseSeconds))).rows[0];
+  if (row?.extended) return { held: true };
+  return { held: false, reason: row?.status === 'cancelled' ? 'cancelled' : 'lost' };
+}
+
+/** Records success; false when the worker no longer held the task (its result is discarded). */
+export async function complete(
+  db: Database,
+  task: ClaimedTask,
+  workerId: string,
+  result: string,
+): Promise<boolean> {
+  const { rows } = await db.query(completeTask(task.id, workerId, task.version, result));
+  await refreshJobs(db, rows.length ? [task.jobId] : []);
+  return rows.length > 0;
+}
+
+/** Records a failed attempt; returns 'created' (a retry is scheduled), 'failed', or null when no longer held. */
+export async function fail(
+  db: Database,
+  task: ClaimedTask,
+  workerId: string,
+  error: string,
+  retryDelayMs: number,
+): Promise<'created' | 'failed' | null> {
+  const row = (await db.query(failAttempt(task.id, workerId, task.version, error, retryDelayMs))).rows[0];
+  if (!row) return null;
+  await refreshJobs(db, [task.jobId]);
+  return row.status === 'failed' ? 'failed' : 'created';
+}
+
+/** Exponential backoff with full jitter: uniform in [base·2^(n-1)/2, base·2^(n-1)], capped at an hour. */
+export function retryDelayMs(attempt: number, baseMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(3_600_000, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** Takes back tasks whose worker vanished; returns how many. */
+export async function reap(db: Database, limit = 500): Promise<number> {
+  const { rows } = await db.query(reapExpiredLeases(limit));
+  await refreshJobs(db, [...new Set(rows.map((row) => String(row.job_id)))]);
+  return rows.length;
+}

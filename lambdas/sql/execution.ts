@@ -1,0 +1,162 @@
+import type { SqlStatement } from '../db/port.js';
+
+/**
+ * Statements that run tasks. They lock tasks only — never a job — so they cannot deadlock with the API's cancel,
+ * which locks a job and then its tasks. Job status is derived afterwards by `refreshJobStatuses` (jobs only).
+ * Every write after the claim is fenced on the task's version: a cancel, a reap or another worker's claim bumps
+ * it, and the late write of a worker that lost the task then changes nothing.
+ */
+
+const LEASE = (param: number) => `now() + $${param}::float8 * interval '1 second'`;
+
+/**
+ * Claims up to `limit` due tasks — highest priority first, then earliest due — for `workerId`, leasing them for
+ * `leaseSeconds`. With `taskId`, claims only that task (the SQS worker's message names it).
+ */
+export function claimTasks(
+  workerId: string,
+  limit: number,
+  leaseSeconds: number,
+  taskId?: string,
+): SqlStatement {
+  const only = taskId ? 'AND t.id = $4::uuid' : '';
+  return {
+    text: `WITH candidates AS (
+             SELECT t.id FROM tasks t
+              WHERE t.status = 'created' AND NOT t.is_deleted AND t.run_at <= now() ${only}
+              ORDER BY t.priority DESC, t.run_at
+              LIMIT $1 FOR UPDATE SKIP LOCKED),
+           claimed AS (
+             UPDATE tasks t SET status = 'processing', attempt = t.attempt + 1, started_at = now(), finished_at = NULL,
+                    lease_owner = $2::text, lease_expires_at = ${LEASE(3)}, version = t.version + 1
+               FROM candidates c WHERE t.id = c.id
+             RETURNING t.id, t.job_id, t.version, t.attempt, t.payload)
+           SELECT c.id, c.job_id, c.version, c.attempt, c.payload, j.user_id, j.job_type, j.status AS job_status,
+                  j.payload AS job_payload, j.timeout_seconds, j.max_retries
+             FROM claimed c JOIN jobs j ON j.id = c.job_id`,
+    values: taskId ? [limit, workerId, leaseSeconds, taskId] : [limit, workerId, leaseSeconds],
+  };
+}
+
+/**
+ * Extends the lease while the worker still holds the task. `extended` false means stop: `status` says whether the
+ * task was cancelled or taken from this worker.
+ */
+export function renewLease(
+  taskId: string,
+  workerId: string,
+  version: number,
+  leaseSeconds: number,
+): SqlStatement {
+  return {
+    text: `WITH renewed AS (
+             UPDATE tasks SET lease_expires_at = ${LEASE(4)}
+              WHERE id = $1::uuid AND lease_owner = $2::text AND version = $3::bigint AND status = 'processing'
+             RETURNING id)
+           SELECT EXISTS (SELECT 1 FROM renewed) AS extended, (SELECT status FROM tasks WHERE id = $1::uuid) AS status`,
+    values: [taskId, workerId, version, leaseSeconds],
+  };
+}
+
+/** Records success, exactly once: only the lease holder at the claimed version can. */
+export function completeTask(
+  taskId: string,
+  workerId: string,
+  version: number,
+  result: string,
+): SqlStatement {
+  return {
+    text: `UPDATE tasks SET status = 'completed', result = $4::text, last_error = NULL, finished_at = now(),
+                  lease_owner = NULL, lease_expires_at = NULL, version = version + 1
+            WHERE id = $1::uuid AND lease_owner = $2::text AND version = $3::bigint AND status = 'processing'
+           RETURNING job_id`,
+    values: [taskId, workerId, version, result],
+  };
+}
+
+/**
+ * Records a failed attempt: the task waits `retryDelayMs` and runs again while retries remain, else it is failed.
+ * Returns the task's new status, or no row when this worker no longer holds it.
+ */
+export function failAttempt(
+  taskId: string,
+  workerId: string,
+  version: number,
+  error: string,
+  retryDelayMs: number,
+): SqlStatement {
+  return {
+    text: `UPDATE tasks t
+              SET status = CASE WHEN t.attempt > j.max_retries THEN 'failed' ELSE 'created' END,
+                  run_at = CASE WHEN t.attempt > j.max_retries THEN t.run_at
+                                ELSE now() + $5::float8 * interval '1 millisecond' END,
+                  finished_at = CASE WHEN t.attempt > j.max_retries THEN now() END,
+                  last_error = $4::text, lease_owner = NULL, lease_expires_at = NULL, dispatched_at = NULL,
+                  version = t.version + 1
+             FROM jobs j
+            WHERE t.id = $1::uuid AND j.id = t.job_id AND t.lease_owner = $2::text AND t.version = $3::bigint
+              AND t.status = 'processing'
+           RETURNING t.job_id, t.status`,
+    values: [taskId, workerId, version, error, retryDelayMs],
+  };
+}
+
+/**
+ * Takes back tasks whose worker stopped renewing its lease (it crashed or was cut off). The abandoned attempt
+ * counts: the task runs again if retries remain, else it is failed.
+ */
+export function reapExpiredLeases(limit: number): SqlStatement {
+  return {
+    text: `WITH expired AS (
+             SELECT id FROM tasks WHERE status = 'processing' AND lease_expires_at < now()
+              ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+           UPDATE tasks t
+              SET status = CASE WHEN t.attempt > j.max_retries THEN 'failed' ELSE 'created' END,
+                  finished_at = CASE WHEN t.attempt > j.max_retries THEN now() END,
+                  run_at = now(), dispatched_at = NULL,
+                  last_error = 'the worker stopped renewing its lease (crashed or cut off); attempt abandoned',
+                  lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
+             FROM expired e, jobs j
+            WHERE t.id = e.id AND j.id = t.job_id
+           RETURNING t.id, t.job_id, t.status`,
+    values: [limit],
+  };
+}
+
+/**
+ * Sets each job's status from its tasks: processing while one runs or waits for a retry, else the latest finished
+ * task's outcome. Cancelled and deleted jobs keep theirs. Locks jobs only.
+ */
+export function refreshJobStatuses(jobIds: string[]): SqlStatement {
+  return {
+    text: `WITH ids AS (SELECT DISTINCT value::uuid AS id FROM jsonb_array_elements_text($1::jsonb)),
+           derived AS (
+             SELECT ids.id, CASE
+                      WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = ids.id AND NOT t.is_deleted
+                                     AND (t.status = 'processing' OR (t.status = 'created' AND t.attempt > 0)))
+                        THEN 'processing'
+                      ELSE (SELECT t.status FROM tasks t WHERE t.job_id = ids.id AND NOT t.is_deleted
+                               AND t.status IN ('completed', 'failed') ORDER BY t.finished_at DESC LIMIT 1)
+                    END AS status
+               FROM ids)
+           UPDATE jobs j SET status = d.status, version = j.version + 1
+             FROM derived d
+            WHERE j.id = d.id AND d.status IS NOT NULL AND j.status <> d.status
+              AND j.status <> 'cancelled' AND NOT j.is_deleted`,
+    values: [JSON.stringify(jobIds)],
+  };
+}
+
+/** For the SQS path: marks due tasks as sent and returns them; a task still waiting 2 minutes later is sent again. */
+export function dispatchDueTasks(limit: number): SqlStatement {
+  return {
+    text: `UPDATE tasks t SET dispatched_at = now()
+            WHERE t.id IN (
+              SELECT id FROM tasks
+               WHERE status = 'created' AND NOT is_deleted AND run_at <= now()
+                 AND (dispatched_at IS NULL OR dispatched_at < now() - interval '2 minutes')
+               ORDER BY priority DESC, run_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+           RETURNING t.id, t.priority`,
+    values: [limit],
+  };
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { retryDelayMs } from '../../lambdas/domain/execution.js';
+import {
+  cronProblem,
+  isValidTimezone,
+  nextOccurrence,
+  type Schedule,
+} from '../../lambdas/domain/schedule.js';
+
+const berlin = (expression: string): Schedule => ({ type: 'cron', expression, timezone: 'Europe/Berlin' });
+function walk(schedule: Schedule, fromIso: string, count: number): string[] {
+  const out: string[] = [];
+  let at = new Date(fromIso);
+  for (let i = 0; i < count; i += 1) {
+    const next = nextOccurrence(schedule, at);
+    if (!next) break;
+    out.push(next.toISOString());
+    at = next;
+  }
+  return out;
+}
+
+describe('cron occurrences across DST (Europe/Berlin)', () => {
+  it('spring forward: 02:30 does not exist on 29 March 2026 and runs once, shifted to 03:30 CEST', () => {
+    expect(walk(berlin('30 2 * * *'), '2026-03-27T12:00:00Z', 4)).toEqual([
+      '2026-03-28T01:30:00.000Z', // 02:30 CET
+      '2026-03-29T01:30:00.000Z', // 03:30 CEST: the skipped hour, once
+      '2026-03-30T00:30:00.000Z', // 02:30 CEST
+      '2026-03-31T00:30:00.000Z',
+    ]);
+  });
+
+  it('fall back: 02:30 happens twice on 25 October 2026 and runs once', () => {
+    expect(walk(berlin('30 2 * * *'), '2026-10-23T12:00:00Z', 4)).toEqual([
+      '2026-10-24T00:30:00.000Z', // 02:30 CEST
+      '2026-10-25T00:30:00.000Z', // the first 02:30 (CEST) only
+      '2026-10-26T01:30:00.000Z', // 02:30 CET
+      '2026-10-27T01:30:00.000Z',
+    ]);
+  });
+
+  it('an hourly schedule stays one real hour apart through both changes', () => {
+    for (const start of ['2026-03-28T23:30:00Z', '2026-10-24T22:30:00Z']) {
+      const times = walk(berlin('0 * * * *'), start, 5).map((iso) => Date.parse(iso));
+      expect(times.slice(1).map((t, i) => t - (times[i] ?? 0))).toEqual([
+        3_600_000, 3_600_000, 3_600_000, 3_600_000,
+      ]);
+    }
+  });
+
+  it('timedelta counts from the given instant; manual never occurs', () => {
+    expect(
+      nextOccurrence({ type: 'timedelta', seconds: 90 }, new Date('2026-01-01T00:00:00Z'))?.toISOString(),
+    ).toBe('2026-01-01T00:01:30.000Z');
+    expect(nextOccurrence({ type: 'manual' }, new Date())).toBeNull();
+  });
+});
+
+describe('schedule validation', () => {
+  it('accepts 5-field expressions only', () => {
+    expect(cronProblem('*/5 * * * *')).toBeUndefined();
+    expect(cronProblem('0 9 * * MON-FRI')).toBeUndefined();
+    expect(cronProblem('* * * *')).toMatch(/5 fields/);
+    expect(cronProblem('0 * * * * *')).toMatch(/5 fields/);
+    expect(cronProblem('61 * * * *')).toMatch(/0-59/);
+  });
+
+  it('knows IANA zones', () => {
+    expect(isValidTimezone('Europe/Berlin')).toBe(true);
+    expect(isValidTimezone('UTC')).toBe(true);
+    expect(isValidTimezone('Mars/Olympus')).toBe(false);
+  });
+});
+
+describe('retry backoff', () => {
+  it('doubles per attempt with jitter in the upper half, capped at an hour', () => {
+    expect([1, 2, 3].map((n) => retryDelayMs(n, 1000, () => 0))).toEqual([500, 1000, 2000]);
+    expect([1, 2, 3].map((n) => retryDelayMs(n, 1000, () => 1))).toEqual([1000, 2000, 4000]);
+    expect(retryDelayMs(30, 1000, () => 1)).toBe(3_600_000);
+  });
+});

@@ -14,6 +14,8 @@ const Environment = z
     /** A local Data API endpoint; unset in AWS. */
     DATA_API_ENDPOINT: z.url().optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** The task queue (AWS); locally unset, the in-process workers poll instead. */
+    QUEUE_URL: z.url().optional(),
   })
   .superRefine((env, ctx) => {
     if (env.DB_DRIVER === 'pg' && !env.DATABASE_URL) {

@@ -1,11 +1,12 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { type Config, config } from '../config.js';
 import { createDataApiDatabase } from './data-api/adapter.js';
+import type { RetryPolicy } from './data-api/retry.js';
 import { createPgDatabase } from './pg-adapter.js';
 import type { Database } from './port.js';
 
 /** Builds the adapter the configuration names. */
-export function createDatabase(settings: Config): Database {
+export function createDatabase(settings: Config, options: { retry?: RetryPolicy } = {}): Database {
   if (settings.DB_DRIVER === 'pg') {
     return createPgDatabase({ connectionString: settings.DATABASE_URL ?? '' });
   }
@@ -14,6 +15,7 @@ export function createDatabase(settings: Config): Database {
     resourceArn: settings.CLUSTER_ARN ?? '',
     secretArn: settings.SECRET_ARN ?? '',
     database: settings.DATABASE_NAME,
+    retry: options.retry,
     onRetry: ({ error, attempt, delayMs }) =>
       console.warn(
         JSON.stringify({

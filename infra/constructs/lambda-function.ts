@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+export const ROOT_DIR = path.resolve(import.meta.dirname, '..', '..');
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+export interface ServiceFunctionProps {
+  /** Entry file under lambdas/handlers/, without extension. */
+  handler: string;
+  environment: Record<string, string>;
+  logRetentionDays: number;
+  timeout?: Duration;
+  memorySize?: number;
+  reservedConcurrentExecutions?: number;
+  /** Extra bundling hooks (the migrator copies migrations/ into its asset). */
+  afterBundling?: (inputDir: string, outputDir: string) => string[];
+}
+
+/**
+ * Every Lambda of the service: ESM, minified, with source maps, arm64, Node 24, `@aws-sdk/*` from the runtime,
+ * its own log group with a retention, structured logs.
+ */
+export function serviceFunction(
+  scope: Construct,
+  id: string,
+  props: ServiceFunctionProps,
+): nodejs.NodejsFunction {
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    retention: props.logRetentionDays as logs.RetentionDays,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  // Its own role, allowed to write to its own log group only (not the account-wide AWSLambdaBasicExecutionRole).
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+  });
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
+  return new nodejs.NodejsFunction(scope, id, {
+    role,
+    entry: path.join(ROOT_DIR, 'lambdas', 'handlers', `${props.handler}.ts`),
+    depsLockFilePath: path.join(ROOT_DIR, 'package-lock.json'),
+    projectRoot: ROOT_DIR,
+    runtime: LAMBDA_RUNTIME,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: props.memorySize ?? 256,
+    timeout: props.timeout ?? Duration.seconds(29),
+    reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    logGroup,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    environment: {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'background-job-service',
+      ...props.environment,
+    },
+    bundling: {
+      format: nodejs.OutputFormat.ESM,
+      target: 'node24',
+      minify: true,
+      sourceMap: true,
+      mainFields: ['module', 'main'],
+      externalModules: ['@aws-sdk/*', 'pg-native'],
+      // Bundled CommonJS packages call require(); ESM has none. Aliased so it cannot clash with bundled code.
+      banner:
+        "import { createRequire as __bgjobsCreateRequire } from 'node:module'; const require = __bgjobsCreateRequire(import.meta.url);",
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (inputDir, outputDir) => props.afterBundling?.(inputDir, outputDir) ?? [],
+      },
+    },
+  });
+}

@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+/** What the schema custom resource depends on: the migrations and the code that applies them — nothing else. */
+export const SCHEMA_INPUTS = [
+  'migrations',
+  'lambdas/migrator',
+  'lambdas/db',
+  'lambdas/sql/migrations.ts',
+  'lambdas/handlers/migrate.ts',
+];
+
+function files(root: string, relative: string): string[] {
+  const full = path.join(root, relative);
+  if (statSync(full).isFile()) return [relative];
+  return readdirSync(full)
+    .sort()
+    .flatMap((name) => files(root, path.join(relative, name)));
+}
+
+/**
+ * A hash of the schema inputs. It is the custom resource's only changing property: a deploy that changes a
+ * migration or the migrator re-runs it, any other deploy does not, and templates stay deterministic.
+ */
+export function schemaHash(root: string): string {
+  const hash = createHash('sha256');
+  for (const file of SCHEMA_INPUTS.flatMap((input) => files(root, input))) {
+    hash
+      .update(file.split(path.sep).join('/'))
+      .update('\0')
+      .update(readFileSync(path.join(root, file)))
+      .update('\0');
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,26 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Api } from './constructs/api.js';
+import { Database } from './constructs/database.js';
+import { Migrations } from './constructs/migrations.js';
+import { Worker } from './constructs/worker.js';
+import { acknowledgeNagFindings } from './nag-acknowledgements.js';
+import type { StackSettings } from './settings.js';
+
+/** Wiring only: database → schema → (API, worker). Nothing that serves traffic updates before the schema. */
+export class BackgroundJobServiceStack extends Stack {
+  constructor(scope: Construct, id: string, props: StackProps & { settings: StackSettings }) {
+    super(scope, id, props);
+    const { settings } = props;
+    const { cluster } = new Database(this, 'Database', settings);
+    const migrations = new Migrations(this, 'Migrations', { cluster, settings });
+    const worker = new Worker(this, 'Worker', { cluster, settings });
+    const api = new Api(this, 'Api', { cluster, queue: worker.queue, settings });
+    for (const fn of [...api.functions, ...worker.functions]) fn.node.addDependency(migrations.schema);
+
+    new CfnOutput(this, 'ClusterArn', { value: cluster.clusterArn });
+    new CfnOutput(this, 'SecretArn', { value: cluster.secret?.secretArn ?? '' });
+    new CfnOutput(this, 'QueueUrl', { value: worker.queue.queueUrl });
+    acknowledgeNagFindings(this);
+  }
+}

@@ -1,0 +1,47 @@
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { Database } from '../db/port.js';
+import type { Logger } from '../logger.js';
+import { migrate } from './migrator.js';
+
+/** Stable: the schema is one resource for the stack's whole life; CloudFormation never replaces it. */
+export const SCHEMA_RESOURCE_ID = 'bg-jobs-database-schema';
+
+export interface ProviderResponse {
+  PhysicalResourceId: string;
+  Data?: Record<string, string>;
+}
+
+/**
+ * The CDK Provider framework's onEvent for the schema. Create and Update migrate up, all-or-nothing. The Update
+ * CloudFormation sends during a rollback carries the previous code and migrations, which the database already
+ * has: migrating up is then a no-op (deploys are forward-only). Delete never drops data. A failure throws, and
+ * the provider reports FAILED with the migration's name and the database's message.
+ */
+export async function onSchemaEvent(
+  event: CloudFormationCustomResourceEvent,
+  deps: { db: Database; migrationsDir: string; log: Logger },
+): Promise<ProviderResponse> {
+  if (event.RequestType === 'Delete') {
+    deps.log.info('schema resource deleted; the database keeps its tables');
+    return { PhysicalResourceId: event.PhysicalResourceId };
+  }
+  let current = '(before the first migration)';
+  try {
+    const applied = await migrate(deps.db, {
+      direction: 'up',
+      migrationsDir: deps.migrationsDir,
+      log: (message) => {
+        current = /MIGRATION (\S+) \(UP\)/.exec(message)?.[1] ?? current;
+      },
+    });
+    deps.log.info('schema migrated', { request_type: event.RequestType, applied });
+    return {
+      PhysicalResourceId: SCHEMA_RESOURCE_ID,
+      Data: { Applied: applied.length ? applied.join(',') : 'none', AppliedCount: String(applied.length) },
+    };
+  } catch (error) {
+    throw new Error(`Migration ${current} failed and was rolled back: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT_DIR } from '../../infra/constructs/lambda-function.js';
+
+const run = promisify(execFile);
+
+/**
+ * A folder whose node_modules hold only what the Lambda Node.js runtime provides: the AWS SDK v3 packages and
+ * what they depend on. A bundled asset placed below it can resolve nothing else.
+ */
+export async function createRuntimeSandbox(dir: string): Promise<void> {
+  const modules = path.join(dir, 'node_modules');
+  await mkdir(path.join(modules, '@aws-sdk'), { recursive: true });
+  const seen = new Set<string>();
+  const queue = ['@aws-sdk/client-rds-data', '@aws-sdk/client-sqs'];
+  while (queue.length > 0) {
+    const name = queue.pop() ?? '';
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const source = path.join(ROOT_DIR, 'node_modules', name);
+    if (!existsSync(source)) continue;
+    const manifest = JSON.parse(await readFile(path.join(source, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    queue.push(...Object.keys(manifest.dependencies ?? {}));
+    await mkdir(path.dirname(path.join(modules, name)), { recursive: true });
+    await symlink(source, path.join(modules, name), 'dir');
+  }
+}
+
+export interface AssetOutcome {
+  imported: boolean;
+  error?: string;
+  outcomes: { result?: unknown; error?: string }[];
+}
+
+/** Imports the asset in a plain node process with exactly `env` (plus PATH), and calls its handler per event. */
+export async function invokeAsset(
+  assetFile: string,
+  events: unknown[],
+  env: Record<string, string>,
+): Promise<AssetOutcome> {
+  const { stdout } = await run(
+    process.execPath,
+    [path.join(ROOT_DIR, 'test/infra/invoke-asset.mjs'), assetFile, JSON.stringify(events)],
+    {
+      cwd: path.dirname(assetFile),
+      env: { PATH: process.env.PATH ?? '', ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  const last = stdout.trim().split('\n').at(-1) ?? '{}';
+  return { outcomes: [], ...(JSON.parse(last) as Partial<AssetOutcome>) } as AssetOutcome;
+}

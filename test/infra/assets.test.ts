@@ -1,0 +1,211 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationNames } from '../../lambdas/migrator/migrator.js';
+import { LOCAL_CLUSTER_ARN, LOCAL_SECRET_ARN } from '../../local/data-api/local-arns.js';
+import { type LocalDataApi, startLocalDataApi } from '../../local/data-api/server.js';
+import { MIGRATIONS_DIR } from '../../local/paths.js';
+import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { sampleEvent } from '../support/events.js';
+import { publicTables } from '../support/introspection.js';
+import { type AssetOutcome, createRuntimeSandbox, invokeAsset } from './asset-sandbox.js';
+import { resourcesOf, synthStack } from './synth.js';
+
+/**
+ * The synthesized, bundled Lambda assets themselves — not the sources — run by a plain node that can resolve only
+ * the AWS SDK (as the Lambda runtime), with the environment the template gives them, against the local Data API.
+ */
+let sandbox: string;
+let db: TestDatabase;
+let api: LocalDataApi;
+const assets = new Map<string, { file: string; env: Record<string, string> }>();
+
+function placeholder(name: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (name === 'QUEUE_URL') return 'https://sqs.eu-central-1.amazonaws.com/123456789012/tasks';
+  return name === 'SECRET_ARN' ? LOCAL_SECRET_ARN : LOCAL_CLUSTER_ARN;
+}
+
+beforeAll(async () => {
+  sandbox = await mkdtemp(path.join(tmpdir(), 'bgjobs-assets-'));
+  await createRuntimeSandbox(sandbox);
+  const outdir = path.join(sandbox, 'cdk.out');
+  const { template } = synthStack({
+    bundle: true,
+    outdir,
+    context: { 'aws:cdk:enable-asset-metadata': true },
+  });
+  for (const [id, fn] of Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))) {
+    const assetPath = (template.toJSON().Resources[id].Metadata as Record<string, string>)['aws:asset:path'];
+    if (!assetPath || JSON.stringify(fn.Properties).includes('framework')) continue;
+    const variables = ((fn.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables ??
+      {}) as Record<string, unknown>;
+    const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, placeholder(k, v)]));
+    assets.set(id, { file: path.join(outdir, assetPath, 'index.mjs'), env });
+  }
+  db = await freshDatabase({ empty: true });
+  api = await startLocalDataApi({ databaseUrl: db.url });
+}, 120_000);
+afterAll(async () => {
+  await api?.close();
+  await db?.drop();
+  await rm(sandbox, { recursive: true, force: true });
+});
+
+const localEnv = () => ({
+  DATA_API_ENDPOINT: api.endpoint,
+  DATABASE_NAME: db.name,
+  AWS_REGION: 'eu-central-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  LOG_LEVEL: 'error',
+});
+const asset = (prefix: string) => {
+  const entry = [...assets.entries()].find(([id]) => id.startsWith(prefix));
+  if (!entry) throw new Error(`no asset for ${prefix}; have ${[...assets.keys()].join(', ')}`);
+  return entry[1];
+};
+const invoke = (
+  prefix: string,
+  events: unknown[],
+  extraEnv: Record<string, string> = {},
+): Promise<AssetOutcome> => {
+  const { file, env } = asset(prefix);
+  return invokeAsset(file, events, { ...env, ...localEnv(), ...extraEnv });
+};
+const cfnEvent = (RequestType: string, extra: Record<string, unknown> = {}) => ({
+  RequestType,
+  ServiceToken: 'arn:aws:lambda:eu-central-1:123456789012:function:provider',
+  ResponseURL: 'https://cloudformation-custom-resource-response-eucentral1.s3.amazonaws.com/x',
+  StackId: 'arn:aws:cloudformation:eu-central-1:123456789012:stack/TestStack/1',
+  RequestId: crypto.randomUUID(),
+  LogicalResourceId: 'MigrationsSchema',
+  ResourceType: 'Custom::DatabaseSchema',
+  ResourceProperties: { ServiceToken: 'x', InputsHash: 'abc' },
+  ...extra,
+});
+
+describe('bundled Lambda assets', () => {
+  it('every asset imports in a runtime-like sandbox with the environment the template gives it', async () => {
+    expect(assets.size).toBe(17 - 1); // every function but the CDK provider framework's own
+    for (const [id, { file, env }] of assets) {
+      const outcome = await invokeAsset(file, [], {
+        ...env,
+        AWS_REGION: 'eu-central-1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      });
+      expect(outcome, id).toMatchObject({ imported: true });
+    }
+  });
+
+  it('the migration asset: Create applies the schema, Update is a no-op, Delete keeps the tables, rollback Update is harmless', async () => {
+    const all = await migrationNames(MIGRATIONS_DIR);
+    const create = await invoke('MigrationsMigrator', [cfnEvent('Create')]);
+    expect(create.outcomes[0]?.error).toBeUndefined();
+    expect(create.outcomes[0]?.result).toEqual({
+      PhysicalResourceId: 'bg-jobs-database-schema',
+      Data: { Applied: all.join(','), AppliedCount: String(all.length) },
+    });
+    expect(await publicTables(db.db)).toEqual(['jobs', 'pgmigrations', 'tasks']);
+    const physical = {
+      PhysicalResourceId: 'bg-jobs-database-schema',
+      OldResourceProperties: { InputsHash: 'old' },
+    };
+    const later = await invoke('MigrationsMigrator', [
+      cfnEvent('Update', physical),
+      cfnEvent('Delete', physical),
+      cfnEvent('Update', physical),
+    ]);
+    expect(later.outcomes.map((o) => o.result)).toEqual([
+      { PhysicalResourceId: 'bg-jobs-database-schema', Data: { Applied: 'none', AppliedCount: '0' } },
+      { PhysicalResourceId: 'bg-jobs-database-schema' },
+      { PhysicalResourceId: 'bg-jobs-database-schema', Data: { Applied: 'none', AppliedCount: '0' } },
+    ]);
+    expect(await publicTables(db.db)).toEqual(['jobs', 'pgmigrations', 'tasks']);
+  });
+
+  it('a broken migration makes the handler fail with its name and the database message, and changes nothing', async () => {
+    const { file } = asset('MigrationsMigrator');
+    const copy = path.join(sandbox, 'cdk.out', 'asset.broken-migrator');
+    await cp(path.dirname(file), copy, { recursive: true });
+    await writeFile(
+      path.join(copy, 'migrations', '999_broken.sql'),
+      '-- Up Migration\nCREATE TABLE half_done (id int);\nALTER TABLE jobs ADD COLUMN nope no_such_type;\n-- Down Migration\n',
+    );
+    const outcome = await invokeAsset(
+      path.join(copy, 'index.mjs'),
+      [cfnEvent('Update', { PhysicalResourceId: 'bg-jobs-database-schema' })],
+      {
+        ...asset('MigrationsMigrator').env,
+        ...localEnv(),
+      },
+    );
+    expect(outcome.outcomes[0]?.error).toMatch(
+      /^Migration 999_broken failed and was rolled back: .*type "no_such_type" does not exist/,
+    );
+    expect(await publicTables(db.db)).toEqual(['jobs', 'pgmigrations', 'tasks']);
+    const { rows } = await db.db.query({
+      text: `SELECT count(*)::int AS n FROM pgmigrations WHERE name = '999_broken'`,
+      values: [],
+    });
+    expect(rows[0]).toEqual({ n: 0 });
+  });
+
+  it('the API assets, with API Gateway v2 events carrying the JWT claims: create → get → list', async () => {
+    const sub = 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e';
+    const body = JSON.stringify({ job_type: 'echo', payload: { prompt: 'from the bundled asset' } });
+    const created = await invoke('ApiCreateJobFunction', [
+      sampleEvent({
+        routeKey: 'POST /jobs',
+        rawPath: '/jobs',
+        sub,
+        body,
+        headers: { 'content-type': 'application/json' },
+      }),
+    ]);
+    const result = created.outcomes[0]?.result as { statusCode: number; body: string };
+    expect(result.statusCode).toBe(201);
+    const job = JSON.parse(result.body) as { id: string };
+    const got = await invoke('ApiGetJobFunction', [
+      sampleEvent({
+        routeKey: 'GET /jobs/{id}',
+        rawPath: `/jobs/${job.id}`,
+        sub,
+        pathParameters: { id: job.id },
+      }),
+    ]);
+    expect(got.outcomes[0]?.result).toMatchObject({ statusCode: 200 });
+    const listed = await invoke('ApiListJobsFunction', [
+      sampleEvent({ routeKey: 'GET /jobs', rawPath: '/jobs', sub }),
+    ]);
+    const list = JSON.parse((listed.outcomes[0]?.result as { body: string }).body) as {
+      items: { id: string }[];
+    };
+    expect(list.items.map((item) => item.id)).toEqual([job.id]);
+  });
+
+  it('the worker asset runs the task an SQS message names', async () => {
+    const { rows } = await db.db.query<{ id: string }>({
+      text: `WITH job AS (INSERT INTO jobs (user_id, job_type, payload) VALUES (gen_random_uuid(), 'echo', '{"prompt":"sqs"}') RETURNING id, payload)
+             INSERT INTO tasks (job_id, payload) SELECT id, payload FROM job RETURNING id`,
+      values: [],
+    });
+    const taskId = rows[0]?.id ?? '';
+    const outcome = await invoke('WorkerWorkerFunction', [
+      {
+        Records: [
+          { messageId: 'm1', body: JSON.stringify({ taskId }), eventSource: 'aws:sqs' },
+          { messageId: 'm2', body: 'not json' },
+        ],
+      },
+    ]);
+    expect(outcome.outcomes[0]?.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm2' }] });
+    const task = await db.db.query({
+      text: 'SELECT status, result FROM tasks WHERE id = $1::uuid',
+      values: [taskId],
+    });
+    expect(task.rows[0]).toEqual({ status: 'completed', result: '{"prompt":"sqs"}' });
+  });
+});

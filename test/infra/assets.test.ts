@@ -180,7 +180,8 @@ describe('bundled Lambda assets', () => {
     const listed = await invoke('ApiListJobsFunction', [
       sampleEvent({ routeKey: 'GET /jobs', rawPath: '/jobs', sub }),
     ]);
-    const list = JSON.parse((listed.outcomes[0]?.result as { body: string }).body) as {
+    const listResult = listed.outcomes[0]?.result as { body: string } | undefined;
+    const list = JSON.parse(listResult?.body ?? '{}') as {
       items: { id: string }[];
     };
     expect(list.items.map((item) => item.id)).toEqual([job.id]);

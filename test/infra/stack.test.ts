@@ -108,8 +108,11 @@ describe('permissions', () => {
   it('grants Data API and secret access scoped to the cluster and its secret, never "*"', () => {
     const statements = Object.values(resourcesOf(template(), 'AWS::IAM::Policy')).flatMap(
       (p) =>
-        (p.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] })
-          .Statement,
+        (
+          p.Properties?.PolicyDocument as
+            | { Statement: { Action: string | string[]; Resource: unknown }[] }
+            | undefined
+        )?.Statement ?? [],
     );
     const dataApi = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('rds-data:')));
     const secrets = statements.filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));

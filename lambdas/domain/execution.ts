@@ -22,8 +22,15 @@ export interface ClaimedTask {
   maxRetries: number;
 }
 
-export async function refreshJobs(db: Database, jobIds: string[]): Promise<void> {
-  if (jobIds.length > 0) await db.query(refreshJobStatuses(jobIds));
+/**
+ * Derives the jobs' statuses from their tasks. A derivation that lost a race to another is redone from a fresh
+ * snapshot, so the status that stays is computed from the latest task states.
+ */
+export async function refreshJobs(db: Database, jobIds: string[], attempts = 10): Promise<void> {
+  let pending = [...new Set(jobIds)];
+  for (let attempt = 0; attempt < attempts && pending.length > 0; attempt += 1) {
+    pending = (await db.query<{ stale: string }>(refreshJobStatuses(pending))).rows.map((row) => row.stale);
+  }
 }
 
 /** Claims due tasks (or one named task); their jobs turn `processing`. */

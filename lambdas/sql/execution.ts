@@ -125,24 +125,32 @@ export function reapExpiredLeases(limit: number): SqlStatement {
 
 /**
  * Sets each job's status from its tasks: processing while one runs or waits for a retry, else the latest finished
- * task's outcome. Cancelled and deleted jobs keep theirs. Locks jobs only.
+ * task's outcome. Cancelled and deleted jobs keep theirs. Locks jobs only. Compare-and-set on status_seq: a
+ * derivation applies only if none landed since its snapshot; the ids it could not apply come back as `stale`,
+ * to be derived again from a fresh snapshot.
  */
 export function refreshJobStatuses(jobIds: string[]): SqlStatement {
   return {
     text: `WITH ids AS (SELECT DISTINCT value::uuid AS id FROM jsonb_array_elements_text($1::jsonb)),
            derived AS (
-             SELECT ids.id, CASE
-                      WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = ids.id AND NOT t.is_deleted
+             SELECT j.id, j.status_seq AS seen_seq, CASE
+                      WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted
                                      AND (t.status = 'processing' OR (t.status = 'created' AND t.attempt > 0)))
                         THEN 'processing'
-                      ELSE (SELECT t.status FROM tasks t WHERE t.job_id = ids.id AND NOT t.is_deleted
+                      ELSE (SELECT t.status FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted
                                AND t.status IN ('completed', 'failed') ORDER BY t.finished_at DESC LIMIT 1)
                     END AS status
-               FROM ids)
-           UPDATE jobs j SET status = d.status, version = j.version + 1
-             FROM derived d
-            WHERE j.id = d.id AND d.status IS NOT NULL AND j.status <> d.status
-              AND j.status <> 'cancelled' AND NOT j.is_deleted`,
+               FROM ids JOIN jobs j ON j.id = ids.id
+              WHERE j.status <> 'cancelled' AND NOT j.is_deleted),
+           applied AS (
+             UPDATE jobs j SET status = d.status, status_seq = j.status_seq + 1,
+                    version = j.version + CASE WHEN j.status <> d.status THEN 1 ELSE 0 END
+               FROM derived d
+              WHERE j.id = d.id AND d.status IS NOT NULL AND j.status_seq = d.seen_seq
+                AND j.status <> 'cancelled' AND NOT j.is_deleted
+             RETURNING j.id)
+           SELECT d.id AS stale FROM derived d
+            WHERE d.status IS NOT NULL AND d.id NOT IN (SELECT id FROM applied)`,
     values: [JSON.stringify(jobIds)],
   };
 }

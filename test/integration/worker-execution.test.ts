@@ -45,6 +45,23 @@ describe('workers', () => {
     expect(await jobStatus(db, jobId)).toBe('completed');
   });
 
+  it('the job status follows its tasks even when 40 of them finish at the same moment (5 rounds)', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const jobId = await insertJob(db, { userId: USER });
+      await insertTasks(db, jobId, 40);
+      const claimed = (
+        await Promise.all(
+          Array.from({ length: 40 }, (_, n) => claim(db, `racer-${n}`, { limit: 1, leaseSeconds: 30 })),
+        )
+      ).flat();
+      expect(claimed).toHaveLength(40);
+      expect(await jobStatus(db, jobId)).toBe('processing');
+      const results = await Promise.all(claimed.map((task, n) => complete(db, task, `racer-${n}`, 'ok')));
+      expect(results.every(Boolean)).toBe(true);
+      expect(await jobStatus(db, jobId)).toBe('completed');
+    }
+  });
+
   it('with one slot, priorities are served highest first, then earliest due', async () => {
     const order: number[] = [];
     for (const priority of [10, 90, 50, 70, 90])

@@ -6,6 +6,7 @@ import {
   reapExpiredLeases,
   refreshJobStatuses,
   renewLease,
+  selectUnsettledJobs,
 } from '../sql/execution.js';
 
 /** A task a worker holds: what to run, and the version that fences every write it makes. */
@@ -80,9 +81,10 @@ export async function complete(
   workerId: string,
   result: string,
 ): Promise<boolean> {
-  const { rows } = await db.query(completeTask(task.id, workerId, task.version, result));
-  await refreshJobs(db, rows.length ? [task.jobId] : []);
-  return rows.length > 0;
+  const row = (await db.query(completeTask(task.id, workerId, task.version, result))).rows[0];
+  // While another task of the job is open, the job stays processing: that task's end derives the status.
+  if (row && !row.others_open) await refreshJobs(db, [task.jobId]);
+  return row !== undefined;
 }
 
 /** Records a failed attempt; returns 'created' (a retry is scheduled), 'failed', or null when no longer held. */
@@ -95,7 +97,8 @@ export async function fail(
 ): Promise<'created' | 'failed' | null> {
   const row = (await db.query(failAttempt(task.id, workerId, task.version, error, retryDelayMs))).rows[0];
   if (!row) return null;
-  await refreshJobs(db, [task.jobId]);
+  // A retry keeps the task open, so the job stays processing; only a final failure may change the job.
+  if (row.status === 'failed' && !row.others_open) await refreshJobs(db, [task.jobId]);
   return row.status === 'failed' ? 'failed' : 'created';
 }
 
@@ -103,6 +106,16 @@ export async function fail(
 export function retryDelayMs(attempt: number, baseMs: number, random: () => number = Math.random): number {
   const ceiling = Math.min(3_600_000, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** Derives again the status of jobs left `processing` with nothing open; returns how many. */
+export async function settleJobs(db: Database, limit = 500): Promise<number> {
+  const { rows } = await db.query<{ id: string }>(selectUnsettledJobs(limit));
+  await refreshJobs(
+    db,
+    rows.map((row) => row.id),
+  );
+  return rows.length;
 }
 
 /** Takes back tasks whose worker vanished; returns how many. */

@@ -1,6 +1,6 @@
 import type { Database } from '../db/port.js';
 import { advanceSchedules, materializeDueOccurrences } from '../sql/schedules.js';
-import { reap } from './execution.js';
+import { reap, settleJobs } from './execution.js';
 import { nextOccurrence, type Schedule } from './schedule.js';
 
 /**
@@ -23,9 +23,12 @@ export async function materializeSchedules(
   return rows.filter((row) => row.created).length;
 }
 
-/** One scheduler pass: materialise due occurrences, then reap expired leases. */
-export async function schedulerTick(db: Database): Promise<{ created: number; reaped: number }> {
+/** One scheduler pass: materialise due occurrences, reap expired leases, settle jobs left processing. */
+export async function schedulerTick(
+  db: Database,
+): Promise<{ created: number; reaped: number; settled: number }> {
   const created = await materializeSchedules(db);
   const reaped = await reap(db);
-  return { created, reaped };
+  const settled = await settleJobs(db);
+  return { created, reaped, settled };
 }

@@ -11,9 +11,14 @@ const log = createLogger({ component: 'scheduler' });
  * EventBridge, every minute: materialise due occurrences, take back tasks whose worker vanished, and send every
  * due task to the queue. A task the queue loses is sent again two minutes later (dispatched_at).
  */
-export async function handler(): Promise<{ created: number; reaped: number; dispatched: number }> {
+export async function handler(): Promise<{
+  created: number;
+  reaped: number;
+  settled: number;
+  dispatched: number;
+}> {
   const db = database();
-  const { created, reaped } = await schedulerTick(db);
+  const { created, reaped, settled } = await schedulerTick(db);
   const queueUrl = config().QUEUE_URL;
   if (!queueUrl) throw new Error('QUEUE_URL is not configured');
   const { rows } = await db.query<{ id: string }>(dispatchDueTasks(1000));
@@ -21,7 +26,7 @@ export async function handler(): Promise<{ created: number; reaped: number; disp
     queueUrl,
     rows.map((row) => row.id),
   );
-  const summary = { created, reaped, dispatched: rows.length - refused.length };
+  const summary = { created, reaped, settled, dispatched: rows.length - refused.length };
   log.info('scheduler tick', { ...summary, refused: refused.length });
   return summary;
 }

@@ -9,6 +9,21 @@ import type { SqlStatement } from '../db/port.js';
 
 const LEASE = (param: number) => `now() + $${param}::float8 * interval '1 second'`;
 
+/** A task keeps its job `processing` while it runs, waits for a retry, or is due. */
+const OPEN = (alias: string) =>
+  `(${alias}.status = 'processing' OR (${alias}.status = 'created' AND (${alias}.attempt > 0 OR ${alias}.run_at <= now())))`;
+
+/**
+ * Whether another task of the finishing task's job is still open, read at its latest committed state
+ * (FOR SHARE follows concurrent updates) without ever waiting (SKIP LOCKED: a row being written right now is
+ * left out, so the answer errs towards deriving the job's status). When one is open, that task's own end will
+ * derive the status, and this one need not.
+ */
+const OTHERS_OPEN = (taskParam: string) => `EXISTS (
+             SELECT 1 FROM (SELECT 1 FROM tasks o, done
+                             WHERE o.job_id = done.job_id AND o.id <> ${taskParam} AND NOT o.is_deleted AND ${OPEN('o')}
+                             LIMIT 1 FOR SHARE OF o SKIP LOCKED) open_task)`;
+
 /**
  * Claims up to `limit` due tasks — highest priority first, then earliest due — for `workerId`, leasing them for
  * `leaseSeconds`. With `taskId`, claims only that task (the SQS worker's message names it).
@@ -58,7 +73,7 @@ export function renewLease(
   };
 }
 
-/** Records success, exactly once: only the lease holder at the claimed version can. */
+/** Records success, exactly once: only the lease holder at the claimed version can. Says if the job has more open. */
 export function completeTask(
   taskId: string,
   workerId: string,
@@ -66,17 +81,19 @@ export function completeTask(
   result: string,
 ): SqlStatement {
   return {
-    text: `UPDATE tasks SET status = 'completed', result = $4::text, last_error = NULL, finished_at = now(),
-                  lease_owner = NULL, lease_expires_at = NULL, version = version + 1
-            WHERE id = $1::uuid AND lease_owner = $2::text AND version = $3::bigint AND status = 'processing'
-           RETURNING job_id`,
+    text: `WITH done AS (
+             UPDATE tasks SET status = 'completed', result = $4::text, last_error = NULL, finished_at = now(),
+                    lease_owner = NULL, lease_expires_at = NULL, version = version + 1
+              WHERE id = $1::uuid AND lease_owner = $2::text AND version = $3::bigint AND status = 'processing'
+             RETURNING job_id)
+           SELECT done.job_id, ${OTHERS_OPEN('$1::uuid')} AS others_open FROM done`,
     values: [taskId, workerId, version, result],
   };
 }
 
 /**
  * Records a failed attempt: the task waits `retryDelayMs` and runs again while retries remain, else it is failed.
- * Returns the task's new status, or no row when this worker no longer holds it.
+ * Returns the task's new status (and whether its job has more open), or no row when this worker no longer holds it.
  */
 export function failAttempt(
   taskId: string,
@@ -86,17 +103,19 @@ export function failAttempt(
   retryDelayMs: number,
 ): SqlStatement {
   return {
-    text: `UPDATE tasks t
-              SET status = CASE WHEN t.attempt > j.max_retries THEN 'failed' ELSE 'created' END,
-                  run_at = CASE WHEN t.attempt > j.max_retries THEN t.run_at
-                                ELSE now() + $5::float8 * interval '1 millisecond' END,
-                  finished_at = CASE WHEN t.attempt > j.max_retries THEN now() END,
-                  last_error = $4::text, lease_owner = NULL, lease_expires_at = NULL, dispatched_at = NULL,
-                  version = t.version + 1
-             FROM jobs j
-            WHERE t.id = $1::uuid AND j.id = t.job_id AND t.lease_owner = $2::text AND t.version = $3::bigint
-              AND t.status = 'processing'
-           RETURNING t.job_id, t.status`,
+    text: `WITH done AS (
+             UPDATE tasks t
+                SET status = CASE WHEN t.attempt > j.max_retries THEN 'failed' ELSE 'created' END,
+                    run_at = CASE WHEN t.attempt > j.max_retries THEN t.run_at
+                                  ELSE now() + $5::float8 * interval '1 millisecond' END,
+                    finished_at = CASE WHEN t.attempt > j.max_retries THEN now() END,
+                    last_error = $4::text, lease_owner = NULL, lease_expires_at = NULL, dispatched_at = NULL,
+                    version = t.version + 1
+               FROM jobs j
+              WHERE t.id = $1::uuid AND j.id = t.job_id AND t.lease_owner = $2::text AND t.version = $3::bigint
+                AND t.status = 'processing'
+             RETURNING t.job_id, t.status)
+           SELECT done.job_id, done.status, ${OTHERS_OPEN('$1::uuid')} AS others_open FROM done`,
     values: [taskId, workerId, version, error, retryDelayMs],
   };
 }
@@ -134,11 +153,12 @@ export function refreshJobStatuses(jobIds: string[]): SqlStatement {
     text: `WITH ids AS (SELECT DISTINCT value::uuid AS id FROM jsonb_array_elements_text($1::jsonb)),
            derived AS (
              SELECT j.id, j.status_seq AS seen_seq, CASE
-                      WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted
-                                     AND (t.status = 'processing' OR (t.status = 'created' AND t.attempt > 0)))
+                      WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted AND ${OPEN('t')})
                         THEN 'processing'
-                      ELSE (SELECT t.status FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted
-                               AND t.status IN ('completed', 'failed') ORDER BY t.finished_at DESC LIMIT 1)
+                      -- The latest finished task's outcome; with none (its tasks were cancelled), back to created.
+                      ELSE coalesce((SELECT t.status FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted
+                                       AND t.status IN ('completed', 'failed') ORDER BY t.finished_at DESC LIMIT 1),
+                                    'created')
                     END AS status
                FROM ids JOIN jobs j ON j.id = ids.id
               WHERE j.status <> 'cancelled' AND NOT j.is_deleted),
@@ -152,6 +172,20 @@ export function refreshJobStatuses(jobIds: string[]): SqlStatement {
            SELECT d.id AS stale FROM derived d
             WHERE d.status IS NOT NULL AND d.id NOT IN (SELECT id FROM applied)`,
     values: [JSON.stringify(jobIds)],
+  };
+}
+
+/**
+ * Jobs left `processing` with no open task — a waiting task cancelled through the API, or a worker that stopped
+ * between recording its outcome and deriving the job's status. The scheduler derives their status again.
+ */
+export function selectUnsettledJobs(limit: number): SqlStatement {
+  return {
+    text: `SELECT j.id FROM jobs j
+            WHERE j.status = 'processing' AND NOT j.is_deleted
+              AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted AND ${OPEN('t')})
+            LIMIT $1`,
+    values: [limit],
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Database } from '../db/port.js';
-import { type ClaimedTask, complete, fail, renew, retryDelayMs } from '../domain/execution.js';
+import { type ClaimedTask, complete, fail, refreshJobs, renew, retryDelayMs } from '../domain/execution.js';
 import type { Logger } from '../logger.js';
 import { HANDLERS } from './registry.js';
 import type { WorkerSettings } from './settings.js';
@@ -78,7 +78,12 @@ export async function runTask(
       : 'lost';
   } catch (caught) {
     const reason = controller.signal.aborted ? controller.signal.reason : caught;
-    if (reason instanceof StopReason && reason.kind !== 'timeout') return reason.kind;
+    if (reason instanceof StopReason && reason.kind === 'cancelled') {
+      // Nothing to record (the cancel did), but the job may have nothing left running.
+      await refreshJobs(db, [task.jobId]);
+      return 'cancelled';
+    }
+    if (reason instanceof StopReason && reason.kind === 'lost') return 'lost';
     const message = truncate(reason instanceof Error ? reason.message : String(reason), ERROR_LIMIT);
     const status = await fail(
       db,

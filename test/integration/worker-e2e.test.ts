@@ -101,6 +101,9 @@ describe('background execution through npm start', () => {
       status: 'cancelled',
       result: null,
     });
+    // Its only task was cancelled and none ever finished: the job is back to created, ready to run again.
+    const jobNow = async () => (await user.call<Job>('GET', `/jobs/${sleeper.id}`)).body.status;
+    expect(await eventually(async () => (await jobNow()) === 'created', 3000)).toBe(true);
   });
 
   it('cancelling a job stops its running task and its schedule: no new tasks afterwards', async () => {

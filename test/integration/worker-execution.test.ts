@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase } from '../../lambdas/db/pg-adapter.js';
 import type { Database } from '../../lambdas/db/port.js';
-import { claim, complete, fail, reap } from '../../lambdas/domain/execution.js';
+import { claim, complete, fail, reap, settleJobs } from '../../lambdas/domain/execution.js';
 import { createLogger } from '../../lambdas/logger.js';
 import { type Outcome, runTask } from '../../lambdas/worker/run-task.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
@@ -60,6 +60,34 @@ describe('workers', () => {
       expect(results.every(Boolean)).toBe(true);
       expect(await jobStatus(db, jobId)).toBe('completed');
     }
+  });
+
+  it('a job stays processing while it has due tasks left, and completes with its last one', async () => {
+    const jobId = await insertJob(db, { userId: USER });
+    await insertTasks(db, jobId, 3);
+    const statuses: string[] = [];
+    for (;;) {
+      const [task] = await claim(db, 'one-by-one', { limit: 1, leaseSeconds: 30 });
+      if (!task) break;
+      await runTask(db, task, 'one-by-one', settings, log);
+      statuses.push(await jobStatus(db, jobId));
+    }
+    expect(statuses).toEqual(['processing', 'processing', 'completed']);
+  });
+
+  it('the scheduler settles a job left processing when its only open task was cancelled through the API', async () => {
+    const jobId = await insertJob(db, { userId: USER });
+    await insertTasks(db, jobId, 2);
+    const [first] = await claim(db, 'w', { limit: 1, leaseSeconds: 30 });
+    await runTask(db, first as never, 'w', settings, log);
+    expect(await jobStatus(db, jobId)).toBe('processing'); // the second task is due
+    await db.query({
+      text: `UPDATE tasks SET status = 'cancelled' WHERE job_id = $1::uuid AND status = 'created'`,
+      values: [jobId],
+    });
+    expect(await settleJobs(db)).toBeGreaterThanOrEqual(1);
+    expect(await jobStatus(db, jobId)).toBe('completed');
+    expect(await settleJobs(db)).toBe(0);
   });
 
   it('with one slot, priorities are served highest first, then earliest due', async () => {

@@ -32,7 +32,7 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const { cluster, settings } = props;
+    const { settings } = props;
     const authorizer = this.authorizer(settings);
     const notFound = this.routeFunction('not-found', props);
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { echoJob, startApi, type TestApi, type TestUser } from '../support/api.js';
+
+let api: TestApi;
+let alice: TestUser;
+beforeAll(async () => {
+  api = await startApi();
+  alice = await api.user();
+});
+afterAll(() => api.stop());
+
+type Job = Record<string, unknown> & { id: string; version: number };
+const create = async (body = echoJob(), headers: Record<string, string> = {}) =>
+  alice.call<Job>('POST', '/jobs', { body, headers });
+
+describe('DELETE /jobs/{id} and POST /jobs/{id}/cancel', () => {
+  it('soft-deletes: 204, then 404 everywhere, its open tasks cancelled', async () => {
+    const { body: job } = await create();
+    const { body: task } = await alice.call<Job>('POST', `/jobs/${job.id}/run`);
+    expect((await alice.call('DELETE', `/jobs/${job.id}`)).status).toBe(204);
+    expect((await alice.call('GET', `/jobs/${job.id}`)).status).toBe(404);
+    expect((await alice.call('GET', `/tasks/${task.id}`)).status).toBe(404);
+    expect((await alice.call('DELETE', `/jobs/${job.id}`)).status).toBe(404);
+    const { rows } = await api.database.db.query({
+      text: 'SELECT status, is_deleted FROM tasks WHERE id = $1::uuid',
+      values: [task.id],
+    });
+    expect(rows[0]).toEqual({ status: 'cancelled', is_deleted: false });
+  });
+
+  it('cancels for good: 200 cancelled, tasks cancelled, repeat changes nothing, no new runs (409)', async () => {
+    const { body: job } = await create();
+    const { body: task } = await alice.call<Job>('POST', `/jobs/${job.id}/run`);
+    const cancelled = await alice.call<Job>('POST', `/jobs/${job.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', version: 2 });
+    expect((await alice.call<Job>('GET', `/tasks/${task.id}`)).body.status).toBe('cancelled');
+    const again = await alice.call<Job>('POST', `/jobs/${job.id}/cancel`);
+    expect(again.body).toMatchObject({ status: 'cancelled', version: 2 });
+    const run = await alice.call('POST', `/jobs/${job.id}/run`);
+    expect(run.status).toBe(409);
+    expect(run.body.type).toBe('/problems/invalid-state');
+  });
+});
+
+describe('routing', () => {
+  it('answers unknown routes with 404 and wrong methods with 405 + Allow, as problem+json', async () => {
+    const missing = await alice.call('GET', '/nope');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('application/problem+json');
+    const wrong = await alice.call('PUT', '/jobs');
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST, GET');
+  });
+});

@@ -40,6 +40,7 @@ async function respond(event: ApiEvent, work: (log: Logger) => Promise<HttpResul
         title: 'Internal Server Error',
         status: 500,
         detail: `Something went wrong on our side. Quote request id ${requestId} when reporting it.`,
+        instance: event.rawPath,
         request_id: requestId,
       });
     }

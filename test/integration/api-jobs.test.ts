@@ -229,10 +229,15 @@ describe('PATCH /jobs/{id}', () => {
   it('updates with a matching If-Match and returns the new ETag', async () => {
     const { body: job } = await create();
     const patched = await alice.call<Job>('PATCH', `/jobs/${job.id}`, {
-      body: { priority: 80, schedule_interval: { type: 'timedelta', seconds: 60 } },
+      body: { priority: 80, schedule_interval: { type: 'timedelta', seconds: 60 }, timeout_seconds: 30 },
       headers: { 'if-match': '"1"' },
     });
     expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ timeout_seconds: 30 });
+    // A new schedule starts counting now: the next occurrence is about a minute away.
+    const next = Date.parse(String(patched.body.next_run_at));
+    expect(next - Date.now()).toBeGreaterThan(50_000);
+    expect(next - Date.now()).toBeLessThanOrEqual(60_000);
     expect(patched.headers.get('etag')).toBe('"2"');
     expect(patched.body).toMatchObject({
       priority: 80,

@@ -73,7 +73,7 @@ describe('handlers invoked with API Gateway v2 events', () => {
     expect(result.headers?.['content-type']).toBe('application/problem+json');
   });
 
-  it('a 500 reveals only the request id, and logs the cause without the payload', async () => {
+  it('an unreachable database is a 503 with Retry-After that names no host or user, and logs no payload', async () => {
     const logged: string[] = [];
     const original = console.error;
     console.error = (line: string) => logged.push(line);
@@ -92,12 +92,55 @@ describe('handlers invoked with API Gateway v2 events', () => {
         }),
       );
       expect(result.statusCode).toBe(503);
+      expect(result.headers?.['retry-after']).toBe('5');
       expect(result.body).not.toContain('secret');
       expect(result.body).not.toContain('127.0.0.1');
       expect(logged.join('\n')).not.toContain('TOP-SECRET-PROMPT');
     } finally {
       console.error = original;
       await closeDatabase();
+      process.env.DATABASE_URL = test.url;
+      resetConfig();
+    }
+  });
+
+  it('an unexpected failure is a 500 that reveals only the request id; the log has the cause, not the payload', async () => {
+    const unmigrated = await freshDatabase({ empty: true });
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => logged.push(line);
+    await closeDatabase();
+    process.env.DATABASE_URL = unmigrated.url;
+    resetConfig();
+    try {
+      const secretBody = JSON.stringify({ job_type: 'echo', payload: { prompt: 'TOP-SECRET-PROMPT' } });
+      const result = await createJob(
+        sampleEvent({
+          routeKey: 'POST /jobs',
+          rawPath: '/jobs',
+          sub: SUB,
+          body: secretBody,
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+      expect(result.statusCode).toBe(500);
+      const problem = JSON.parse(result.body ?? '') as Record<string, unknown>;
+      expect(problem).toEqual({
+        type: 'about:blank',
+        title: 'Internal Server Error',
+        status: 500,
+        detail: 'Something went wrong on our side. Quote request id JKJaXmPLvHcESHA= when reporting it.',
+        request_id: 'JKJaXmPLvHcESHA=',
+        instance: '/jobs',
+      });
+      const log = logged.join('\n');
+      expect(log).toContain('"request_id":"JKJaXmPLvHcESHA="');
+      expect(log).toContain('relation \\"jobs\\" does not exist');
+      expect(log).not.toContain('TOP-SECRET-PROMPT');
+    } finally {
+      console.error = original;
+      await closeDatabase();
+      await unmigrated.drop();
       process.env.DATABASE_URL = test.url;
       resetConfig();
     }

@@ -19,6 +19,8 @@ export interface TestApi {
   stack: LocalStack;
   database: TestDatabase;
   auth: LocalAuth;
+  /** The stack's local data folder (its token signing key lives there). */
+  dataDir: string;
   /** A new user with a valid token. */
   user(): Promise<TestUser>;
   stop(): Promise<void>;
@@ -78,6 +80,7 @@ export async function startApi(driver: Driver = 'pg', workers?: Partial<WorkerSe
     stack,
     database,
     auth,
+    dataDir,
     async user() {
       const id = randomUUID();
       const token = await auth.mint(id);

@@ -60,7 +60,6 @@ export async function runTask(
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }),
   );
   aborted.catch(() => {});
-  const taskLog = log;
   try {
     const handler = HANDLERS[task.jobType];
     if (!handler) throw new Error(`no handler registered for job type "${task.jobType}"`);
@@ -68,7 +67,7 @@ export async function runTask(
       task: { id: task.id, attempt: task.attempt, payload: task.payload },
       job: { id: task.jobId, userId: task.userId, jobType: task.jobType, payload: task.jobPayload },
       signal: controller.signal,
-      log: taskLog,
+      log,
     });
     // A handler that ignores its signal still loses the race: the attempt ends when the signal fires.
     const result = await Promise.race([work, aborted]);

@@ -1,6 +1,6 @@
 /** A database error in one shape for both adapters: the SQLSTATE decides what it means. */
 export class DatabaseError extends Error {
-  override readonly name = 'DatabaseError';
+  override readonly name: string = 'DatabaseError';
   constructor(
     message: string,
     /** The five-character SQLSTATE, or undefined when the failure was not the database's answer. */
@@ -27,3 +27,13 @@ export const SqlState = {
 export function sqlStateFromMessage(message: string): string | undefined {
   return /SQLState:\s*([0-9A-Z]{5})\s*$/.exec(message)?.[1];
 }
+
+/**
+ * The Data API refused to return a result larger than 1 MiB ("Database response exceeded size limit"). Not a
+ * fault of the query: the caller can ask for fewer rows.
+ */
+export class ResponseTooLargeError extends DatabaseError {
+  override readonly name: string = 'ResponseTooLargeError';
+}
+
+export const isResponseTooLarge = (message: string) => /response exceeded size limit/i.test(message);

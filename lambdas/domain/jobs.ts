@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ResponseTooLargeError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
 import {
   cancelJob as cancelJobSql,
@@ -10,7 +11,7 @@ import {
 } from '../sql/jobs.js';
 import { IdempotencyMismatchError, NotFoundError, VersionConflictError } from './errors.js';
 import { nextOccurrence, type Schedule } from './schedule.js';
-import { type JobView, type Page, type PagePosition, toJobView, toPage } from './views.js';
+import { fetchPage, type JobView, type Page, type PagePosition, toJobView } from './views.js';
 
 /** What a caller asks for when creating a job (validated at the edge). */
 export interface JobSpec {
@@ -71,15 +72,21 @@ export interface JobListQuery {
   after?: PagePosition;
 }
 
+/** The caller's jobs, newest first; a page may hold fewer than `limit` when its rows are large. */
 export async function listJobs(db: Database, userId: string, query: JobListQuery): Promise<Page<JobView>> {
-  const statement = selectJobs({
-    userId,
-    status: query.status,
-    jobType: query.job_type,
-    after: query.after,
-    limit: query.limit + 1,
-  });
-  return toPage((await db.query(statement)).rows, query.limit, toJobView);
+  const fetch = async (rows: number) =>
+    (
+      await db.query(
+        selectJobs({
+          userId,
+          status: query.status,
+          jobType: query.job_type,
+          after: query.after,
+          limit: rows,
+        }),
+      )
+    ).rows;
+  return fetchPage(query.limit, fetch, toJobView, (error) => error instanceof ResponseTooLargeError);
 }
 
 export async function updateJob(

@@ -1,7 +1,8 @@
+import { ResponseTooLargeError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
 import { cancelTask as cancelTaskSql, insertManualTask, selectJobTasks, selectTask } from '../sql/tasks.js';
 import { InvalidStateError, NotFoundError } from './errors.js';
-import { type Page, type PagePosition, type TaskView, toPage, toTaskView } from './views.js';
+import { fetchPage, type Page, type PagePosition, type TaskView, toTaskView } from './views.js';
 
 /** A task for the job now, whatever its schedule. A cancelled job takes no new tasks. */
 export async function runJobNow(db: Database, userId: string, jobId: string): Promise<TaskView> {
@@ -24,26 +25,34 @@ export interface TaskListQuery {
   after?: PagePosition;
 }
 
+/** A job's tasks, newest first; a page may hold fewer than `limit` when its rows are large. */
 export async function listJobTasks(
   db: Database,
   userId: string,
   jobId: string,
   query: TaskListQuery,
 ): Promise<Page<TaskView>> {
-  const statement = selectJobTasks({
-    userId,
-    jobId,
-    status: query.status,
-    after: query.after,
-    limit: query.limit + 1,
-  });
-  const { rows } = await db.query(statement);
-  if (rows.length === 0) throw new NotFoundError('job');
-  return toPage(
-    rows.filter((row) => row.id !== null),
+  let jobExists = true;
+  const fetch = async (rows: number) => {
+    const statement = selectJobTasks({
+      userId,
+      jobId,
+      status: query.status,
+      after: query.after,
+      limit: rows,
+    });
+    const result = (await db.query(statement)).rows;
+    jobExists = result.length > 0;
+    return result.filter((row) => row.id !== null);
+  };
+  const page = await fetchPage(
     query.limit,
+    fetch,
     toTaskView,
+    (error) => error instanceof ResponseTooLargeError,
   );
+  if (!jobExists) throw new NotFoundError('job');
+  return page;
 }
 
 /** Cancels a waiting or running task; cancelling a cancelled task changes nothing; a finished one cannot be. */

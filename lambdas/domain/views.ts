@@ -96,3 +96,23 @@ export function toPage<T>(rows: Row[], limit: number, view: (row: Row) => T): Pa
     rows.length > limit && last ? { createdMicros: String(last.created_us), id: String(last.id) } : null;
   return { items: pageRows.map(view), next };
 }
+
+/**
+ * Fetches a page of `limit` items, asking for fewer when the database cannot return that many at once (the Data
+ * API's 1 MiB response limit, reached by pages of large payloads or results). Keyset pagination makes a shorter
+ * page valid: its cursor continues exactly where it stops.
+ */
+export async function fetchPage<T>(
+  limit: number,
+  fetch: (rowsWanted: number) => Promise<Row[]>,
+  view: (row: Row) => T,
+  isTooLarge: (error: unknown) => boolean,
+): Promise<Page<T>> {
+  for (let size = limit; ; size = Math.ceil(size / 2)) {
+    try {
+      return toPage(await fetch(size + 1), size, view);
+    } catch (error) {
+      if (!isTooLarge(error) || size === 1) throw error;
+    }
+  }
+}

@@ -149,8 +149,13 @@ export const Task = z.object({
   finished_at: Timestamp.nullable(),
 });
 
-export const JobList = z.object({ items: z.array(Job), next_cursor: z.string().nullable() });
-export const TaskList = z.object({ items: z.array(Task), next_cursor: z.string().nullable() });
+const NextCursor = z.string().nullable().meta({
+  description:
+    'Pass as `cursor` for the next page; null at the end. A page may hold fewer than `limit` items.',
+});
+
+export const JobList = z.object({ items: z.array(Job), next_cursor: NextCursor });
+export const TaskList = z.object({ items: z.array(Task), next_cursor: NextCursor });
 
 export const Problem = z.object({
   type: z.string(),

@@ -6,7 +6,7 @@ import {
   type RDSDataClient,
   RollbackTransactionCommand,
 } from '@aws-sdk/client-rds-data';
-import { DatabaseError, sqlStateFromMessage } from '../errors.js';
+import { DatabaseError, isResponseTooLarge, ResponseTooLargeError, sqlStateFromMessage } from '../errors.js';
 import type { Database, Queryable, QueryResult, Row, SqlStatement } from '../port.js';
 import { serialized } from '../serial.js';
 import { parameterName, toNamedParameters } from './placeholders.js';
@@ -26,6 +26,8 @@ export interface DataApiOptions {
 /** A Data API failure in the port's error shape; SQL errors carry the SQLSTATE parsed from the message. */
 function toDatabaseError(error: unknown): DatabaseError {
   const err = error as Error;
+  if (isResponseTooLarge(err.message))
+    return new ResponseTooLargeError(`${err.name}: ${err.message}`, undefined, { cause: error });
   const sqlState = err.name === 'DatabaseErrorException' ? sqlStateFromMessage(err.message) : undefined;
   return new DatabaseError(`${err.name}: ${err.message}`, sqlState, { cause: error });
 }

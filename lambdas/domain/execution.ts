@@ -34,13 +34,21 @@ export async function refreshJobs(db: Database, jobIds: string[], attempts = 10)
   }
 }
 
+/**
+ * At most this many tasks per claim. A claim is a write that returns its rows: were the answer over the Data API's
+ * 1 MiB response limit, the claim would commit while the worker never saw its tasks (their attempts burned until
+ * the leases expired). A claimed row is under ~50 KB (task and job payloads are capped at 16 KiB each).
+ */
+export const MAX_CLAIM_BATCH = 16;
+
 /** Claims due tasks (or one named task); their jobs turn `processing`. */
 export async function claim(
   db: Database,
   workerId: string,
   options: { limit: number; leaseSeconds: number; taskId?: string },
 ): Promise<ClaimedTask[]> {
-  const { rows } = await db.query(claimTasks(workerId, options.limit, options.leaseSeconds, options.taskId));
+  const limit = Math.min(options.limit, MAX_CLAIM_BATCH);
+  const { rows } = await db.query(claimTasks(workerId, limit, options.leaseSeconds, options.taskId));
   const tasks = rows.map((row) => ({
     id: String(row.id),
     jobId: String(row.job_id),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase } from '../../lambdas/db/pg-adapter.js';
 import type { Database } from '../../lambdas/db/port.js';
-import { claim, complete, fail, reap, settleJobs } from '../../lambdas/domain/execution.js';
+import { claim, complete, fail, MAX_CLAIM_BATCH, reap, settleJobs } from '../../lambdas/domain/execution.js';
 import { createLogger } from '../../lambdas/logger.js';
 import { type Outcome, runTask } from '../../lambdas/worker/run-task.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
@@ -88,6 +88,16 @@ describe('workers', () => {
     expect(await settleJobs(db)).toBeGreaterThanOrEqual(1);
     expect(await jobStatus(db, jobId)).toBe('completed');
     expect(await settleJobs(db)).toBe(0);
+  });
+
+  it('one claim takes at most MAX_CLAIM_BATCH tasks, however many are asked for', async () => {
+    const jobId = await insertJob(db, { userId: USER });
+    await insertTasks(db, jobId, MAX_CLAIM_BATCH + 5);
+    const claimed = await claim(db, 'greedy', { limit: 1000, leaseSeconds: 30 });
+    expect(claimed).toHaveLength(MAX_CLAIM_BATCH);
+    for (const task of claimed) await runTask(db, task, 'greedy', settings, log);
+    for (const task of await claim(db, 'greedy', { limit: 1000, leaseSeconds: 30 }))
+      await runTask(db, task, 'greedy', settings, log);
   });
 
   it('with one slot, priorities are served highest first, then earliest due', async () => {

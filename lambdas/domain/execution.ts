@@ -2,6 +2,7 @@ import type { Database } from '../db/port.js';
 import {
   claimTasks,
   completeTask,
+  dispatchDueTasks,
   failAttempt,
   reapExpiredLeases,
   refreshJobStatuses,
@@ -124,6 +125,12 @@ export async function settleJobs(db: Database, limit = 500): Promise<number> {
     rows.map((row) => row.id),
   );
   return rows.length;
+}
+
+/** Marks up to `limit` due tasks as sent to the queue and returns their ids (the AWS scheduler's hand-off). */
+export async function takeDueForDispatch(db: Database, limit = 1000): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(dispatchDueTasks(limit));
+  return rows.map((row) => row.id);
 }
 
 /** Takes back tasks whose worker vanished; returns how many. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatchDueTasks } from '../../lambdas/sql/execution.js';
+import { takeDueForDispatch } from '../../lambdas/domain/execution.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { insertJob, insertTasks } from '../support/tasks.js';
 
@@ -11,8 +11,15 @@ beforeAll(async () => {
 });
 afterAll(() => test.drop());
 
-const dispatch = async (limit = 100) =>
-  (await test.db.query<{ id: string; priority: number }>(dispatchDueTasks(limit))).rows;
+/** The tasks sent, with their priorities. */
+const dispatch = async (limit = 100) => {
+  const ids = await takeDueForDispatch(test.db, limit);
+  const { rows } = await test.db.query<{ id: string; priority: number }>({
+    text: 'SELECT id, priority FROM tasks WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))',
+    values: [JSON.stringify(ids)],
+  });
+  return rows;
+};
 
 describe('dispatching due tasks to the queue', () => {
   it('sends due waiting tasks, highest priority first, once; not future ones, not running ones', async () => {

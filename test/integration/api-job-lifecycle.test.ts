@@ -13,6 +13,29 @@ type Job = Record<string, unknown> & { id: string; version: number };
 const create = async (body = echoJob(), headers: Record<string, string> = {}) =>
   alice.call<Job>('POST', '/jobs', { body, headers });
 
+describe('PATCH priority', () => {
+  it("moves the job's waiting tasks to the new priority, not its finished ones", async () => {
+    const { body: job } = await create();
+    const { body: waiting } = await alice.call<Job>('POST', `/jobs/${job.id}/run`);
+    const { body: done } = await alice.call<Job>('POST', `/jobs/${job.id}/run`);
+    await api.database.db.query({
+      text: `UPDATE tasks SET status = 'completed' WHERE id = $1::uuid`,
+      values: [done.id],
+    });
+    const patched = await alice.call('PATCH', `/jobs/${job.id}`, {
+      body: { priority: 95 },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(patched.status).toBe(200);
+    const { rows } = await api.database.db.query<{ id: string; priority: number }>({
+      text: 'SELECT id, priority FROM tasks WHERE job_id = $1::uuid',
+      values: [job.id],
+    });
+    const priorities = Object.fromEntries(rows.map((row) => [row.id, row.priority]));
+    expect(priorities).toEqual({ [waiting.id]: 95, [done.id]: 50 });
+  });
+});
+
 describe('DELETE /jobs/{id} and POST /jobs/{id}/cancel', () => {
   it('soft-deletes: 204, then 404 everywhere, its open tasks cancelled', async () => {
     const { body: job } = await create();

@@ -4,30 +4,23 @@ import { z } from 'zod';
  * The Lambda/runtime configuration: read from the environment once, typed, and failing fast with every
  * problem named. Secrets never live here (the Data API reads the database secret by ARN).
  */
-const Environment = z
-  .object({
-    DB_DRIVER: z.enum(['pg', 'data-api']).default('pg'),
-    DATABASE_URL: z.string().min(1).optional(),
-    CLUSTER_ARN: z.string().min(1).optional(),
-    SECRET_ARN: z.string().min(1).optional(),
-    DATABASE_NAME: z.string().min(1).default('postgres'),
-    /** A local Data API endpoint; unset in AWS. */
-    DATA_API_ENDPOINT: z.url().optional(),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-    /** The task queue (AWS); locally unset, the in-process workers poll instead. */
-    QUEUE_URL: z.url().optional(),
-  })
-  .superRefine((env, ctx) => {
-    if (env.DB_DRIVER === 'pg' && !env.DATABASE_URL) {
-      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when DB_DRIVER=pg' });
-    }
-    if (env.DB_DRIVER === 'data-api') {
-      for (const key of ['CLUSTER_ARN', 'SECRET_ARN'] as const) {
-        if (!env[key])
-          ctx.addIssue({ code: 'custom', path: [key], message: 'required when DB_DRIVER=data-api' });
-      }
-    }
-  });
+const Environment = z.object({
+  DB_DRIVER: z.enum(['pg', 'data-api']).default('pg'),
+  DATABASE_URL: z.string().min(1).optional(),
+  CLUSTER_ARN: z.string().min(1).optional(),
+  SECRET_ARN: z.string().min(1).optional(),
+  DATABASE_NAME: z.string().min(1).default('postgres'),
+  /** A local Data API endpoint; unset in AWS. */
+  DATA_API_ENDPOINT: z.url().optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * How long Data API calls are retried while Aurora resumes. API functions use less than API Gateway's 30 s
+   * integration timeout, so a caller gets a 503 with Retry-After rather than a gateway timeout.
+   */
+  DATA_API_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(900_000).default(45_000),
+  /** The task queue (AWS); locally unset, the in-process workers poll instead. */
+  QUEUE_URL: z.url().optional(),
+});
 
 export type Config = z.infer<typeof Environment>;
 
@@ -35,10 +28,23 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** Settings one driver needs and the other does not; checked on the raw environment so every gap is named at once. */
+function driverProblems(env: NodeJS.ProcessEnv): string[] {
+  const driver = env.DB_DRIVER ?? 'pg';
+  const required =
+    driver === 'pg' ? ['DATABASE_URL'] : driver === 'data-api' ? ['CLUSTER_ARN', 'SECRET_ARN'] : [];
+  return required.filter((key) => !env[key]).map((key) => `${key}: required when DB_DRIVER=${driver}`);
+}
+
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const result = Environment.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const problems = [
+    ...driverProblems(env),
+    ...(result.success
+      ? []
+      : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
+  ];
+  if (result.success && problems.length === 0) return result.data;
   throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 }
 

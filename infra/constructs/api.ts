@@ -93,6 +93,8 @@ export class Api extends Construct {
         CLUSTER_ARN: props.cluster.clusterArn,
         SECRET_ARN: props.cluster.secret?.secretArn ?? '',
         DATABASE_NAME,
+        // Below API Gateway's 30 s: a resuming cluster gets our 503 + Retry-After, not a gateway timeout.
+        DATA_API_RETRY_BUDGET_MS: '20000',
       });
     }
     if (handler === 'run-job') environment.QUEUE_URL = props.queue.queueUrl;

@@ -1,7 +1,7 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { type Config, config } from '../config.js';
 import { createDataApiDatabase } from './data-api/adapter.js';
-import type { RetryPolicy } from './data-api/retry.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './data-api/retry.js';
 import { createPgDatabase } from './pg-adapter.js';
 import type { Database } from './port.js';
 
@@ -15,7 +15,7 @@ export function createDatabase(settings: Config, options: { retry?: RetryPolicy 
     resourceArn: settings.CLUSTER_ARN ?? '',
     secretArn: settings.SECRET_ARN ?? '',
     database: settings.DATABASE_NAME,
-    retry: options.retry,
+    retry: options.retry ?? { ...DEFAULT_RETRY_POLICY, budgetMs: settings.DATA_API_RETRY_BUDGET_MS },
     onRetry: ({ error, attempt, delayMs }) =>
       console.warn(
         JSON.stringify({

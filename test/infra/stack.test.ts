@@ -77,6 +77,18 @@ describe('API', () => {
     });
   });
 
+  it('API functions give up on a resuming database before API Gateway gives up on them', () => {
+    const api = Object.entries(resourcesOf(template(), 'AWS::Lambda::Function')).filter(
+      ([id, fn]) => id.startsWith('Api') && JSON.stringify(fn.Properties).includes('CLUSTER_ARN'),
+    );
+    expect(api.length).toBe(ROUTES.length - 1); // all routes but the OpenAPI document
+    for (const [id, fn] of api) {
+      const env = (fn.Properties?.Environment as { Variables: Record<string, string> }).Variables;
+      expect(Number(env.DATA_API_RETRY_BUDGET_MS), id).toBeLessThan(29_000);
+      expect(fn.Properties?.Timeout, id).toBe(29);
+    }
+  });
+
   it('throttles the stage and writes JSON access logs', () => {
     template().hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',

@@ -59,13 +59,24 @@ describe('npm start', () => {
   });
 
   it('uses DATABASE_URL instead when it is set, migrating that database', async () => {
-    const child = spawnScript(START, [], { PORT: '0', DATABASE_URL: test.url, LOCAL_DATA_DIR: dataDir });
+    const child = spawnScript(START, [], {
+      PORT: '0',
+      DATABASE_URL: test.url,
+      LOCAL_DATA_DIR: dataDir,
+      WORKER_CONCURRENCY: '0',
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     try {
       const [, url] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
       const health = (await (await fetch(`${url}/health`)).json()) as { database: { name: string } };
       expect(health.database.name).toBe(test.name);
       const { rows } = await test.db.query({ text: `SELECT to_regclass('public.jobs') AS t`, values: [] });
       expect(rows[0]).toEqual({ t: 'jobs' });
+      // WORKER_CONCURRENCY=0: the API alone, no scheduler or workers.
+      expect(output).not.toContain('in-process workers');
     } finally {
       expect(await stopProcess(child, 'SIGINT')).toBe(0);
     }

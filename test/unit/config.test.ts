@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../lambdas/config.js';
+import { workerSettings } from '../../lambdas/worker/settings.js';
+
+describe('runtime configuration', () => {
+  it('fills defaults for the pg driver', () => {
+    expect(parseConfig({ DATABASE_URL: 'postgres://x@localhost/db' })).toMatchObject({
+      DB_DRIVER: 'pg',
+      DATABASE_NAME: 'postgres',
+      LOG_LEVEL: 'info',
+      DATA_API_RETRY_BUDGET_MS: 45_000,
+    });
+  });
+
+  it('fails fast, naming every missing or bad setting at once', () => {
+    expect(() => parseConfig({})).toThrow(
+      new ConfigError('Invalid configuration: DATABASE_URL: required when DB_DRIVER=pg'),
+    );
+    const error = (() => {
+      try {
+        parseConfig({ DB_DRIVER: 'data-api', LOG_LEVEL: 'loud', DATA_API_ENDPOINT: 'not a url' });
+      } catch (caught) {
+        return caught as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    for (const name of ['CLUSTER_ARN', 'SECRET_ARN', 'LOG_LEVEL', 'DATA_API_ENDPOINT'])
+      expect(error?.message).toContain(name);
+  });
+
+  it('reads the Data API settings', () => {
+    expect(
+      parseConfig({
+        DB_DRIVER: 'data-api',
+        CLUSTER_ARN: 'arn:c',
+        SECRET_ARN: 'arn:s',
+        DATABASE_NAME: 'bg_jobs',
+        DATA_API_RETRY_BUDGET_MS: '20000',
+      }),
+    ).toMatchObject({ DB_DRIVER: 'data-api', DATABASE_NAME: 'bg_jobs', DATA_API_RETRY_BUDGET_MS: 20_000 });
+  });
+
+  it('checks worker settings too', () => {
+    expect(workerSettings({})).toMatchObject({
+      WORKER_CONCURRENCY: 4,
+      LEASE_SECONDS: 30,
+      HEARTBEAT_MS: 1000,
+    });
+    expect(() => workerSettings({ WORKER_CONCURRENCY: '-1' })).toThrow(/WORKER_CONCURRENCY/);
+  });
+});

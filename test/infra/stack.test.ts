@@ -83,7 +83,8 @@ describe('API', () => {
     );
     expect(api.length).toBe(ROUTES.length - 1); // all routes but the OpenAPI document
     for (const [id, fn] of api) {
-      const env = (fn.Properties?.Environment as { Variables: Record<string, string> }).Variables;
+      const env =
+        (fn.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
       expect(Number(env.DATA_API_RETRY_BUDGET_MS), id).toBeLessThan(29_000);
       expect(fn.Properties?.Timeout, id).toBe(29);
     }

@@ -1,5 +1,6 @@
 import type { Database } from '../db/port.js';
 import {
+  cancelStrandedTasks,
   claimTasks,
   completeTask,
   dispatchDueTasks,
@@ -117,14 +118,18 @@ export function retryDelayMs(attempt: number, baseMs: number, random: () => numb
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-/** Derives again the status of jobs left `processing` with nothing open; returns how many. */
+/**
+ * Loose ends: cancels waiting tasks stranded under cancelled or deleted jobs, and derives again the status of jobs
+ * left `processing` with nothing open. Returns how many of each it fixed.
+ */
 export async function settleJobs(db: Database, limit = 500): Promise<number> {
+  const stranded = (await db.query(cancelStrandedTasks(limit))).rows.length;
   const { rows } = await db.query<{ id: string }>(selectUnsettledJobs(limit));
   await refreshJobs(
     db,
     rows.map((row) => row.id),
   );
-  return rows.length;
+  return stranded + rows.length;
 }
 
 /** Marks up to `limit` due tasks as sent to the queue and returns their ids (the AWS scheduler's hand-off). */

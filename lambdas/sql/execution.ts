@@ -39,6 +39,8 @@ export function claimTasks(
     text: `WITH candidates AS (
              SELECT t.id FROM tasks t
               WHERE t.status = 'created' AND NOT t.is_deleted AND t.run_at <= now() ${only}
+                -- A task inserted while its job was being cancelled escapes the cancel's snapshot: never run it.
+                AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = t.job_id AND (j.status = 'cancelled' OR j.is_deleted))
               ORDER BY t.priority DESC, t.run_at
               LIMIT $1 FOR UPDATE SKIP LOCKED),
            claimed AS (
@@ -185,6 +187,22 @@ export function selectUnsettledJobs(limit: number): SqlStatement {
             WHERE j.status = 'processing' AND NOT j.is_deleted
               AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted AND ${OPEN('t')})
             LIMIT $1`,
+    values: [limit],
+  };
+}
+
+/**
+ * Cancels waiting tasks of cancelled or deleted jobs: a run or an occurrence inserted while the job was being
+ * cancelled is not in the cancel's snapshot. Claims already skip them; this makes them read as cancelled.
+ */
+export function cancelStrandedTasks(limit: number): SqlStatement {
+  return {
+    text: `UPDATE tasks t SET status = 'cancelled', version = t.version + 1
+            WHERE t.id IN (
+              SELECT s.id FROM tasks s JOIN jobs j ON j.id = s.job_id
+               WHERE s.status = 'created' AND NOT s.is_deleted AND (j.status = 'cancelled' OR j.is_deleted)
+               LIMIT $1 FOR UPDATE OF s SKIP LOCKED)
+           RETURNING t.id`,
     values: [limit],
   };
 }

@@ -100,6 +100,19 @@ describe('workers', () => {
       await runTask(db, task, 'greedy', settings, log);
   });
 
+  it('a task that slipped in while its job was cancelled is never run, and is then cancelled', async () => {
+    const jobId = await insertJob(db, { userId: USER });
+    await db.query({ text: `UPDATE jobs SET status = 'cancelled' WHERE id = $1::uuid`, values: [jobId] });
+    await insertTasks(db, jobId, 1); // what a run racing the cancel leaves behind
+    expect(await claim(db, 'w', { limit: 16, leaseSeconds: 30 })).toEqual([]);
+    await settleJobs(db);
+    const { rows } = await db.query({
+      text: 'SELECT status FROM tasks WHERE job_id = $1::uuid',
+      values: [jobId],
+    });
+    expect(rows).toEqual([{ status: 'cancelled' }]);
+  });
+
   it('with one slot, priorities are served highest first, then earliest due', async () => {
     const order: number[] = [];
     for (const priority of [10, 90, 50, 70, 90])

@@ -57,7 +57,8 @@ export function claimTasks(
 
 /**
  * Extends the lease while the worker still holds the task. `extended` false means stop: `status` says whether the
- * task was cancelled or taken from this worker.
+ * task was cancelled or taken from this worker. A task whose job was cancelled or deleted meanwhile (one that
+ * slipped past the cancel) is cancelled here, so it stops too.
  */
 export function renewLease(
   taskId: string,
@@ -65,12 +66,22 @@ export function renewLease(
   version: number,
   leaseSeconds: number,
 ): SqlStatement {
+  const held = `id = $1::uuid AND lease_owner = $2::text AND version = $3::bigint AND status = 'processing'`;
   return {
-    text: `WITH renewed AS (
+    text: `WITH job_gone AS (
+             SELECT 1 FROM tasks t JOIN jobs j ON j.id = t.job_id
+              WHERE t.id = $1::uuid AND (j.status = 'cancelled' OR j.is_deleted)),
+           stopped AS (
+             UPDATE tasks SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, version = version + 1
+              WHERE ${held} AND EXISTS (SELECT 1 FROM job_gone)
+             RETURNING id),
+           renewed AS (
              UPDATE tasks SET lease_expires_at = ${LEASE(4)}
-              WHERE id = $1::uuid AND lease_owner = $2::text AND version = $3::bigint AND status = 'processing'
+              WHERE ${held} AND NOT EXISTS (SELECT 1 FROM job_gone)
              RETURNING id)
-           SELECT EXISTS (SELECT 1 FROM renewed) AS extended, (SELECT status FROM tasks WHERE id = $1::uuid) AS status`,
+           SELECT EXISTS (SELECT 1 FROM renewed) AS extended,
+                  CASE WHEN EXISTS (SELECT 1 FROM stopped) THEN 'cancelled'
+                       ELSE (SELECT status FROM tasks WHERE id = $1::uuid) END AS status`,
     values: [taskId, workerId, version, leaseSeconds],
   };
 }

@@ -113,6 +113,24 @@ describe('workers', () => {
     expect(rows).toEqual([{ status: 'cancelled' }]);
   });
 
+  it('a running task whose job is cancelled behind its back stops at the next heartbeat, cancelled', async () => {
+    const jobId = await insertJob(db, {
+      userId: USER,
+      jobType: 'sleep',
+      payload: { prompt: 'z', seconds: 30 },
+    });
+    await insertTasks(db, jobId, 1);
+    const [task] = await claim(db, 'w', { limit: 1, leaseSeconds: 30 });
+    if (!task) throw new Error('nothing claimed');
+    const running = runTask(db, task, 'w', settings, log);
+    // The job is cancelled by a statement that did not see this task (the race a cancel can lose).
+    await db.query({ text: `UPDATE jobs SET status = 'cancelled' WHERE id = $1::uuid`, values: [jobId] });
+    const started = Date.now();
+    expect(await running).toBe('cancelled');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await taskRow(db, task.id)).toMatchObject({ status: 'cancelled', lease_owner: null });
+  });
+
   it('with one slot, priorities are served highest first, then earliest due', async () => {
     const order: number[] = [];
     for (const priority of [10, 90, 50, 70, 90])

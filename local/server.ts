@@ -63,13 +63,21 @@ export async function startLocalServer(options: {
         const status = match.allowed.length > 0 ? 405 : 404;
         const title = status === 405 ? 'Method Not Allowed' : 'Not Found';
         const headers: Record<string, string> = status === 405 ? { allow: match.allowed.join(', ') } : {};
-        return writeResult(response, problemResponse({ type: 'about:blank', title, status }, headers));
+        return writeResult(
+          response,
+          problemResponse({ type: 'about:blank', title, status, instance: url.pathname }, headers),
+        );
       }
       const body = await readBody(request);
       if (!body) {
         return writeResult(
           response,
-          problemResponse({ type: 'about:blank', title: 'Content Too Large', status: 413 }),
+          problemResponse({
+            type: 'about:blank',
+            title: 'Content Too Large',
+            status: 413,
+            instance: url.pathname,
+          }),
         );
       }
       const claims = match.route.public ? {} : await authorize(options.auth, request.headers.authorization);
@@ -79,6 +87,7 @@ export async function startLocalServer(options: {
           title: 'Unauthorized',
           status: 401,
           detail: 'A valid bearer token is required.',
+          instance: url.pathname,
         };
         return writeResult(response, problemResponse(problem, { 'www-authenticate': 'Bearer' }));
       }
@@ -98,7 +107,12 @@ export async function startLocalServer(options: {
       );
       writeResult(
         response,
-        problemResponse({ type: 'about:blank', title: 'Internal Server Error', status: 500 }),
+        problemResponse({
+          type: 'about:blank',
+          title: 'Internal Server Error',
+          status: 500,
+          instance: url.pathname,
+        }),
       );
     }
   });

@@ -25,6 +25,33 @@ afterAll(async () => {
 
 const body = JSON.stringify({ job_type: 'echo', payload: { prompt: 'From a sample event' } });
 
+/** Runs `work` with the handlers pointed at another database, capturing what they log to stderr; then restores. */
+async function againstDatabase<T>(url: string, work: (logged: string[]) => Promise<T>): Promise<T> {
+  const logged: string[] = [];
+  const original = console.error;
+  console.error = (line: string) => logged.push(line);
+  await closeDatabase();
+  process.env.DATABASE_URL = url;
+  resetConfig();
+  try {
+    return await work(logged);
+  } finally {
+    console.error = original;
+    await closeDatabase();
+    process.env.DATABASE_URL = test.url;
+    resetConfig();
+  }
+}
+
+const secretEvent = () =>
+  sampleEvent({
+    routeKey: 'POST /jobs',
+    rawPath: '/jobs',
+    sub: SUB,
+    body: JSON.stringify({ job_type: 'echo', payload: { prompt: 'TOP-SECRET-PROMPT' } }),
+    headers: { 'content-type': 'application/json' },
+  });
+
 describe('handlers invoked with API Gateway v2 events', () => {
   it('create → get → list, with the caller taken from the JWT claims', async () => {
     const created = await createJob(
@@ -74,75 +101,38 @@ describe('handlers invoked with API Gateway v2 events', () => {
   });
 
   it('an unreachable database is a 503 with Retry-After that names no host or user, and logs no payload', async () => {
-    const logged: string[] = [];
-    const original = console.error;
-    console.error = (line: string) => logged.push(line);
-    await closeDatabase();
-    process.env.DATABASE_URL = 'postgres://nobody:secret@127.0.0.1:1/none';
-    resetConfig();
-    try {
-      const secretBody = JSON.stringify({ job_type: 'echo', payload: { prompt: 'TOP-SECRET-PROMPT' } });
-      const result = await createJob(
-        sampleEvent({
-          routeKey: 'POST /jobs',
-          rawPath: '/jobs',
-          sub: SUB,
-          body: secretBody,
-          headers: { 'content-type': 'application/json' },
-        }),
-      );
+    await againstDatabase('postgres://nobody:secret@127.0.0.1:1/none', async (logged) => {
+      const result = await createJob(secretEvent());
       expect(result.statusCode).toBe(503);
       expect(result.headers?.['retry-after']).toBe('5');
       expect(result.body).not.toContain('secret');
       expect(result.body).not.toContain('127.0.0.1');
       expect(logged.join('\n')).not.toContain('TOP-SECRET-PROMPT');
-    } finally {
-      console.error = original;
-      await closeDatabase();
-      process.env.DATABASE_URL = test.url;
-      resetConfig();
-    }
+    });
   });
 
   it('an unexpected failure is a 500 that reveals only the request id; the log has the cause, not the payload', async () => {
     const unmigrated = await freshDatabase({ empty: true });
-    const logged: string[] = [];
-    const original = console.error;
-    console.error = (line: string) => logged.push(line);
-    await closeDatabase();
-    process.env.DATABASE_URL = unmigrated.url;
-    resetConfig();
     try {
-      const secretBody = JSON.stringify({ job_type: 'echo', payload: { prompt: 'TOP-SECRET-PROMPT' } });
-      const result = await createJob(
-        sampleEvent({
-          routeKey: 'POST /jobs',
-          rawPath: '/jobs',
-          sub: SUB,
-          body: secretBody,
-          headers: { 'content-type': 'application/json' },
-        }),
-      );
-      expect(result.statusCode).toBe(500);
-      const problem = JSON.parse(result.body ?? '') as Record<string, unknown>;
-      expect(problem).toEqual({
-        type: 'about:blank',
-        title: 'Internal Server Error',
-        status: 500,
-        detail: 'Something went wrong on our side. Quote request id JKJaXmPLvHcESHA= when reporting it.',
-        request_id: 'JKJaXmPLvHcESHA=',
-        instance: '/jobs',
+      await againstDatabase(unmigrated.url, async (logged) => {
+        const result = await createJob(secretEvent());
+        expect(result.statusCode).toBe(500);
+        const problem = JSON.parse(result.body ?? '') as Record<string, unknown>;
+        expect(problem).toEqual({
+          type: 'about:blank',
+          title: 'Internal Server Error',
+          status: 500,
+          detail: 'Something went wrong on our side. Quote request id JKJaXmPLvHcESHA= when reporting it.',
+          request_id: 'JKJaXmPLvHcESHA=',
+          instance: '/jobs',
+        });
+        const log = logged.join('\n');
+        expect(log).toContain('"request_id":"JKJaXmPLvHcESHA="');
+        expect(log).toContain('relation \\"jobs\\" does not exist');
+        expect(log).not.toContain('TOP-SECRET-PROMPT');
       });
-      const log = logged.join('\n');
-      expect(log).toContain('"request_id":"JKJaXmPLvHcESHA="');
-      expect(log).toContain('relation \\"jobs\\" does not exist');
-      expect(log).not.toContain('TOP-SECRET-PROMPT');
     } finally {
-      console.error = original;
-      await closeDatabase();
       await unmigrated.drop();
-      process.env.DATABASE_URL = test.url;
-      resetConfig();
     }
   });
 
@@ -156,21 +146,17 @@ describe('handlers invoked with API Gateway v2 events', () => {
 
   it('health is 503 with "schema not migrated" on an empty database', async () => {
     const empty = await freshDatabase({ empty: true });
-    await closeDatabase();
-    process.env.DATABASE_URL = empty.url;
-    resetConfig();
     try {
-      const report = await health(sampleEvent({ routeKey: 'GET /health', rawPath: '/health' }));
-      expect(report.statusCode).toBe(503);
-      expect(JSON.parse(report.body ?? '').database).toMatchObject({
-        reachable: true,
-        error: 'schema not migrated',
+      await againstDatabase(empty.url, async () => {
+        const report = await health(sampleEvent({ routeKey: 'GET /health', rawPath: '/health' }));
+        expect(report.statusCode).toBe(503);
+        expect(JSON.parse(report.body ?? '').database).toMatchObject({
+          reachable: true,
+          error: 'schema not migrated',
+        });
       });
     } finally {
-      await closeDatabase();
       await empty.drop();
-      process.env.DATABASE_URL = test.url;
-      resetConfig();
     }
   });
 });

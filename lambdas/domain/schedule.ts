@@ -45,3 +45,16 @@ export function nextOccurrence(schedule: Schedule, after: Date): Date | null {
         .toDate();
   }
 }
+
+/**
+ * The occurrence after `previous`, as of `now`: strictly after both. A timedelta keeps its cadence — previous + N,
+ * or after downtime the first point of that grid past now — instead of drifting by however late the scheduler
+ * ran; a cron schedule is anchored to the clock anyway.
+ */
+export function followingOccurrence(schedule: Schedule, previous: Date, now: Date): Date | null {
+  if (schedule.type !== 'timedelta')
+    return nextOccurrence(schedule, new Date(Math.max(now.getTime(), previous.getTime())));
+  const period = schedule.seconds * 1000;
+  const steps = Math.max(1, Math.floor((now.getTime() - previous.getTime()) / period) + 1);
+  return new Date(previous.getTime() + steps * period);
+}

@@ -1,7 +1,7 @@
 import type { Database } from '../db/port.js';
 import { advanceSchedules, materializeDueOccurrences } from '../sql/schedules.js';
 import { reap, settleJobs } from './execution.js';
-import { nextOccurrence, type Schedule } from './schedule.js';
+import { followingOccurrence, type Schedule } from './schedule.js';
 
 /**
  * Creates one task for each due occurrence and moves each job's next_run_at past now — so a job that missed
@@ -14,11 +14,11 @@ export async function materializeSchedules(
 ): Promise<number> {
   const { rows } = await db.query(materializeDueOccurrences(limit));
   if (rows.length === 0) return 0;
-  const moves = rows.map((row) => {
-    const previous = row.next_run_at as Date;
-    const after = new Date(Math.max(now().getTime(), previous.getTime()));
-    return { id: String(row.id), previous, next: nextOccurrence(row.schedule_interval as Schedule, after) };
-  });
+  const moves = rows.map((row) => ({
+    id: String(row.id),
+    previous: row.next_run_at as Date,
+    next: followingOccurrence(row.schedule_interval as Schedule, row.next_run_at as Date, now()),
+  }));
   await db.query(advanceSchedules(moves));
   return rows.filter((row) => row.created).length;
 }

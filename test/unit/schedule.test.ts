@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { retryDelayMs } from '../../lambdas/domain/execution.js';
 import {
   cronProblem,
+  followingOccurrence,
   isValidTimezone,
   nextOccurrence,
   type Schedule,
@@ -53,6 +54,26 @@ describe('cron occurrences across DST (Europe/Berlin)', () => {
       nextOccurrence({ type: 'timedelta', seconds: 90 }, new Date('2026-01-01T00:00:00Z'))?.toISOString(),
     ).toBe('2026-01-01T00:01:30.000Z');
     expect(nextOccurrence({ type: 'manual' }, new Date())).toBeNull();
+  });
+});
+
+describe('the occurrence after a materialised one', () => {
+  const every2s: Schedule = { type: 'timedelta', seconds: 2 };
+  const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
+
+  it('keeps a timedelta on its cadence however late the scheduler runs (no drift)', () => {
+    expect(followingOccurrence(every2s, at(0), at(900))).toEqual(at(2000));
+    expect(followingOccurrence(every2s, at(2000), at(2999))).toEqual(at(4000));
+  });
+
+  it('after downtime skips to the first point of the grid after now (a missed schedule runs once)', () => {
+    expect(followingOccurrence(every2s, at(0), at(10_500))).toEqual(at(12_000));
+    expect(followingOccurrence(every2s, at(0), at(10_000))).toEqual(at(12_000));
+  });
+
+  it('anchors cron to the clock, strictly after now', () => {
+    const hourly: Schedule = { type: 'cron', expression: '0 * * * *', timezone: 'UTC' };
+    expect(followingOccurrence(hourly, at(0), at(5 * 3_600_000 + 60_000))).toEqual(at(6 * 3_600_000));
   });
 });
 

@@ -11,6 +11,16 @@ export interface ProviderResponse {
   Data?: Record<string, string>;
 }
 
+/** CloudFormation caps a custom resource's response at 4 KB: a long first deploy is summarised, not listed. */
+const APPLIED_LIMIT = 1024;
+
+export function summarize(applied: string[]): string {
+  if (applied.length === 0) return 'none';
+  const all = applied.join(',');
+  if (all.length <= APPLIED_LIMIT) return all;
+  return `${applied.length} migrations, ${applied[0]} … ${applied.at(-1)}`.slice(0, APPLIED_LIMIT);
+}
+
 /**
  * The CDK Provider framework's onEvent for the schema. Create and Update migrate up, all-or-nothing. The Update
  * CloudFormation sends during a rollback carries the previous code and migrations, which the database already
@@ -37,7 +47,7 @@ export async function onSchemaEvent(
     deps.log.info('schema migrated', { request_type: event.RequestType, applied });
     return {
       PhysicalResourceId: SCHEMA_RESOURCE_ID,
-      Data: { Applied: applied.length ? applied.join(',') : 'none', AppliedCount: String(applied.length) },
+      Data: { Applied: summarize(applied), AppliedCount: String(applied.length) },
     };
   } catch (error) {
     throw new Error(`Migration ${current} failed and was rolled back: ${(error as Error).message}`, {

@@ -23,6 +23,21 @@ async function run<R extends Row>(client: pg.Pool | pg.PoolClient, statement: Sq
   }
 }
 
+/** BEGIN, `work`, COMMIT — or ROLLBACK on throw — on one pooled client, which is released either way. */
+export async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): Promise<T> {
+  try {
+    await client.query('BEGIN');
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 export interface PgDatabaseOptions {
   connectionString: string;
   maxConnections?: number;
@@ -43,18 +58,10 @@ export function createPgDatabase(options: PgDatabaseOptions): Database {
       const client = await pool.connect().catch((error: Error) => {
         throw new DatabaseError(describe(error), undefined, { cause: error });
       });
-      try {
-        await client.query('BEGIN');
+      return inTransaction(client, () => {
         const { tx, drained } = serialized((statement) => run(client, statement));
-        const result = await work(tx).finally(drained);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+        return work(tx).finally(drained);
+      });
     },
     close: () => pool.end(),
   };

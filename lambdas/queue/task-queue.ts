@@ -1,36 +1,130 @@
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { dueTime, type WorkNotice } from '../domain/notices.js';
 
-/** In AWS, due tasks travel to the worker Lambda through SQS: a message names one task by id. */
+/**
+ * In AWS, work notices travel through one SQS queue: a message names one task or one job occurrence, and waits
+ * in the queue until it is due (DelaySeconds). The client finds its endpoint the SDK's way (in AWS the regional
+ * one; locally AWS_ENDPOINT_URL_SQS).
+ */
 let client: SQSClient | undefined;
+const sqs = () => {
+  client ??= new SQSClient({});
+  return client;
+};
 
-export interface TaskMessage {
-  taskId: string;
+/** SQS's per-message delay ceiling; a notice due later is sent again on arrival until it is due. */
+export const MAX_DELAY_SECONDS = 900;
+
+/**
+ * Seconds to hold a notice back: whole seconds, rounded down, so that it arrives at most a second early and the
+ * worker waits out the rest to the millisecond; capped at SQS's 15 minutes.
+ */
+export function delaySeconds(due: Date | undefined, now: Date): number {
+  if (!due) return 0;
+  return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.floor((due.getTime() - now.getTime()) / 1000)));
 }
 
-/** Sends one message per task, 10 per call (SQS's batch limit). Returns the ids SQS refused. */
-export async function enqueueTasks(queueUrl: string, taskIds: string[]): Promise<string[]> {
-  client ??= new SQSClient({});
-  const refused: string[] = [];
-  for (let start = 0; start < taskIds.length; start += 10) {
-    const batch = taskIds.slice(start, start + 10);
-    const output = await client.send(
-      new SendMessageBatchCommand({
+export function encodeNotice(notice: WorkNotice): string {
+  return JSON.stringify(
+    notice.kind === 'task'
+      ? {
+          v: 1,
+          kind: 'task',
+          taskId: notice.taskId,
+          ...(notice.due ? { due: notice.due.toISOString() } : {}),
+        }
+      : { v: 1, kind: 'occurrence', jobId: notice.jobId, at: notice.at.toISOString() },
+  );
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class PoisonMessageError extends Error {
+  override readonly name = 'PoisonMessageError';
+}
+
+function isoDate(value: unknown, field: string): Date {
+  const date = typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) throw new PoisonMessageError(`${field} is not an ISO time`);
+  return date;
+}
+
+function uuid(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !UUID.test(value)) throw new PoisonMessageError(`${field} is not a uuid`);
+  return value;
+}
+
+/** Reads a message body; a body that can never be understood is poison (it ends in the DLQ). */
+export function decodeNotice(body: string): WorkNotice {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    throw new PoisonMessageError('the message is not JSON');
+  }
+  if (!parsed || typeof parsed !== 'object') throw new PoisonMessageError('the message is not an object');
+  // `{taskId}` without a kind: the message format before notices had kinds (queued across an upgrade).
+  if (parsed.kind === 'task' || (parsed.kind === undefined && 'taskId' in parsed)) {
+    const taskId = uuid(parsed.taskId, 'taskId');
+    return parsed.due === undefined
+      ? { kind: 'task', taskId }
+      : { kind: 'task', taskId, due: isoDate(parsed.due, 'due') };
+  }
+  if (parsed.kind === 'occurrence') {
+    return { kind: 'occurrence', jobId: uuid(parsed.jobId, 'jobId'), at: isoDate(parsed.at, 'at') };
+  }
+  throw new PoisonMessageError('the message names no known kind of work');
+}
+
+/**
+ * Sends the notices, each held back until (about) its due time, 10 per call (SQS's batch limit). Entries SQS
+ * refuses are sent once more; if any is still refused this throws, so that the caller does not acknowledge the
+ * work that led to them. A lost answer makes the SDK send again: a duplicate notice is harmless by design.
+ */
+export async function sendNotices(
+  queueUrl: string,
+  notices: WorkNotice[],
+  now: () => Date = () => new Date(),
+): Promise<void> {
+  for (let start = 0; start < notices.length; start += 10) {
+    let batch = notices.slice(start, start + 10);
+    for (let round = 0; batch.length > 0; round += 1) {
+      const output = await sqs().send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((notice, index) => ({
+            Id: String(index),
+            MessageBody: encodeNotice(notice),
+            DelaySeconds: delaySeconds(dueTime(notice), now()),
+          })),
+        }),
+      );
+      const failed = output.Failed ?? [];
+      if (failed.length === 0) break;
+      if (round >= 1) {
+        throw new Error(`SQS refused ${failed.length} notice(s): ${failed.map((f) => f.Code).join(', ')}`);
+      }
+      batch = failed.map((entry) => batch[Number(entry.Id)]).filter((n): n is WorkNotice => n !== undefined);
+    }
+  }
+}
+
+/** Sets how long received messages stay hidden (the worker's heartbeat, and its "try again later"). */
+export async function setVisibility(
+  queueUrl: string,
+  entries: { receiptHandle: string; seconds: number }[],
+): Promise<void> {
+  for (let start = 0; start < entries.length; start += 10) {
+    const batch = entries.slice(start, start + 10);
+    await sqs().send(
+      new ChangeMessageVisibilityBatchCommand({
         QueueUrl: queueUrl,
-        Entries: batch.map((taskId, index) => ({
+        Entries: batch.map((entry, index) => ({
           Id: String(index),
-          MessageBody: JSON.stringify({ taskId } satisfies TaskMessage),
+          ReceiptHandle: entry.receiptHandle,
+          VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(entry.seconds))),
         })),
       }),
     );
-    for (const failure of output.Failed ?? []) refused.push(batch[Number(failure.Id)] ?? '');
   }
-  return refused;
-}
-
-export function parseTaskMessage(body: string): TaskMessage {
-  const parsed = JSON.parse(body) as Partial<TaskMessage>;
-  if (typeof parsed.taskId !== 'string' || !/^[0-9a-f-]{36}$/i.test(parsed.taskId)) {
-    throw new Error('message does not name a task');
-  }
-  return { taskId: parsed.taskId };
 }

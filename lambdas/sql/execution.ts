@@ -217,17 +217,3 @@ export function cancelStrandedTasks(limit: number): SqlStatement {
     values: [limit],
   };
 }
-
-/** For the SQS path: marks due tasks as sent and returns them; a task still waiting 2 minutes later is sent again. */
-export function dispatchDueTasks(limit: number): SqlStatement {
-  return {
-    text: `UPDATE tasks t SET dispatched_at = now()
-            WHERE t.id IN (
-              SELECT id FROM tasks
-               WHERE status = 'created' AND NOT is_deleted AND run_at <= now()
-                 AND (dispatched_at IS NULL OR dispatched_at < now() - interval '2 minutes')
-               ORDER BY priority DESC, run_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-           RETURNING t.id, t.priority`,
-    values: [limit],
-  };
-}

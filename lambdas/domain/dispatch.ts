@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/port.js';
+import {
+  claimNamedTask,
+  selectOccurrence,
+  selectOpenTasks,
+  selectScheduledJobs,
+  selectWaitingTask,
+  takeOccurrence,
+} from '../sql/dispatch.js';
+import { type ClaimedTask, refreshJobs } from './execution.js';
+import { occurrenceNotice, taskNotice, type WorkNotice } from './notices.js';
+import { followingOccurrence, type Schedule } from './schedule.js';
+
+/**
+ * The event-driven path's rules: what a notice does to the database. The caller (the SQS worker) acknowledges a
+ * notice only once everything this returns to send has been sent, so a worker that dies half-way leaves the notice
+ * to be delivered again, and every step here is safe to repeat.
+ */
+
+/** Who holds a task claimed for a notice: the message, at this receive. An earlier receive's holder is dead. */
+export interface NoticeHolder {
+  messageId: string;
+  receiveCount: number;
+}
+
+const ownerOf = (holder: NoticeHolder) => `sqs:${holder.messageId}#${holder.receiveCount}`;
+const earlierReceivesOf = (holder: NoticeHolder) =>
+  `sqs:${holder.messageId.replace(/[\\%_]/g, (c) => `\\${c}`)}#%`;
+
+export type NoticedTask =
+  /** Leased to this notice: run it, with `owner` as the lease holder. */
+  | { kind: 'run'; task: ClaimedTask; owner: string }
+  /** Waiting for a retry: notice it again then. */
+  | { kind: 'wait'; notice: WorkNotice }
+  /** No such task: the notice may have outrun the commit that creates it. */
+  | { kind: 'missing' }
+  /** Nothing to do: it finished, was cancelled, or a live worker holds it. */
+  | { kind: 'settled' };
+
+/** Derives a job's status after a claim or an end; a failure here loses nothing (the task's own end derives it). */
+async function refreshQuietly(db: Database, jobId: string): Promise<void> {
+  await refreshJobs(db, [jobId]).catch(() => {});
+}
+
+/** Claims the task a notice names, taking it back from a worker that died; see `claimNamedTask`. */
+export async function claimNoticedTask(
+  db: Database,
+  taskId: string,
+  holder: NoticeHolder,
+  leaseSeconds: number,
+): Promise<NoticedTask> {
+  const owner = ownerOf(holder);
+  const row = (await db.query(claimNamedTask(taskId, owner, earlierReceivesOf(holder), leaseSeconds)))
+    .rows[0];
+  if (!row) return { kind: 'missing' };
+  const action = String(row.action);
+  const jobId = String(row.job_id);
+  if (action === 'claim' || action === 'retake' || action === 'mine') {
+    if (row.job_status !== 'processing') await refreshQuietly(db, jobId);
+    return {
+      kind: 'run',
+      owner,
+      task: {
+        id: String(row.id),
+        jobId,
+        version: Number(row.version),
+        attempt: Number(row.attempt),
+        payload: row.payload as Record<string, unknown>,
+        userId: String(row.user_id),
+        jobType: String(row.job_type),
+        jobPayload: row.job_payload as Record<string, unknown>,
+        timeoutSeconds: Number(row.timeout_seconds),
+        maxRetries: Number(row.max_retries),
+      },
+    };
+  }
+  if (row.status === 'created') return { kind: 'wait', notice: taskNotice(taskId, row.run_at as Date) };
+  // An end this notice caused (abandon, cancel), or one whose worker died before deriving the job's status.
+  if (action !== 'none' || row.job_status === 'processing') await refreshQuietly(db, jobId);
+  return { kind: 'settled' };
+}
+
+/** After a failed attempt: the notice that runs the task again when its retry is due (none if it is not waiting). */
+export async function retryNotice(db: Database, taskId: string): Promise<WorkNotice[]> {
+  const row = (await db.query<{ run_at: Date }>(selectWaitingTask(taskId))).rows[0];
+  return row ? [taskNotice(taskId, row.run_at)] : [];
+}
+
+export type NoticedOccurrence = { kind: 'missing' } | { kind: 'done'; send: WorkNotice[] };
+
+/**
+ * A job's occurrence at `at` has come: make its task, move the job to its next occurrence and return the notices
+ * for both. Of duplicate notices for one occurrence exactly one does this; a notice for an occurrence the job no
+ * longer has (rescheduled, cancelled) does nothing. The notice that did it, delivered again because its worker died
+ * before sending, recognises itself by its message id and returns the same notices again.
+ */
+export async function takeNoticedOccurrence(
+  db: Database,
+  jobId: string,
+  at: Date,
+  messageId: string,
+  now: () => Date = () => new Date(),
+): Promise<NoticedOccurrence> {
+  const job = (await db.query(selectOccurrence(jobId, at))).rows[0];
+  if (!job) return { kind: 'missing' };
+  if (job.status === 'cancelled') return { kind: 'done', send: [] };
+  if (job.is_next) {
+    const next = followingOccurrence(job.schedule_interval as Schedule, at, now());
+    const taken = (await db.query(takeOccurrence({ jobId, at, next, messageId, taskId: randomUUID() })))
+      .rows[0];
+    if (!taken?.advanced) return { kind: 'done', send: [] };
+    return {
+      kind: 'done',
+      send: [taskNotice(String(taken.task_id)), ...(next ? [occurrenceNotice(jobId, next)] : [])],
+    };
+  }
+  if (job.occurrence_message_id !== messageId) return { kind: 'done', send: [] };
+  const nextRunAt = job.next_run_at as Date | null;
+  return {
+    kind: 'done',
+    send: [
+      ...(job.task_id ? [taskNotice(String(job.task_id))] : []),
+      ...(nextRunAt ? [occurrenceNotice(jobId, nextRunAt)] : []),
+    ],
+  };
+}
+
+/**
+ * Every notice the database implies: each live scheduled job's next occurrence and each open task. Sent on every
+ * deploy, it starts the chains of jobs created before this design and restarts any chain a lost message broke;
+ * a notice whose work already has one is dropped on arrival, so sending it twice is harmless.
+ */
+export async function* impliedNotices(db: Database, pageSize = 500): AsyncGenerator<WorkNotice[]> {
+  for (let after: string | null = null; ; ) {
+    const rows: { id: string; next_run_at: Date }[] = (await db.query(selectScheduledJobs(after, pageSize)))
+      .rows as { id: string; next_run_at: Date }[];
+    if (rows.length > 0) yield rows.map((row) => occurrenceNotice(row.id, row.next_run_at));
+    if (rows.length < pageSize) break;
+    after = rows.at(-1)?.id ?? null;
+  }
+  for (let after: string | null = null; ; ) {
+    const rows: { id: string; run_at: Date }[] = (await db.query(selectOpenTasks(after, pageSize))).rows as {
+      id: string;
+      run_at: Date;
+    }[];
+    if (rows.length > 0) yield rows.map((row) => taskNotice(row.id, row.run_at));
+    if (rows.length < pageSize) break;
+    after = rows.at(-1)?.id ?? null;
+  }
+}

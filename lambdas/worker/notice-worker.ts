@@ -1,0 +1,96 @@
+import type { Database } from '../db/port.js';
+import { claimNoticedTask, retryNotice, takeNoticedOccurrence } from '../domain/dispatch.js';
+import { dueTime, type WorkNotice } from '../domain/notices.js';
+import type { Logger } from '../logger.js';
+import { type Outcome, runTask } from './run-task.js';
+import type { WorkerSettings } from './settings.js';
+
+/** One received queue message, as the worker needs it (from an SQS event record). */
+export interface ReceivedNotice {
+  messageId: string;
+  notice: WorkNotice;
+  receiveCount: number;
+  sentAt: Date;
+}
+
+/** What the worker does with the message afterwards. */
+export type Disposition =
+  /** Delete it: its work is done, or it was handed on in the notices already sent. */
+  | { kind: 'done'; outcome?: Outcome | 'handed-on' | 'dropped' }
+  /** Keep it, visible again after this many seconds. */
+  | { kind: 'later'; afterSeconds: number; reason: string };
+
+export interface NoticeDeps {
+  db: Database;
+  send: (notices: WorkNotice[]) => Promise<void>;
+  settings: Pick<WorkerSettings, 'LEASE_SECONDS' | 'HEARTBEAT_MS' | 'RETRY_BASE_DELAY_MS'>;
+  log: Logger;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The API sends a notice just before it commits the work the notice names (so that no commit is ever left without
+ * its notice); a worker can therefore find nothing for a moment. It looks again briefly, then later, and after
+ * this long it concludes the commit never happened (the API's statements end well within API Gateway's 30 s).
+ */
+const MISSING_GIVE_UP_MS = 30_000;
+const MISSING_WAIT_IN_PROCESS_MS = 2_000;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Handles one notice: waits out the last second before its due time (SQS delays are whole seconds), hands a notice
+ * due later back to the queue (chains past SQS's 15-minute limit, without a database call), and otherwise claims
+ * and runs its task or takes its occurrence. Throws only on infrastructure failures (the message is then kept).
+ */
+export async function handleNotice(received: ReceivedNotice, deps: NoticeDeps): Promise<Disposition> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? defaultSleep;
+  const { notice } = received;
+  const due = dueTime(notice)?.getTime() ?? 0;
+  if (due - now() > 1_000) {
+    await deps.send([notice]);
+    return { kind: 'done', outcome: 'handed-on' };
+  }
+  if (due > now()) await sleep(due - now());
+
+  const age = () => now() - received.sentAt.getTime();
+  const missing = (): Disposition =>
+    age() > MISSING_GIVE_UP_MS
+      ? { kind: 'done', outcome: 'dropped' }
+      : { kind: 'later', afterSeconds: Math.min(8, 2 ** received.receiveCount), reason: 'not found yet' };
+
+  if (notice.kind === 'occurrence') {
+    for (;;) {
+      const taken = await takeNoticedOccurrence(deps.db, notice.jobId, notice.at, received.messageId);
+      if (taken.kind === 'done') {
+        await deps.send(taken.send);
+        return { kind: 'done', outcome: taken.send.length ? 'handed-on' : 'dropped' };
+      }
+      if (age() > MISSING_WAIT_IN_PROCESS_MS) return missing();
+      await sleep(250);
+    }
+  }
+
+  const holder = { messageId: received.messageId, receiveCount: received.receiveCount };
+  for (;;) {
+    const claimed = await claimNoticedTask(deps.db, notice.taskId, holder, deps.settings.LEASE_SECONDS);
+    switch (claimed.kind) {
+      case 'settled':
+        return { kind: 'done', outcome: 'dropped' };
+      case 'wait':
+        await deps.send([claimed.notice]);
+        return { kind: 'done', outcome: 'handed-on' };
+      case 'run': {
+        const outcome = await runTask(deps.db, claimed.task, claimed.owner, deps.settings, deps.log);
+        if (outcome === 'retrying') await deps.send(await retryNotice(deps.db, claimed.task.id));
+        deps.log.info('task run', { task_id: claimed.task.id, attempt: claimed.task.attempt, outcome });
+        return { kind: 'done', outcome };
+      }
+      case 'missing':
+        if (age() > MISSING_WAIT_IN_PROCESS_MS) return missing();
+        await sleep(250);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database, SqlStatement } from '../../lambdas/db/port.js';
+import type { WorkNotice } from '../../lambdas/domain/notices.js';
+import { createLogger } from '../../lambdas/logger.js';
+import { handleNotice } from '../../lambdas/worker/notice-worker.js';
+import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { insertJob, insertTasks, taskRow } from '../support/tasks.js';
+
+/** The worker's handling of one notice, on a real PostgreSQL, with the statements it sends counted. */
+let test: TestDatabase;
+const USER = '1c2d3e4f-5061-4a72-8b83-d4e5f6071829';
+const log = createLogger({}, 'error');
+const settings = { LEASE_SECONDS: 30, HEARTBEAT_MS: 1000, RETRY_BASE_DELAY_MS: 60_000 };
+beforeAll(async () => {
+  test = await freshDatabase();
+});
+afterAll(() => test.drop());
+
+/** The real database, counting the statements that reach it. */
+function counted(db: Database): { db: Database; statements: () => number } {
+  let statements = 0;
+  return {
+    db: {
+      ...db,
+      query: (statement: SqlStatement) => {
+        statements += 1;
+        return db.query(statement);
+      },
+    } as Database,
+    statements: () => statements,
+  };
+}
+
+const received = (notice: WorkNotice, sentAt = new Date()) => ({
+  messageId: randomUUID(),
+  notice,
+  receiveCount: 1,
+  sentAt,
+});
+
+describe('handling a notice', () => {
+  it('hands a notice due in more than a second back to the queue without touching the database', async () => {
+    const { db, statements } = counted(test.db);
+    const sent: WorkNotice[] = [];
+    const notice: WorkNotice = {
+      kind: 'occurrence',
+      jobId: randomUUID(),
+      at: new Date(Date.now() + 3_600_000),
+    };
+    const disposition = await handleNotice(received(notice), {
+      db,
+      send: async (notices) => {
+        sent.push(...notices);
+      },
+      settings,
+      log,
+    });
+    expect(disposition).toEqual({ kind: 'done', outcome: 'handed-on' });
+    expect(sent).toEqual([notice]);
+    expect(statements()).toBe(0);
+  });
+
+  it('waits out the last second before a notice is due, then runs its task', async () => {
+    const jobId = await insertJob(test.db, { userId: USER });
+    await insertTasks(test.db, jobId, 1);
+    const { rows } = await test.db.query<{ id: string }>({
+      text: 'SELECT id FROM tasks WHERE job_id = $1::uuid',
+      values: [jobId],
+    });
+    const taskId = rows[0]?.id ?? '';
+    const due = new Date(Date.now() + 600);
+    const slept: number[] = [];
+    const disposition = await handleNotice(received({ kind: 'task', taskId, due }), {
+      db: test.db,
+      send: async () => {},
+      settings,
+      log,
+      sleep: async (ms) => {
+        slept.push(ms);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      },
+    });
+    expect(disposition).toEqual({ kind: 'done', outcome: 'completed' });
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeGreaterThan(0);
+    expect(slept[0]).toBeLessThanOrEqual(600);
+    const row = await taskRow(test.db, taskId);
+    expect(row.status).toBe('completed');
+    expect((row.started_at as Date).getTime()).toBeGreaterThanOrEqual(due.getTime() - 5);
+  });
+
+  it('sends the retry notice of a failed attempt, due at the retry time, before letting the message go', async () => {
+    const jobId = await insertJob(test.db, { userId: USER, jobType: 'no-such-type' });
+    await insertTasks(test.db, jobId, 1);
+    const { rows } = await test.db.query<{ id: string }>({
+      text: 'SELECT id FROM tasks WHERE job_id = $1::uuid',
+      values: [jobId],
+    });
+    const taskId = rows[0]?.id ?? '';
+    const sent: WorkNotice[] = [];
+    const disposition = await handleNotice(received({ kind: 'task', taskId }), {
+      db: test.db,
+      send: async (notices) => {
+        sent.push(...notices);
+      },
+      settings,
+      log,
+    });
+    expect(disposition).toEqual({ kind: 'done', outcome: 'retrying' });
+    const row = await taskRow(test.db, taskId);
+    expect(sent).toEqual([{ kind: 'task', taskId, due: row.run_at }]);
+  });
+
+  it('keeps a notice whose task does not exist yet for later, and drops it once the sender surely gave up', async () => {
+    const sleep = async () => {};
+    const young = await handleNotice(
+      received({ kind: 'task', taskId: randomUUID() }, new Date(Date.now() - 5_000)),
+      {
+        db: test.db,
+        send: async () => {},
+        settings,
+        log,
+        sleep,
+      },
+    );
+    expect(young.kind).toBe('later');
+    const old = await handleNotice(
+      received({ kind: 'task', taskId: randomUUID() }, new Date(Date.now() - 60_000)),
+      {
+        db: test.db,
+        send: async () => {},
+        settings,
+        log,
+        sleep,
+      },
+    );
+    expect(old).toEqual({ kind: 'done', outcome: 'dropped' });
+  });
+});

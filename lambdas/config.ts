@@ -20,6 +20,12 @@ const Environment = z.object({
   DATA_API_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(900_000).default(45_000),
   /** The task queue (AWS); locally unset, the in-process workers poll instead. */
   QUEUE_URL: z.url().optional(),
+  /**
+   * Aurora pauses after this long without a call (0: it never pauses). A notice that waits longer than this is
+   * delivered DB_WAKE_AHEAD_SECONDS early to wake the database first, so that its work is not late by the resume.
+   */
+  DB_AUTO_PAUSE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
+  DB_WAKE_AHEAD_SECONDS: z.coerce.number().int().min(0).max(600).default(0),
 });
 
 export type Config = z.infer<typeof Environment>;

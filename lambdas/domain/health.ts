@@ -1,6 +1,6 @@
 import { DatabaseError, SqlState } from '../db/errors.js';
 import type { Database } from '../db/port.js';
-import { healthProbe } from '../sql/health.js';
+import { healthProbe, wakeProbe } from '../sql/health.js';
 
 export interface HealthReport {
   status: 'ok' | 'unavailable';
@@ -33,4 +33,9 @@ export async function checkHealth(db: Database): Promise<HealthReport> {
       migrations: { applied: [], latest: null },
     };
   }
+}
+
+/** Makes the database resume if it paused (the Data API call waits out the resume, retrying). */
+export async function wakeDatabase(db: Database): Promise<void> {
+  await db.query(wakeProbe());
 }

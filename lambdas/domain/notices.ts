@@ -6,12 +6,41 @@
 export type WorkNotice =
   /** Run this task (once due: `due` is its run_at when it waits for a retry). */
   | { kind: 'task'; taskId: string; due?: Date }
-  /** A scheduled job's occurrence at `at`: make its task and send the next occurrence's notice. */
-  | { kind: 'occurrence'; jobId: string; at: Date };
+  /**
+   * A scheduled job's occurrence at `at`: make its task and send the next occurrence's notice. With `wakeAt`, it
+   * arrives then, early, to wake a database that may have paused, and travels on to `at`.
+   */
+  | { kind: 'occurrence'; jobId: string; at: Date; wakeAt?: Date };
 
 /** When a notice's work is due; undefined means now. */
 export function dueTime(notice: WorkNotice): Date | undefined {
   return notice.kind === 'occurrence' ? notice.at : notice.due;
+}
+
+/** When a notice should arrive: its wake-up time if it has one, else when it is due. */
+export function arrivalTime(notice: WorkNotice): Date | undefined {
+  return (notice.kind === 'occurrence' ? notice.wakeAt : undefined) ?? dueTime(notice);
+}
+
+/** How far ahead to wake a database that pauses; `aheadSeconds` 0 turns wake-ups off. */
+export interface WakePolicy {
+  pauseSeconds: number;
+  aheadSeconds: number;
+}
+
+/**
+ * Gives a wake-up time to each occurrence due after the database may have paused (it waits longer than the pause
+ * delay), so that the resume (about 15 s, 30 s or more after a day) happens before the occurrence, not in it.
+ */
+export function withWakeUps(notices: WorkNotice[], now: Date, policy: WakePolicy): WorkNotice[] {
+  if (policy.aheadSeconds <= 0 || policy.pauseSeconds <= 0) return notices;
+  return notices.map((notice) =>
+    notice.kind === 'occurrence' &&
+    !notice.wakeAt &&
+    notice.at.getTime() - now.getTime() > policy.pauseSeconds * 1000
+      ? { ...notice, wakeAt: new Date(notice.at.getTime() - policy.aheadSeconds * 1000) }
+      : notice,
+  );
 }
 
 export const taskNotice = (taskId: string, due?: Date | null): WorkNotice =>

@@ -1,5 +1,6 @@
 import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { dueTime, type WorkNotice } from '../domain/notices.js';
+import { config } from '../config.js';
+import { arrivalTime, type WakePolicy, type WorkNotice, withWakeUps } from '../domain/notices.js';
 
 /**
  * In AWS, work notices travel through one SQS queue: a message names one task or one job occurrence, and waits
@@ -33,7 +34,13 @@ export function encodeNotice(notice: WorkNotice): string {
           taskId: notice.taskId,
           ...(notice.due ? { due: notice.due.toISOString() } : {}),
         }
-      : { v: 1, kind: 'occurrence', jobId: notice.jobId, at: notice.at.toISOString() },
+      : {
+          v: 1,
+          kind: 'occurrence',
+          jobId: notice.jobId,
+          at: notice.at.toISOString(),
+          ...(notice.wakeAt ? { wakeAt: notice.wakeAt.toISOString() } : {}),
+        },
   );
 }
 
@@ -71,7 +78,14 @@ export function decodeNotice(body: string): WorkNotice {
       : { kind: 'task', taskId, due: isoDate(parsed.due, 'due') };
   }
   if (parsed.kind === 'occurrence') {
-    return { kind: 'occurrence', jobId: uuid(parsed.jobId, 'jobId'), at: isoDate(parsed.at, 'at') };
+    const occurrence = {
+      kind: 'occurrence',
+      jobId: uuid(parsed.jobId, 'jobId'),
+      at: isoDate(parsed.at, 'at'),
+    } as const;
+    return parsed.wakeAt === undefined
+      ? occurrence
+      : { ...occurrence, wakeAt: isoDate(parsed.wakeAt, 'wakeAt') };
   }
   throw new PoisonMessageError('the message names no known kind of work');
 }
@@ -83,9 +97,14 @@ export function decodeNotice(body: string): WorkNotice {
  */
 export async function sendNotices(
   queueUrl: string,
-  notices: WorkNotice[],
+  unplanned: WorkNotice[],
   now: () => Date = () => new Date(),
+  wake: WakePolicy = {
+    pauseSeconds: config().DB_AUTO_PAUSE_SECONDS,
+    aheadSeconds: config().DB_WAKE_AHEAD_SECONDS,
+  },
 ): Promise<void> {
+  const notices = withWakeUps(unplanned, now(), wake);
   for (let start = 0; start < notices.length; start += 10) {
     let batch = notices.slice(start, start + 10);
     for (let round = 0; batch.length > 0; round += 1) {
@@ -95,7 +114,7 @@ export async function sendNotices(
           Entries: batch.map((notice, index) => ({
             Id: String(index),
             MessageBody: encodeNotice(notice),
-            DelaySeconds: delaySeconds(dueTime(notice), now()),
+            DelaySeconds: delaySeconds(arrivalTime(notice), now()),
           })),
         }),
       );

@@ -9,3 +9,8 @@ export function healthProbe(): SqlStatement {
     values: [],
   };
 }
+
+/** The cheapest statement there is: sent only to wake a paused database ahead of due work. */
+export function wakeProbe(): SqlStatement {
+  return { text: 'SELECT 1 AS awake', values: [] };
+}

@@ -1,5 +1,6 @@
 import type { Database } from '../db/port.js';
 import { claimNoticedTask, retryNotice, takeNoticedOccurrence } from '../domain/dispatch.js';
+import { wakeDatabase } from '../domain/health.js';
 import { dueTime, type WorkNotice } from '../domain/notices.js';
 import type { Logger } from '../logger.js';
 import { type Outcome, runTask } from './run-task.js';
@@ -16,7 +17,7 @@ export interface ReceivedNotice {
 /** What the worker does with the message afterwards. */
 export type Disposition =
   /** Delete it: its work is done, or it was handed on in the notices already sent. */
-  | { kind: 'done'; outcome?: Outcome | 'handed-on' | 'dropped' }
+  | { kind: 'done'; outcome?: Outcome | 'handed-on' | 'woke' | 'dropped' }
   /** Keep it, visible again after this many seconds. */
   | { kind: 'later'; afterSeconds: number; reason: string };
 
@@ -49,6 +50,16 @@ export async function handleNotice(received: ReceivedNotice, deps: NoticeDeps): 
   const sleep = deps.sleep ?? defaultSleep;
   const { notice } = received;
   const due = dueTime(notice)?.getTime() ?? 0;
+  const wakeAt = notice.kind === 'occurrence' ? notice.wakeAt?.getTime() : undefined;
+  if (notice.kind === 'occurrence' && wakeAt !== undefined && due - now() > 1_000) {
+    if (wakeAt - now() > 1_000) {
+      await deps.send([notice]);
+      return { kind: 'done', outcome: 'handed-on' };
+    }
+    await wakeDatabase(deps.db);
+    await deps.send([{ kind: 'occurrence', jobId: notice.jobId, at: notice.at }]);
+    return { kind: 'done', outcome: 'woke' };
+  }
   if (due - now() > 1_000) {
     await deps.send([notice]);
     return { kind: 'done', outcome: 'handed-on' };

@@ -61,6 +61,26 @@ describe('handling a notice', () => {
     expect(statements()).toBe(0);
   });
 
+  it('at its wake-up time, wakes the database with one statement and sends the occurrence on to its due time', async () => {
+    const { db, statements } = counted(test.db);
+    const sent: WorkNotice[] = [];
+    const at = new Date(Date.now() + 30_000);
+    const disposition = await handleNotice(
+      received({ kind: 'occurrence', jobId: randomUUID(), at, wakeAt: new Date(Date.now() - 10) }),
+      {
+        db,
+        send: async (notices) => {
+          sent.push(...notices);
+        },
+        settings,
+        log,
+      },
+    );
+    expect(disposition).toEqual({ kind: 'done', outcome: 'woke' });
+    expect(statements()).toBe(1);
+    expect(sent).toEqual([{ kind: 'occurrence', jobId: expect.any(String), at }]);
+  });
+
   it('waits out the last second before a notice is due, then runs its task', async () => {
     const jobId = await insertJob(test.db, { userId: USER });
     await insertTasks(test.db, jobId, 1);

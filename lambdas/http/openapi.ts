@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ROUTES } from './routes.js';
 import {
   CreateJobRequest,
+  DeepHealth,
+  Health,
   Job,
   JobList,
   ListJobsQuery,
@@ -90,9 +92,18 @@ const OPERATIONS: Record<string, Operation> = {
     errors: [...COMMON_ERRORS, 409],
   },
   health: {
-    summary: 'Service and database health',
-    success: { status: 200, description: 'Up; 503 when the database does not answer.' },
+    summary: 'Is the API up (public; never queries the database, so it never wakes a paused cluster)',
+    success: { status: 200, schema: 'Health', description: 'Up.' },
     errors: [],
+  },
+  'health-deep': {
+    summary: 'Database and migration state (one database call: it resumes a paused cluster)',
+    success: {
+      status: 200,
+      schema: 'DeepHealth',
+      description: 'The database answers; 503 with the same body when it does not or is not migrated.',
+    },
+    errors: [401],
   },
   openapi: { summary: 'This document', success: { status: 200, description: 'OpenAPI 3.1.' }, errors: [] },
 };
@@ -186,6 +197,8 @@ export function openApiDocument() {
         JobList: schemaOf(JobList, 'output'),
         TaskList: schemaOf(TaskList, 'output'),
         Problem: schemaOf(Problem, 'output'),
+        Health: schemaOf(Health, 'output'),
+        DeepHealth: schemaOf(DeepHealth, 'output'),
       },
     },
   };

@@ -346,7 +346,8 @@ describe('alarms', () => {
 
   it('the topic is encrypted with a rotating key CloudWatch may use, and refuses publishing without TLS', () => {
     const [topic] = Object.values(resourcesOf(template(), 'AWS::SNS::Topic'));
-    const keyId = (topic?.Properties?.KmsMasterKeyId as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ?? '';
+    const keyRef = topic?.Properties?.KmsMasterKeyId as { 'Fn::GetAtt'?: string[] } | undefined;
+    const keyId = keyRef?.['Fn::GetAtt']?.[0] ?? '';
     const key = resourcesOf(template(), 'AWS::KMS::Key')[keyId];
     expect(key?.Properties?.EnableKeyRotation).toBe(true);
     expect(JSON.stringify(key?.Properties?.KeyPolicy)).toContain('cloudwatch.amazonaws.com');

@@ -25,12 +25,22 @@ export class AlarmTopic extends Construct {
       // It protects only notifications in transit through the topic; nothing outlives the stack that needs it.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    const stack = Stack.of(this);
+    // CloudWatch publishes as its service principal; only on behalf of this account's alarms (confused deputy).
+    const cloudwatchAlarms = new iam.ServicePrincipal('cloudwatch.amazonaws.com').withConditions({
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+      },
+    });
+    key.grant(cloudwatchAlarms, 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'Background Job Service alarms',
       masterKey: key,
       enforceSSL: true,
     });
+    // The topic policy replaces SNS's default one, so it names the publisher explicitly.
+    this.topic.grantPublish(cloudwatchAlarms);
     if (props.settings.alarmEmail) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.settings.alarmEmail));
     }
@@ -39,6 +49,6 @@ export class AlarmTopic extends Construct {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }
-    new CfnOutput(Stack.of(this), 'AlarmTopicArn', { value: this.topic.topicArn });
+    new CfnOutput(stack, 'AlarmTopicArn', { value: this.topic.topicArn });
   }
 }

@@ -356,6 +356,12 @@ describe('alarms', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': '123456789012' } }),
+          }),
+          Match.objectLike({
             Effect: 'Deny',
             Action: 'sns:Publish',
             Condition: { Bool: { 'aws:SecureTransport': 'false' } },

@@ -356,15 +356,15 @@ describe('alarms', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({
             Effect: 'Allow',
             Action: 'sns:Publish',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': '123456789012' } }),
-          }),
-          Match.objectLike({
-            Effect: 'Deny',
-            Action: 'sns:Publish',
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
           }),
         ]),
       },

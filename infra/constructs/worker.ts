@@ -23,7 +23,7 @@ export const VISIBILITY_TIMEOUT = Duration.seconds(
  * ApproximateReceiveCount. The worker retries failed tasks by sending a new message, not by failing this one, and it
  * shortens the visibility of a message while it works (heartbeats), so only crashes, poison messages and throttling
  * raise the count. A throttled message comes back after the full 90-minute visibility timeout, so 10 receives mean
- * throttling on every delivery for over 13 hours — an outage the alarms report long before — while a poison message
+ * ten throttled deliveries in a row, about 15 hours — an outage the alarms report long before — while a poison message
  * that crashes the worker is still parked after ten short visibility windows. Lambda's own guidance is at least 5.
  */
 export const MAX_RECEIVE_COUNT = 10;

@@ -21,8 +21,16 @@ interface Operation {
   body?: z.ZodType;
   query?: z.ZodObject;
   headers?: { name: string; required: boolean; description: string }[];
-  success: { status: number; schema?: string; description: string };
+  success: Outcome;
+  /** Non-problem responses besides the success (deep health's 503 carries the same report). */
+  others?: Outcome[];
   errors: number[];
+}
+
+interface Outcome {
+  status: number;
+  schema?: string;
+  description: string;
 }
 
 const COMMON_ERRORS = [400, 401, 404];
@@ -98,11 +106,14 @@ const OPERATIONS: Record<string, Operation> = {
   },
   'health-deep': {
     summary: 'Database and migration state (one database call: it resumes a paused cluster)',
-    success: {
-      status: 200,
-      schema: 'DeepHealth',
-      description: 'The database answers; 503 with the same body when it does not or is not migrated.',
-    },
+    success: { status: 200, schema: 'DeepHealth', description: 'The database answers and is migrated.' },
+    others: [
+      {
+        status: 503,
+        schema: 'DeepHealth',
+        description: 'The database does not answer, or its schema is not migrated (see `database.error`).',
+      },
+    ],
     errors: [401],
   },
   openapi: { summary: 'This document', success: { status: 200, description: 'OpenAPI 3.1.' }, errors: [] },
@@ -142,14 +153,12 @@ function operationObject(handler: string, path: string, isPublic: boolean) {
     });
   }
   const problem = { content: { 'application/problem+json': { schema: ref('Problem') } } };
-  const responses: Record<string, unknown> = {
-    [operation.success.status]: {
-      description: operation.success.description,
-      ...(operation.success.schema
-        ? { content: { 'application/json': { schema: ref(operation.success.schema) } } }
-        : {}),
-    },
-  };
+  const outcome = (o: Outcome) => ({
+    description: o.description,
+    ...(o.schema ? { content: { 'application/json': { schema: ref(o.schema) } } } : {}),
+  });
+  const responses: Record<string, unknown> = { [operation.success.status]: outcome(operation.success) };
+  for (const other of operation.others ?? []) responses[other.status] = outcome(other);
   for (const status of operation.errors)
     responses[status] = { description: 'A problem (RFC 9457).', ...problem };
   return {

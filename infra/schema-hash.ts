@@ -20,12 +20,32 @@ function files(root: string, relative: string): string[] {
 }
 
 /**
+ * What the resync custom resource depends on: all Lambda code (the messages it sends are read by the worker, and
+ * the rows it reads are written by the API), the migrations, and the locked dependencies.
+ */
+export const RESYNC_INPUTS = ['lambdas', 'migrations', 'package-lock.json'];
+
+/**
  * A hash of the schema inputs. It is the custom resource's only changing property: a deploy that changes a
  * migration or the migrator re-runs it, any other deploy does not, and templates stay deterministic.
  */
 export function schemaHash(root: string): string {
+  return inputsHash(root, SCHEMA_INPUTS);
+}
+
+/** A hash of the resync inputs; `extra` (the `resync` context value) forces a re-run without a code change. */
+export function resyncHash(root: string, extra = ''): string {
+  return createHash('sha256')
+    .update(inputsHash(root, RESYNC_INPUTS))
+    .update('\0')
+    .update(extra)
+    .digest('hex');
+}
+
+/** sha256 over the named files and folders (recursively, sorted), path and content of each. */
+export function inputsHash(root: string, inputs: readonly string[]): string {
   const hash = createHash('sha256');
-  for (const file of SCHEMA_INPUTS.flatMap((input) => files(root, input))) {
+  for (const file of inputs.flatMap((input) => files(root, input))) {
     hash
       .update(file.split(path.sep).join('/'))
       .update('\0')

@@ -14,10 +14,23 @@ export interface StackSettings {
   corsOrigins: string[];
   throttleRateLimit: number;
   throttleBurstLimit: number;
-  /** The worker Lambda's reserved concurrency: also the cap on parallel database work from tasks. */
+  /**
+   * The SQS event source mapping's maximum concurrency (2–1,000): how many worker Lambdas run batches at once, and
+   * so the cap on parallel database work from tasks.
+   */
   workerConcurrency: number;
+  /**
+   * Reserved concurrency for the worker, or none (default): new accounts with a low concurrency quota cannot
+   * reserve 10. When set, it must be at least workerConcurrency, or the mapping would be throttled by design.
+   */
+  workerReservedConcurrency?: number;
+  /** Where alarm notifications go (an SNS email subscription); none by default, the topic exists regardless. */
+  alarmEmail?: string;
   logRetentionDays: number;
 }
+
+/** Deliberately plain: one @, no spaces, a dot in the domain. SNS sends a confirmation mail to it anyway. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function number(app: App, key: string, fallback: number, min: number, max: number): number {
   const raw = app.node.tryGetContext(key);
@@ -26,6 +39,12 @@ function number(app: App, key: string, fallback: number, min: number, max: numbe
     throw new Error(`context ${key} must be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+function optionalNumber(app: App, key: string, min: number, max: number): Record<string, number> {
+  const raw = app.node.tryGetContext(key);
+  if (raw === undefined || raw === '') return {};
+  return { [key]: number(app, key, 0, min, max) };
 }
 
 function list(app: App, key: string): string[] {
@@ -44,6 +63,9 @@ export function readSettings(app: App): StackSettings {
   const jwtAudience = list(app, 'jwtAudience');
   if (Boolean(jwtIssuer) !== jwtAudience.length > 0)
     throw new Error('context jwtIssuer and jwtAudience go together');
+  const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+  if (alarmEmail !== undefined && alarmEmail !== '' && !EMAIL.test(String(alarmEmail)))
+    throw new Error(`context alarmEmail must be an email address, got ${JSON.stringify(alarmEmail)}`);
   const settings: StackSettings = {
     minCapacity: number(app, 'minCapacity', 0, 0, 256),
     maxCapacity: number(app, 'maxCapacity', 4, 1, 256),
@@ -53,10 +75,18 @@ export function readSettings(app: App): StackSettings {
     corsOrigins: list(app, 'corsOrigins'),
     throttleRateLimit: number(app, 'throttleRateLimit', 50, 1, 10_000),
     throttleBurstLimit: number(app, 'throttleBurstLimit', 100, 1, 5_000),
-    workerConcurrency: number(app, 'workerConcurrency', 10, 1, 1000),
+    workerConcurrency: number(app, 'workerConcurrency', 10, 2, 1000),
+    ...optionalNumber(app, 'workerReservedConcurrency', 1, 1000),
+    ...(alarmEmail ? { alarmEmail } : {}),
     logRetentionDays: number(app, 'logRetentionDays', 30, 1, 3653),
   };
   if (settings.maxCapacity < settings.minCapacity)
     throw new Error('context maxCapacity must be at least minCapacity');
+  const reserved = settings.workerReservedConcurrency;
+  if (reserved !== undefined && settings.workerConcurrency > reserved) {
+    throw new Error(
+      `context workerConcurrency (${settings.workerConcurrency}) must not exceed workerReservedConcurrency (${reserved}): the event source mapping would be throttled by the function's own limit`,
+    );
+  }
   return settings;
 }

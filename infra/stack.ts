@@ -1,13 +1,18 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { AlarmTopic } from './constructs/alarm-topic.js';
 import { Api } from './constructs/api.js';
 import { Database } from './constructs/database.js';
 import { Migrations } from './constructs/migrations.js';
+import { Resync } from './constructs/resync.js';
 import { Worker } from './constructs/worker.js';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 import type { StackSettings } from './settings.js';
 
-/** Wiring only: database → schema → (API, worker). Nothing that serves traffic updates before the schema. */
+/**
+ * Wiring only: database → schema → (API, worker, resync). Nothing that serves traffic updates before the schema;
+ * the resync re-sends due work once the schema is migrated. Every alarm notifies the alarm topic.
+ */
 export class BackgroundJobServiceStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps & { settings: StackSettings }) {
     super(scope, id, props);
@@ -17,6 +22,8 @@ export class BackgroundJobServiceStack extends Stack {
     const worker = new Worker(this, 'Worker', { cluster, settings });
     const api = new Api(this, 'Api', { cluster, queue: worker.queue, settings });
     for (const fn of [...api.functions, ...worker.functions]) fn.node.addDependency(migrations.schema);
+    new Resync(this, 'Resync', { cluster, queue: worker.queue, schema: migrations.schema, settings });
+    new AlarmTopic(this, 'Alarms', { alarms: worker.alarms, settings });
 
     new CfnOutput(this, 'ClusterArn', { value: cluster.clusterArn });
     new CfnOutput(this, 'SecretArn', { value: cluster.secret?.secretArn ?? '' });

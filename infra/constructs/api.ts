@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ROUTES } from '../../lambdas/http/routes.js';
+import { ROUTES, type RouteDefinition } from '../../lambdas/http/routes.js';
 import type { StackSettings } from '../settings.js';
 import { DATABASE_NAME } from './database.js';
 import { serviceFunction } from './lambda-function.js';
@@ -19,8 +19,9 @@ export interface ApiProps {
   settings: StackSettings;
 }
 
-/** Handlers that never touch the database get no Data API permission. */
-const NO_DATABASE = new Set(['openapi', 'not-found']);
+/** What a function may reach, from the route table: handlers that never touch the database get no Data API access. */
+type Needs = Pick<RouteDefinition, 'handler' | 'database' | 'queue'>;
+const NOT_FOUND: Needs = { handler: 'not-found', database: false };
 
 /**
  * The HTTP API: one small Lambda per route (the route table in lambdas/http/routes.ts), a JWT authorizer on
@@ -34,7 +35,7 @@ export class Api extends Construct {
     super(scope, id);
     const { settings } = props;
     const authorizer = this.authorizer(settings);
-    const notFound = this.routeFunction('not-found', props);
+    const notFound = this.routeFunction(NOT_FOUND, props);
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'Background Job Service',
       defaultIntegration: new HttpLambdaIntegration('NotFound', notFound),
@@ -51,7 +52,7 @@ export class Api extends Construct {
         : {}),
     });
     for (const route of ROUTES) {
-      const fn = this.routeFunction(route.handler, props);
+      const fn = this.routeFunction(route, props);
       this.httpApi.addRoutes({
         path: route.path,
         methods: [route.method as apigw.HttpMethod],
@@ -85,9 +86,11 @@ export class Api extends Construct {
     new CfnOutput(Stack.of(this), 'ApiUrl', { value: this.httpApi.apiEndpoint });
   }
 
-  private routeFunction(handler: string, props: ApiProps): lambda.IFunction {
+  private routeFunction(needs: Needs, props: ApiProps): lambda.IFunction {
+    const { handler } = needs;
+    const database = needs.database !== false;
     const environment: Record<string, string> = { LOG_LEVEL: 'info' };
-    if (!NO_DATABASE.has(handler)) {
+    if (database) {
       Object.assign(environment, {
         DB_DRIVER: 'data-api',
         CLUSTER_ARN: props.cluster.clusterArn,
@@ -97,15 +100,16 @@ export class Api extends Construct {
         DATA_API_RETRY_BUDGET_MS: '20000',
       });
     }
-    if (handler === 'run-job') environment.QUEUE_URL = props.queue.queueUrl;
+    if (needs.queue) environment.QUEUE_URL = props.queue.queueUrl;
     const id = handler.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
     const fn = serviceFunction(this, `${id}Function`, {
       handler,
       environment,
       logRetentionDays: props.settings.logRetentionDays,
     });
-    if (!NO_DATABASE.has(handler)) props.cluster.grantDataApiAccess(fn);
-    if (handler === 'run-job') props.queue.grantSendMessages(fn);
+    if (database) props.cluster.grantDataApiAccess(fn);
+    // SendMessage only: these handlers send a schedule's first occurrence or a run-now, nothing else.
+    if (needs.queue) props.queue.grant(fn, 'sqs:SendMessage');
     this.functions.push(fn);
     return fn;
   }

@@ -17,6 +17,8 @@ export interface ServiceFunctionProps {
   timeout?: Duration;
   memorySize?: number;
   reservedConcurrentExecutions?: number;
+  /** Lambda stops Lambda → SQS → same Lambda chains after ~16 hops unless this is ALLOW (the worker re-queues). */
+  recursiveLoop?: lambda.RecursiveLoop;
   /** Extra bundling hooks (the migrator copies migrations/ into its asset). */
   afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
@@ -54,6 +56,7 @@ export function serviceFunction(
     memorySize: props.memorySize ?? 256,
     timeout: props.timeout ?? Duration.seconds(29),
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    ...(props.recursiveLoop ? { recursiveLoop: props.recursiveLoop } : {}),
     logGroup,
     loggingFormat: lambda.LoggingFormat.JSON,
     environment: {

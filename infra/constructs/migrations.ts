@@ -1,4 +1,5 @@
-import { CustomResource, Duration } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
@@ -34,7 +35,14 @@ export class Migrations extends Construct {
       afterBundling: (_input, output) => [`cp -r "${ROOT_DIR}/migrations" "${output}/migrations"`],
     });
     cluster.grantDataApiAccess(migrator);
-    const provider = new cr.Provider(this, 'Provider', { onEventHandler: migrator });
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: migrator,
+      // The framework's own function logs here, with a retention (Lambda's default group would keep logs forever).
+      logGroup: new logs.LogGroup(this, 'ProviderLogs', {
+        retention: props.settings.logRetentionDays as logs.RetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+    });
     this.schema = new CustomResource(this, 'Schema', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::DatabaseSchema',

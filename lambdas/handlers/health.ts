@@ -1,10 +1,15 @@
-import { database } from '../db/index.js';
-import { checkHealth } from '../domain/health.js';
+import manifest from '../../package.json' with { type: 'json' };
 import { publicRoute } from '../http/handler.js';
 import { json } from '../http/response.js';
 
-/** GET /health — public: is the service up, does the database answer, which migrations are applied. */
-export const handler = publicRoute(async () => {
-  const report = await checkHealth(database());
-  return json(report.status === 'ok' ? 200 : 503, report, { 'cache-control': 'no-store' });
-});
+/**
+ * GET /health — public: "the API is up", and nothing more. It never queries the database: a load balancer or uptime
+ * probe calling it every minute must not keep Aurora from auto-pausing. The database state is GET /health/deep.
+ */
+export const handler = publicRoute(async () =>
+  json(
+    200,
+    { status: 'ok', service: manifest.name, version: manifest.version, time: new Date().toISOString() },
+    { 'cache-control': 'no-store' },
+  ),
+);

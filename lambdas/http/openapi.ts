@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ROUTES } from './routes.js';
 import {
   CreateJobRequest,
+  DeepHealth,
+  Health,
   Job,
   JobList,
   ListJobsQuery,
@@ -19,8 +21,16 @@ interface Operation {
   body?: z.ZodType;
   query?: z.ZodObject;
   headers?: { name: string; required: boolean; description: string }[];
-  success: { status: number; schema?: string; description: string };
+  success: Outcome;
+  /** Non-problem responses besides the success (deep health's 503 carries the same report). */
+  others?: Outcome[];
   errors: number[];
+}
+
+interface Outcome {
+  status: number;
+  schema?: string;
+  description: string;
 }
 
 const COMMON_ERRORS = [400, 401, 404];
@@ -90,9 +100,21 @@ const OPERATIONS: Record<string, Operation> = {
     errors: [...COMMON_ERRORS, 409],
   },
   health: {
-    summary: 'Service and database health',
-    success: { status: 200, description: 'Up; 503 when the database does not answer.' },
+    summary: 'Is the API up (public; never queries the database, so it never wakes a paused cluster)',
+    success: { status: 200, schema: 'Health', description: 'Up.' },
     errors: [],
+  },
+  'health-deep': {
+    summary: 'Database and migration state (one database call: it resumes a paused cluster)',
+    success: { status: 200, schema: 'DeepHealth', description: 'The database answers and is migrated.' },
+    others: [
+      {
+        status: 503,
+        schema: 'DeepHealth',
+        description: 'The database does not answer, or its schema is not migrated (see `database.error`).',
+      },
+    ],
+    errors: [401],
   },
   openapi: { summary: 'This document', success: { status: 200, description: 'OpenAPI 3.1.' }, errors: [] },
 };
@@ -131,14 +153,12 @@ function operationObject(handler: string, path: string, isPublic: boolean) {
     });
   }
   const problem = { content: { 'application/problem+json': { schema: ref('Problem') } } };
-  const responses: Record<string, unknown> = {
-    [operation.success.status]: {
-      description: operation.success.description,
-      ...(operation.success.schema
-        ? { content: { 'application/json': { schema: ref(operation.success.schema) } } }
-        : {}),
-    },
-  };
+  const outcome = (o: Outcome) => ({
+    description: o.description,
+    ...(o.schema ? { content: { 'application/json': { schema: ref(o.schema) } } } : {}),
+  });
+  const responses: Record<string, unknown> = { [operation.success.status]: outcome(operation.success) };
+  for (const other of operation.others ?? []) responses[other.status] = outcome(other);
   for (const status of operation.errors)
     responses[status] = { description: 'A problem (RFC 9457).', ...problem };
   return {
@@ -186,6 +206,8 @@ export function openApiDocument() {
         JobList: schemaOf(JobList, 'output'),
         TaskList: schemaOf(TaskList, 'output'),
         Problem: schemaOf(Problem, 'output'),
+        Health: schemaOf(Health, 'output'),
+        DeepHealth: schemaOf(DeepHealth, 'output'),
       },
     },
   };

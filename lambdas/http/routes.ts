@@ -9,18 +9,23 @@ export interface RouteDefinition {
   handler: string;
   /** Public routes skip the JWT authorizer. */
   public?: boolean;
+  /** `false`: the handler never queries the database, so in AWS it gets no Data API access. */
+  database?: false;
+  /** The handler sends task messages (a schedule's first occurrence, run-now): in AWS QUEUE_URL + sqs:SendMessage. */
+  queue?: true;
 }
 
 export const ROUTES: readonly RouteDefinition[] = [
-  { method: 'GET', path: '/health', handler: 'health', public: true },
-  { method: 'GET', path: '/openapi.json', handler: 'openapi', public: true },
-  { method: 'POST', path: '/jobs', handler: 'create-job' },
+  { method: 'GET', path: '/health', handler: 'health', public: true, database: false },
+  { method: 'GET', path: '/health/deep', handler: 'health-deep' },
+  { method: 'GET', path: '/openapi.json', handler: 'openapi', public: true, database: false },
+  { method: 'POST', path: '/jobs', handler: 'create-job', queue: true },
   { method: 'GET', path: '/jobs', handler: 'list-jobs' },
   { method: 'GET', path: '/jobs/{id}', handler: 'get-job' },
-  { method: 'PATCH', path: '/jobs/{id}', handler: 'update-job' },
+  { method: 'PATCH', path: '/jobs/{id}', handler: 'update-job', queue: true },
   { method: 'DELETE', path: '/jobs/{id}', handler: 'delete-job' },
   { method: 'POST', path: '/jobs/{id}/cancel', handler: 'cancel-job' },
-  { method: 'POST', path: '/jobs/{id}/run', handler: 'run-job' },
+  { method: 'POST', path: '/jobs/{id}/run', handler: 'run-job', queue: true },
   { method: 'GET', path: '/jobs/{id}/tasks', handler: 'list-job-tasks' },
   { method: 'GET', path: '/tasks/{id}', handler: 'get-task' },
   { method: 'POST', path: '/tasks/{id}/cancel', handler: 'cancel-task' },

@@ -166,6 +166,26 @@ export const Problem = z.object({
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
 
+/** GET /health: the API answers; deliberately nothing about the database (it must not wake it). */
+export const Health = z.object({
+  status: z.literal('ok'),
+  service: z.string(),
+  version: z.string(),
+  time: z.iso.datetime(),
+});
+
+/** GET /health/deep: the database and its migrations (lambdas/domain/health.ts). */
+export const DeepHealth = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  database: z.object({
+    reachable: z.boolean(),
+    name: z.string().optional(),
+    latency_ms: z.int(),
+    error: z.enum(['schema not migrated', 'no answer']).optional(),
+  }),
+  migrations: z.object({ applied: z.array(z.string()), latest: z.string().nullable() }),
+});
+
 export type CreateJobInput = z.infer<typeof CreateJobRequest>;
 export type UpdateJobInput = z.infer<typeof UpdateJobRequest>;
 export type ListJobsInput = z.infer<typeof ListJobsQuery>;

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_DIR } from '../../infra/constructs/lambda-function.js';
-import { schemaHash } from '../../infra/schema-hash.js';
+import { resyncHash, schemaHash } from '../../infra/schema-hash.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
 import { resourcesOf, synthStack } from './synth.js';
 
@@ -10,6 +10,18 @@ beforeAll(() => {
   synthed = synthStack({ validate: true });
 });
 const template = () => synthed.template;
+/** The logical-ID prefix of a route's function (Api + PascalCase handler + Function). */
+const apiFunctionId = (handler: string) =>
+  `Api${handler.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}Function`;
+const environmentOf = (fn: { Properties?: Record<string, unknown> }) =>
+  (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+const statementsOf = (t = template()) =>
+  Object.entries(resourcesOf(t, 'AWS::IAM::Policy')).flatMap(([id, p]) =>
+    (
+      (p.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] })
+        ?.Statement ?? []
+    ).map((statement) => ({ id, statement, actions: [statement.Action].flat() })),
+  );
 
 describe('database', () => {
   it('is Aurora PostgreSQL 17.5, Serverless v2 from 0 ACU with auto-pause, Data API on, encrypted, retained', () => {
@@ -51,7 +63,7 @@ describe('database', () => {
 });
 
 describe('API', () => {
-  it('has a route per operation; the JWT authorizer on all but health and the OpenAPI document', () => {
+  it('has a route per operation; the JWT authorizer on all but health and the OpenAPI document (not /health/deep)', () => {
     const routes = Object.values(resourcesOf(template(), 'AWS::ApiGatewayV2::Route')).map(
       (r) => r.Properties ?? {},
     );
@@ -81,7 +93,16 @@ describe('API', () => {
     const api = Object.entries(resourcesOf(template(), 'AWS::Lambda::Function')).filter(
       ([id, fn]) => id.startsWith('Api') && JSON.stringify(fn.Properties).includes('CLUSTER_ARN'),
     );
-    expect(api.length).toBe(ROUTES.length - 1); // all routes but the OpenAPI document
+    // Every route but the public health check and the OpenAPI document.
+    expect(api.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(
+      ROUTES.filter((r) => r.database !== false)
+        .map((r) => apiFunctionId(r.handler))
+        .sort(),
+    );
+    expect(ROUTES.filter((r) => r.database === false).map((r) => r.path)).toEqual([
+      '/health',
+      '/openapi.json',
+    ]);
     for (const [id, fn] of api) {
       const env =
         (fn.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
@@ -102,7 +123,7 @@ describe('API', () => {
     const functions = Object.values(resourcesOf(template(), 'AWS::Lambda::Function')).filter(
       (fn) => !JSON.stringify(fn.Properties).includes('framework'),
     );
-    expect(functions.length).toBe(ROUTES.length + 4); // routes + not-found, migrator, worker, scheduler
+    expect(functions.length).toBe(ROUTES.length + 4); // routes + not-found, migrator, worker, resync
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -147,7 +168,28 @@ describe('permissions', () => {
     const roles = Object.entries(resourcesOf(template(), 'AWS::IAM::Policy'))
       .filter(([, p]) => JSON.stringify(p).includes('rds-data:'))
       .map(([id]) => id);
-    expect(roles.some((id) => /Openapi|NotFound/.test(id))).toBe(false);
+    expect(roles.some((id) => /Openapi|NotFound|ApiHealthFunction/.test(id))).toBe(false);
+    expect(roles.some((id) => id.startsWith('ApiHealthDeepFunction'))).toBe(true);
+  });
+
+  it('only create-job, update-job and run-job among the API functions may send to the queue, and only SendMessage', () => {
+    const api = statementsOf().filter(({ id }) => id.startsWith('Api'));
+    const senders = api.filter(({ actions }) => actions.some((a) => a.startsWith('sqs:')));
+    expect(senders.map(({ id }) => id.replace(/RoleDefaultPolicy.*$/, '')).sort()).toEqual(
+      ['create-job', 'run-job', 'update-job'].map(apiFunctionId),
+    );
+    for (const { statement, actions } of senders) {
+      expect(actions).toEqual(['sqs:SendMessage']);
+      expect(JSON.stringify(statement.Resource)).toMatch(/WorkerTaskQueue/);
+    }
+    const withQueueUrl = Object.entries(resourcesOf(template(), 'AWS::Lambda::Function'))
+      .filter(([id, fn]) => id.startsWith('Api') && 'QUEUE_URL' in environmentOf(fn))
+      .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''));
+    expect(withQueueUrl.sort()).toEqual(
+      ROUTES.filter((r) => r.queue)
+        .map((r) => apiFunctionId(r.handler))
+        .sort(),
+    );
   });
 });
 
@@ -160,7 +202,7 @@ describe('deploy order and migrations', () => {
     expect(schema?.DependsOn).toEqual(expect.arrayContaining([instanceId]));
     const functions = resourcesOf(template(), 'AWS::Lambda::Function');
     const serving = Object.entries(functions).filter(([id]) => /^(Api|Worker)/.test(id));
-    expect(serving.length).toBe(ROUTES.length + 3);
+    expect(serving.length).toBe(ROUTES.length + 2); // routes + not-found + worker
     for (const [id, fn] of serving) expect([fn.DependsOn].flat(), id).toContain(schemaId);
   });
 
@@ -170,35 +212,186 @@ describe('deploy order and migrations', () => {
     expect(schema?.Properties?.InputsHash).toBe(schemaHash(ROOT_DIR));
   });
 
+  it('the resync resource runs after the schema, with a hash of the code as its only input (no deploy-time value)', () => {
+    const [schemaId] = Object.keys(resourcesOf(template(), 'Custom::DatabaseSchema'));
+    const resyncs = Object.values(resourcesOf(template(), 'Custom::TaskQueueResync'));
+    expect(resyncs).toHaveLength(1);
+    const [resync] = resyncs;
+    expect([resync?.DependsOn].flat()).toContain(schemaId);
+    expect(Object.keys(resync?.Properties ?? {}).sort()).toEqual(['InputsHash', 'ServiceToken']);
+    expect(resync?.Properties?.InputsHash).toBe(resyncHash(ROOT_DIR));
+    const forced = synthStack({ context: { resync: '2026-11-25' } }).template;
+    const [again] = Object.values(resourcesOf(forced, 'Custom::TaskQueueResync'));
+    expect(again?.Properties?.InputsHash).toBe(resyncHash(ROOT_DIR, '2026-11-25'));
+    expect(again?.Properties?.InputsHash).not.toBe(resync?.Properties?.InputsHash);
+  });
+
+  it('the resync function reads the database and may only send to the task queue', () => {
+    const [, fn] =
+      Object.entries(resourcesOf(template(), 'AWS::Lambda::Function')).find(([id]) =>
+        id.startsWith('ResyncResyncFunction'),
+      ) ?? [];
+    expect(environmentOf(fn ?? {})).toMatchObject({
+      QUEUE_URL: { Ref: expect.stringMatching(/^WorkerTaskQueue/) },
+    });
+    expect(environmentOf(fn ?? {})).toHaveProperty('CLUSTER_ARN');
+    const own = statementsOf().filter(({ id }) => id.startsWith('ResyncResyncFunctionRole'));
+    expect(own.flatMap(({ actions }) => actions.filter((a) => a.startsWith('sqs:')))).toEqual([
+      'sqs:SendMessage',
+    ]);
+    expect(own.some(({ actions }) => actions.includes('rds-data:ExecuteStatement'))).toBe(true);
+  });
+
   it('synthesizes the same template twice (deterministic)', () => {
     expect(synthStack().template.toJSON()).toEqual(synthStack().template.toJSON());
   });
 });
 
-describe('worker plumbing', () => {
-  it('queue with DLQ, SQS-fed worker with partial batch failures and reserved concurrency, minute schedule, alarms', () => {
-    template().hasResourceProperties('AWS::SQS::Queue', {
-      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+describe('event-driven worker', () => {
+  const workerOf = (t = template()) => {
+    const entry = Object.entries(resourcesOf(t, 'AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('WorkerWorkerFunction'),
+    );
+    if (!entry) throw new Error('no worker function');
+    return entry[1];
+  };
+  const mappingOf = (t = template()) => Object.values(resourcesOf(t, 'AWS::Lambda::EventSourceMapping'))[0];
+  const taskQueue = () =>
+    Object.entries(resourcesOf(template(), 'AWS::SQS::Queue')).find(([id]) =>
+      id.startsWith('WorkerTaskQueue'),
+    )?.[1];
+
+  it('nothing polls: no EventBridge rule or schedule, no scheduler function', () => {
+    template().resourceCountIs('AWS::Events::Rule', 0);
+    template().resourceCountIs('AWS::Scheduler::Schedule', 0);
+    const ids = Object.keys(resourcesOf(template(), 'AWS::Lambda::Function'));
+    expect(ids.filter((id) => /scheduler/i.test(id))).toEqual([]);
+  });
+
+  it('the worker may re-queue to its own queue: recursive loops allowed, SendMessage and visibility changes granted', () => {
+    const worker = workerOf();
+    expect(worker.Properties?.RecursiveLoop).toBe('Allow');
+    expect(environmentOf(worker)).toMatchObject({
+      QUEUE_URL: { Ref: expect.stringMatching(/^WorkerTaskQueue/) },
     });
-    template().hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+    const actions = statementsOf()
+      .filter(({ id }) => id.startsWith('WorkerWorkerFunctionRole'))
+      .filter(({ statement }) => JSON.stringify(statement.Resource).includes('WorkerTaskQueue'))
+      .flatMap(({ actions }) => actions);
+    expect(actions).toEqual(
+      expect.arrayContaining(['sqs:SendMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage']),
+    );
+    for (const fn of Object.entries(resourcesOf(template(), 'AWS::Lambda::Function')))
+      if (!fn[0].startsWith('WorkerWorkerFunction'))
+        expect(fn[1].Properties?.RecursiveLoop, fn[0]).toBeUndefined();
+  });
+
+  it('batches of 5 with partial batch failures, no batching window, maxConcurrency 10 and no reserved concurrency by default', () => {
+    expect(mappingOf()?.Properties).toMatchObject({
+      BatchSize: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumBatchingWindowInSeconds: 0,
+      ScalingConfig: { MaximumConcurrency: 10 },
     });
-    template().hasResourceProperties('AWS::Lambda::Function', {
-      ReservedConcurrentExecutions: 10,
-      Timeout: 900,
+    expect(workerOf().Properties?.ReservedConcurrentExecutions).toBeUndefined();
+    expect(workerOf().Properties?.Timeout).toBe(900);
+  });
+
+  it('takes maxConcurrency and reserved concurrency from context, and refuses a maxConcurrency above the reservation', () => {
+    const { template: t } = synthStack({ context: { workerConcurrency: 4, workerReservedConcurrency: 6 } });
+    expect(mappingOf(t)?.Properties?.ScalingConfig).toEqual({ MaximumConcurrency: 4 });
+    expect(workerOf(t).Properties?.ReservedConcurrentExecutions).toBe(6);
+    expect(() => synthStack({ context: { workerConcurrency: 20, workerReservedConcurrency: 10 } })).toThrow(
+      /workerConcurrency \(20\) must not exceed workerReservedConcurrency \(10\)/,
+    );
+    expect(() => synthStack({ context: { workerConcurrency: 1 } })).toThrow(
+      /workerConcurrency must be a number from 2 to 1000/,
+    );
+    expect(() => synthStack({ context: { workerReservedConcurrency: 0 } })).toThrow(
+      /workerReservedConcurrency must be a number from 1 to 1000/,
+    );
+  });
+
+  it("the queue's visibility timeout is at least 6 × the worker's timeout plus the batching window (Lambda's guidance)", () => {
+    const timeout = Number(workerOf().Properties?.Timeout);
+    const window = Number(mappingOf()?.Properties?.MaximumBatchingWindowInSeconds ?? 0);
+    expect(Number(taskQueue()?.Properties?.VisibilityTimeout)).toBeGreaterThanOrEqual(6 * timeout + window);
+  });
+
+  it('redrives to a DLQ only after 10 receives, and keeps messages long enough for that to happen', () => {
+    const queue = taskQueue()?.Properties ?? {};
+    const redrive = queue.RedrivePolicy as { maxReceiveCount: number; deadLetterTargetArn: unknown };
+    expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(10);
+    expect(JSON.stringify(redrive.deadLetterTargetArn)).toMatch(/WorkerDeadLetterQueue/);
+    expect(Number(queue.MessageRetentionPeriod)).toBeGreaterThan(
+      redrive.maxReceiveCount * Number(queue.VisibilityTimeout),
+    );
+  });
+});
+
+describe('alarms', () => {
+  const topicId = () => Object.keys(resourcesOf(template(), 'AWS::SNS::Topic'))[0] ?? '';
+
+  it('every alarm notifies the alarm topic when it fires and when it clears', () => {
+    const alarms = Object.entries(resourcesOf(template(), 'AWS::CloudWatch::Alarm'));
+    expect(alarms.map(([, a]) => a.Properties?.MetricName).sort()).toEqual([
+      'ApproximateAgeOfOldestMessage',
+      'ApproximateNumberOfMessagesVisible',
+    ]);
+    for (const [id, alarm] of alarms) {
+      expect(alarm.Properties?.AlarmActions, id).toEqual([{ Ref: topicId() }]);
+      expect(alarm.Properties?.OKActions, id).toEqual([{ Ref: topicId() }]);
+    }
+  });
+
+  it('the topic is encrypted with a rotating key CloudWatch may use, and refuses publishing without TLS', () => {
+    const [topic] = Object.values(resourcesOf(template(), 'AWS::SNS::Topic'));
+    const keyRef = topic?.Properties?.KmsMasterKeyId as { 'Fn::GetAtt'?: string[] } | undefined;
+    const keyId = keyRef?.['Fn::GetAtt']?.[0] ?? '';
+    const key = resourcesOf(template(), 'AWS::KMS::Key')[keyId];
+    expect(key?.Properties?.EnableKeyRotation).toBe(true);
+    expect(JSON.stringify(key?.Properties?.KeyPolicy)).toContain('cloudwatch.amazonaws.com');
+    template().hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId() }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': '123456789012' } }),
+          }),
+        ]),
+      },
     });
-    template().hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
-    template().hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Threshold: 1,
-    });
-    template().hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateAgeOfOldestMessage',
-    });
+    template().hasOutput('AlarmTopicArn', { Value: { Ref: topicId() } });
+  });
+
+  it('subscribes an email address only when alarmEmail is given, and refuses one that is not an address', () => {
+    template().resourceCountIs('AWS::SNS::Subscription', 0);
+    const { template: t } = synthStack({ context: { alarmEmail: 'ops@example.com' } });
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    t.resourceCountIs('AWS::SNS::Subscription', 1);
+    expect(() => synthStack({ context: { alarmEmail: 'not an address' } })).toThrow(
+      /context alarmEmail must be an email address/,
+    );
   });
 
   it('outputs what a user needs after deploy', () => {
-    for (const name of ['ApiUrl', 'UserPoolId', 'UserPoolClientId', 'ClusterArn', 'SecretArn', 'QueueUrl']) {
+    for (const name of [
+      'ApiUrl',
+      'UserPoolId',
+      'UserPoolClientId',
+      'ClusterArn',
+      'SecretArn',
+      'QueueUrl',
+      'AlarmTopicArn',
+    ]) {
       template().hasOutput(name, {});
     }
   });

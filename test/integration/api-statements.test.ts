@@ -4,7 +4,7 @@ import { echoJob, startApi, type TestApi, type TestUser } from '../support/api.j
 
 /**
  * In AWS every SQL statement is one HTTPS call to the Data API. Counted at the local endpoint, each API operation
- * must make exactly one call (OpenAPI: none) and never open a transaction.
+ * must make exactly one call (OpenAPI and the public health check: none) and never open a transaction.
  */
 let api: TestApi;
 let user: TestUser;
@@ -27,7 +27,7 @@ async function callsDuring(work: () => Promise<{ status: number }>, expectedStat
 }
 
 describe('SQL round trips per operation (Data API path)', () => {
-  it('every route makes exactly one statement and no transaction', async () => {
+  it('every route makes exactly one statement (public ones none) and no transaction', async () => {
     const { body: job } = await user.call<{ id: string }>('POST', '/jobs', { body: echoJob() });
     const { body: task } = await user.call<{ id: string }>('POST', `/jobs/${job.id}/run`);
     const { body: other } = await user.call<{ id: string }>('POST', '/jobs', { body: echoJob() });
@@ -63,7 +63,8 @@ describe('SQL round trips per operation (Data API path)', () => {
       ['POST /tasks/{id}/cancel', () => user.call('POST', `/tasks/${task.id}/cancel`), 200, 1],
       ['POST /jobs/{id}/cancel', () => user.call('POST', `/jobs/${job.id}/cancel`), 200, 1],
       ['DELETE /jobs/{id}', () => user.call('DELETE', `/jobs/${other.id}`), 204, 1],
-      ['GET /health', () => user.call('GET', '/health'), 200, 1],
+      ['GET /health', () => user.call('GET', '/health'), 200, 0],
+      ['GET /health/deep', () => user.call('GET', '/health/deep'), 200, 1],
       ['GET /openapi.json', () => user.call('GET', '/openapi.json'), 200, 0],
     ];
     await user.call('POST', '/jobs', { body: echoJob(), headers: { 'idempotency-key': 'k' } });
@@ -74,6 +75,18 @@ describe('SQL round trips per operation (Data API path)', () => {
       covered.add(name.replace(/ \(.*\)$/, ''));
     }
     expect([...covered].sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it('GET /health makes zero Data API calls of any kind, however often it is probed', async () => {
+    const engine = api.stack.dataApi?.engine;
+    if (!engine) throw new Error('the data-api stack has no in-process endpoint');
+    const before = { ...engine.calls };
+    for (let probe = 0; probe < 5; probe += 1) {
+      const response = await fetch(`${api.url}/health`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ status: 'ok' });
+    }
+    expect(engine.calls).toEqual(before);
   });
 
   it('a validation failure costs no statement at all', async () => {

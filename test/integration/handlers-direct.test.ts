@@ -4,6 +4,7 @@ import { closeDatabase } from '../../lambdas/db/index.js';
 import { handler as createJob } from '../../lambdas/handlers/create-job.js';
 import { handler as getJob } from '../../lambdas/handlers/get-job.js';
 import { handler as health } from '../../lambdas/handlers/health.js';
+import { handler as deepHealth } from '../../lambdas/handlers/health-deep.js';
 import { handler as listJobs } from '../../lambdas/handlers/list-jobs.js';
 import { handler as openapi } from '../../lambdas/handlers/openapi.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
@@ -136,19 +137,36 @@ describe('handlers invoked with API Gateway v2 events', () => {
     }
   });
 
-  it('health reports the database and the migrations; the OpenAPI document is public', async () => {
-    const report = await health(sampleEvent({ routeKey: 'GET /health', rawPath: '/health' }));
+  it('deep health reports the database and the migrations; the OpenAPI document is public', async () => {
+    const report = await deepHealth(
+      sampleEvent({ routeKey: 'GET /health/deep', rawPath: '/health/deep', sub: SUB }),
+    );
     expect(report.statusCode).toBe(200);
     expect(JSON.parse(report.body ?? '').migrations.applied[0]).toBe('001_create_jobs_and_tasks_tables');
     const document = await openapi(sampleEvent({ routeKey: 'GET /openapi.json', rawPath: '/openapi.json' }));
     expect(JSON.parse(document.body ?? '').openapi).toBe('3.1.0');
   });
 
-  it('health is 503 with "schema not migrated" on an empty database', async () => {
+  it('public health answers "up" even when the database is unreachable: it never queries it', async () => {
+    await againstDatabase('postgres://nobody@127.0.0.1:1/none', async () => {
+      const report = await health(sampleEvent({ routeKey: 'GET /health', rawPath: '/health' }));
+      expect(report.statusCode).toBe(200);
+      expect(JSON.parse(report.body ?? '')).toEqual({
+        status: 'ok',
+        service: 'background-job-service',
+        version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+        time: expect.any(String),
+      });
+    });
+  });
+
+  it('deep health is 503 with "schema not migrated" on an empty database', async () => {
     const empty = await freshDatabase({ empty: true });
     try {
       await againstDatabase(empty.url, async () => {
-        const report = await health(sampleEvent({ routeKey: 'GET /health', rawPath: '/health' }));
+        const report = await deepHealth(
+          sampleEvent({ routeKey: 'GET /health/deep', rawPath: '/health/deep', sub: SUB }),
+        );
         expect(report.statusCode).toBe(503);
         expect(JSON.parse(report.body ?? '').database).toMatchObject({
           reachable: true,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationNames } from '../../lambdas/migrator/migrator.js';
+import { localAuth } from '../../local/auth.js';
 import { MIGRATIONS_DIR } from '../../local/paths.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { freePort } from '../support/ports.js';
@@ -22,6 +23,12 @@ function postgresProcessesUsing(dataDir: string): string[] {
 
 let test: TestDatabase;
 let dataDir: string;
+
+/** GET /health/deep (the database state) with a token signed by the key the server keeps in `dir`. */
+async function deepHealth(url: string, dir: string): Promise<Response> {
+  const token = await (await localAuth(dir)).mint('5d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a');
+  return fetch(`${url}/health/deep`, { headers: { authorization: `Bearer ${token}` } });
+}
 beforeAll(async () => {
   test = await freshDatabase({ empty: true });
   dataDir = await mkdtemp(path.join(tmpdir(), 'bgjobs-start-'));
@@ -32,15 +39,16 @@ afterAll(async () => {
 });
 
 describe('npm start', () => {
-  it('starts an embedded PostgreSQL, migrates, serves /health, and leaves nothing behind on SIGTERM', async () => {
+  it('starts an embedded PostgreSQL, migrates, serves /health and /health/deep, and leaves nothing behind on SIGTERM', async () => {
     const child = spawnScript(START, [], {
       PORT: '0',
       LOCAL_DATA_DIR: dataDir,
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
     });
     try {
-      const [, url] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
-      const response = await fetch(`${url}/health`);
+      const [, url = ''] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+      const response = await deepHealth(url, dataDir);
       expect(response.status).toBe(200);
       const health = (await response.json()) as {
         status: string;
@@ -70,8 +78,8 @@ describe('npm start', () => {
       output += chunk.toString();
     });
     try {
-      const [, url] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
-      const health = (await (await fetch(`${url}/health`)).json()) as { database: { name: string } };
+      const [, url = ''] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
+      const health = (await (await deepHealth(url, dataDir)).json()) as { database: { name: string } };
       expect(health.database.name).toBe(test.name);
       const { rows } = await test.db.query({ text: `SELECT to_regclass('public.jobs') AS t`, values: [] });
       expect(rows[0]).toEqual({ t: 'jobs' });
@@ -106,10 +114,15 @@ describe('npm start', () => {
 describe('npm start with DB_DRIVER=data-api', () => {
   it('serves through the AWS SDK and its own local Data API endpoint', async () => {
     const fresh = await freshDatabase({ empty: true });
-    const child = spawnScript(START, [], { PORT: '0', DATABASE_URL: fresh.url, DB_DRIVER: 'data-api' });
+    const child = spawnScript(START, [], {
+      PORT: '0',
+      DATABASE_URL: fresh.url,
+      DB_DRIVER: 'data-api',
+      LOCAL_DATA_DIR: dataDir,
+    });
     try {
-      const [, url] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
-      const health = (await (await fetch(`${url}/health`)).json()) as {
+      const [, url = ''] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
+      const health = (await (await deepHealth(url, dataDir)).json()) as {
         database: { name: string };
         status: string;
       };

@@ -12,6 +12,7 @@ import { ROUTES, type RouteDefinition } from '../../lambdas/http/routes.js';
 import type { StackSettings } from '../settings.js';
 import { DATABASE_NAME } from './database.js';
 import { serviceFunction } from './lambda-function.js';
+import { noticeEnvironment } from './worker.js';
 
 export interface ApiProps {
   cluster: rds.DatabaseCluster;
@@ -100,7 +101,7 @@ export class Api extends Construct {
         DATA_API_RETRY_BUDGET_MS: '20000',
       });
     }
-    if (needs.queue) environment.QUEUE_URL = props.queue.queueUrl;
+    if (needs.queue) Object.assign(environment, noticeEnvironment(props.queue, props.settings));
     const id = handler.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
     const fn = serviceFunction(this, `${id}Function`, {
       handler,

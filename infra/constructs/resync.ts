@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { resyncHash } from '../schema-hash.js';
 import type { StackSettings } from '../settings.js';
 import { ROOT_DIR, serviceFunction } from './lambda-function.js';
-import { dataApiEnvironment } from './worker.js';
+import { dataApiEnvironment, noticeEnvironment } from './worker.js';
 
 /**
  * Re-sends a message for every scheduled job and every open task once the schema is migrated (duplicates are
@@ -35,7 +35,7 @@ export class Resync extends Construct {
       handler: 'resync',
       timeout: Duration.minutes(10),
       logRetentionDays: settings.logRetentionDays,
-      environment: { ...dataApiEnvironment(cluster), QUEUE_URL: queue.queueUrl },
+      environment: { ...dataApiEnvironment(cluster), ...noticeEnvironment(queue, settings) },
     });
     cluster.grantDataApiAccess(resync);
     queue.grant(resync, 'sqs:SendMessage');

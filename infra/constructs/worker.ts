@@ -72,7 +72,7 @@ export class Worker extends Construct {
       logRetentionDays: settings.logRetentionDays,
       environment: {
         ...dataApiEnvironment(cluster),
-        QUEUE_URL: this.queue.queueUrl,
+        ...noticeEnvironment(this.queue, settings),
         LEASE_SECONDS: '60',
         HEARTBEAT_MS: '5000',
         RETRY_BASE_DELAY_MS: '5000',
@@ -125,5 +125,21 @@ export function dataApiEnvironment(cluster: rds.DatabaseCluster): Record<string,
     SECRET_ARN: cluster.secret?.secretArn ?? '',
     DATABASE_NAME,
     LOG_LEVEL: 'info',
+  };
+}
+
+/** Seconds before due work a paused cluster is woken: its resume takes about 15 s (30 s or more after a day). */
+export const WAKE_AHEAD_SECONDS = 30;
+
+/**
+ * What a function that sends work notices needs: the queue, and — when the cluster can pause (min 0 ACU) — the
+ * pause delay, so that notices waiting longer arrive early enough to wake it (lambdas/domain/notices.ts).
+ */
+export function noticeEnvironment(queue: sqs.IQueue, settings: StackSettings): Record<string, string> {
+  const pauses = settings.minCapacity === 0;
+  return {
+    QUEUE_URL: queue.queueUrl,
+    DB_AUTO_PAUSE_SECONDS: pauses ? String(settings.autoPauseMinutes * 60) : '0',
+    DB_WAKE_AHEAD_SECONDS: pauses ? String(WAKE_AHEAD_SECONDS) : '0',
   };
 }

@@ -3,7 +3,7 @@ import { type ClaimedTask, complete, fail, refreshJobs, renew, retryDelayMs } fr
 import type { Logger } from '../logger.js';
 import { HANDLERS } from './registry.js';
 import type { WorkerSettings } from './settings.js';
-import { ERROR_LIMIT, RESULT_LIMIT } from './types.js';
+import { ERROR_LIMIT, RESULT_LIMIT, type TaskHandler } from './types.js';
 
 export type Outcome = 'completed' | 'retrying' | 'failed' | 'cancelled' | 'lost';
 
@@ -34,6 +34,7 @@ export async function runTask(
   workerId: string,
   settings: Pick<WorkerSettings, 'LEASE_SECONDS' | 'HEARTBEAT_MS' | 'RETRY_BASE_DELAY_MS'>,
   log: Logger,
+  handlers: Readonly<Record<string, TaskHandler>> = HANDLERS,
 ): Promise<Outcome> {
   const controller = new AbortController();
   const stop = (reason: StopReason) => controller.signal.aborted || controller.abort(reason);
@@ -61,7 +62,7 @@ export async function runTask(
   );
   aborted.catch(() => {});
   try {
-    const handler = HANDLERS[task.jobType];
+    const handler = handlers[task.jobType];
     if (!handler) throw new Error(`no handler registered for job type "${task.jobType}"`);
     const work = handler({
       task: { id: task.id, attempt: task.attempt, payload: task.payload },

@@ -22,7 +22,8 @@ class StopReason extends Error {
  * Runs one claimed task to its end: the handler gets an AbortSignal that fires on cancellation (seen by the
  * heartbeat), on timeout, or when the lease is lost. Success is recorded once; a failure or a timeout schedules a
  * retry or fails the task; a cancelled or lost task is left as the database says. The outcome write is sent again
- * while the lease lasts (the heartbeat keeps renewing it meanwhile).
+ * while the lease lasts (the heartbeat keeps renewing it meanwhile). The promise settles only once the handler has
+ * really returned, so a caller counting running tasks counts one that ignores its signal until it stops.
  */
 export async function runTask(
   db: Database,
@@ -59,11 +60,12 @@ export async function runTask(
   aborted.catch(() => {});
   const retried = (error: unknown, delayMs: number) =>
     log.warn('outcome write retried', { task_id: task.id, error: (error as Error).name, delay_ms: delayMs });
+  let work: Promise<string> | undefined;
   try {
     try {
       const handler = handlers[task.jobType];
       if (!handler) throw new Error(`no handler registered for job type "${task.jobType}"`);
-      const work = handler({
+      work = handler({
         task: { id: task.id, attempt: task.attempt, payload: task.payload },
         job: { id: task.jobId, userId: task.userId, jobType: task.jobType, payload: task.jobPayload },
         signal: controller.signal,
@@ -102,5 +104,23 @@ export async function runTask(
   } finally {
     clearTimeout(timeout);
     clearInterval(heartbeat);
+    if (work) await untilReturned(work, task, log);
   }
+}
+
+/** Waits for a handler that kept running after its attempt ended (it ignored its signal). */
+async function untilReturned(work: Promise<string>, task: ClaimedTask, log: Logger): Promise<void> {
+  let returned = false;
+  const settled = work.then(
+    () => {
+      returned = true;
+    },
+    () => {
+      returned = true;
+    },
+  );
+  await Promise.resolve();
+  if (!returned)
+    log.warn('handler still running after its attempt ended; its slot stays busy', { task_id: task.id });
+  await settled;
 }

@@ -11,30 +11,53 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Runs a statement and turns a driver error into a DatabaseError carrying the SQLSTATE. */
+/** A driver error as a DatabaseError carrying the SQLSTATE. */
+function toDatabaseError(error: unknown): DatabaseError {
+  if (error instanceof DatabaseError) return error;
+  const code = (error as { code?: unknown }).code;
+  const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  return new DatabaseError(describe(error), sqlState, { cause: error });
+}
+
+/** Runs a statement; a driver error becomes a DatabaseError. */
 async function run<R extends Row>(client: pg.Pool | pg.PoolClient, statement: SqlStatement) {
   try {
     const result = await client.query<R>(statement.text, statement.values as unknown[]);
     return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-    throw new DatabaseError(describe(error), sqlState, { cause: error });
+    throw toDatabaseError(error);
   }
 }
 
-/** BEGIN, `work`, COMMIT — or ROLLBACK on throw — on one pooled client, which is released either way. */
+/**
+ * BEGIN, `work`, COMMIT — or ROLLBACK on throw — on one pooled client, which is released either way. While pinned,
+ * the client has no pool listener: a backend that dies mid-transaction would emit an unhandled 'error' and crash
+ * the process, so one is attached here. A client whose connection broke (or whose BEGIN or ROLLBACK failed) is
+ * destroyed on release instead of going back to the pool.
+ */
 export async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): Promise<T> {
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken ??= error;
+  };
+  client.on('error', onError);
+  let begun = false;
   try {
     await client.query('BEGIN');
+    begun = true;
     const result = await work();
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
+    if (!begun) broken ??= error as Error;
+    else if (!broken)
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken ??= rollbackError;
+      });
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }
 
@@ -58,9 +81,18 @@ export function createPgDatabase(options: PgDatabaseOptions): Database {
       const client = await pool.connect().catch((error: Error) => {
         throw new DatabaseError(describe(error), undefined, { cause: error });
       });
+      // BEGIN and COMMIT fail as DatabaseErrors too; what `work` throws passes through as it is.
+      let failed: unknown;
       return inTransaction(client, () => {
         const { tx, drained } = serialized((statement) => run(client, statement));
-        return work(tx).finally(drained);
+        return work(tx)
+          .catch((error: unknown) => {
+            failed = error;
+            throw error;
+          })
+          .finally(drained);
+      }).catch((error: unknown) => {
+        throw error === failed ? error : toDatabaseError(error);
       });
     },
     close: () => pool.end(),

@@ -36,6 +36,15 @@ export async function refreshJobs(db: Database, jobIds: string[], attempts = 10)
 }
 
 /**
+ * Derives the statuses after a write that has committed. Its failure must not undo what the write returned — the
+ * tasks a claim leased, an outcome recorded — so it is not thrown: a job left behind is derived again by its
+ * tasks' ends or, once nothing is open, by the scheduler's settling.
+ */
+async function refreshJobsAfterWrite(db: Database, jobIds: string[]): Promise<void> {
+  await refreshJobs(db, jobIds).catch(() => {});
+}
+
+/**
  * At most this many tasks per claim. A claim is a write that returns its rows: were the answer over the Data API's
  * 1 MiB response limit, the claim would commit while the worker never saw its tasks (their attempts burned until
  * the leases expired). A claimed row is under ~50 KB (task and job payloads are capped at 16 KiB each).
@@ -63,7 +72,7 @@ export async function claim(
     maxRetries: Number(row.max_retries),
   }));
   // Only jobs not already processing need their status moved.
-  await refreshJobs(
+  await refreshJobsAfterWrite(
     db,
     rows.filter((row) => row.job_status !== 'processing').map((row) => String(row.job_id)),
   );
@@ -92,7 +101,7 @@ export async function complete(
 ): Promise<boolean> {
   const row = (await db.query(completeTask(task.id, workerId, task.version, result))).rows[0];
   // While another task of the job is open, the job stays processing: that task's end derives the status.
-  if (row && !row.others_open) await refreshJobs(db, [task.jobId]);
+  if (row && !row.others_open) await refreshJobsAfterWrite(db, [task.jobId]);
   return row !== undefined;
 }
 
@@ -107,7 +116,7 @@ export async function fail(
   const row = (await db.query(failAttempt(task.id, workerId, task.version, error, retryDelayMs))).rows[0];
   if (!row) return null;
   // A retry keeps the task open, so the job stays processing; only a final failure may change the job.
-  if (row.status === 'failed' && !row.others_open) await refreshJobs(db, [task.jobId]);
+  if (row.status === 'failed' && !row.others_open) await refreshJobsAfterWrite(db, [task.jobId]);
   return row.status === 'failed' ? 'failed' : 'created';
 }
 

@@ -3,8 +3,10 @@ import type { Database } from '../db/port.js';
 import { claim } from '../domain/execution.js';
 import { schedulerTick } from '../domain/scheduling.js';
 import type { Logger } from '../logger.js';
+import { HANDLERS } from './registry.js';
 import { type Outcome, runTask } from './run-task.js';
 import type { WorkerSettings } from './settings.js';
+import type { TaskHandler } from './types.js';
 
 export interface WorkerPool {
   /** Outcomes so far, by kind (for tests and the console). */
@@ -17,7 +19,12 @@ export interface WorkerPool {
  * there are free slots; an idle pool polls every POLL_MS. Stopping waits briefly for running tasks; any still
  * running are left to their leases, so another worker re-runs them.
  */
-export function startLocalWorkers(db: Database, settings: WorkerSettings, log: Logger): WorkerPool {
+export function startLocalWorkers(
+  db: Database,
+  settings: WorkerSettings,
+  log: Logger,
+  handlers: Readonly<Record<string, TaskHandler>> = HANDLERS,
+): WorkerPool {
   const workerId = `local-${randomUUID()}`;
   const running = new Set<Promise<unknown>>();
   const outcomes: Record<Outcome, number> = { completed: 0, retrying: 0, failed: 0, cancelled: 0, lost: 0 };
@@ -41,7 +48,7 @@ export function startLocalWorkers(db: Database, settings: WorkerSettings, log: L
           const tasks = await claim(db, workerId, { limit: free, leaseSeconds: settings.LEASE_SECONDS });
           claimed = tasks.length;
           for (const task of tasks) {
-            const run = runTask(db, task, workerId, settings, log)
+            const run = runTask(db, task, workerId, settings, log, handlers)
               .then((outcome) => {
                 outcomes[outcome] += 1;
               })

@@ -3,7 +3,9 @@ import { type ClaimedTask, complete, fail, refreshJobs, renew, retryDelayMs } fr
 import type { Logger } from '../logger.js';
 import { HANDLERS } from './registry.js';
 import type { WorkerSettings } from './settings.js';
-import { ERROR_LIMIT, RESULT_LIMIT } from './types.js';
+import { storableText } from './storable-text.js';
+import { ERROR_LIMIT, RESULT_LIMIT, type TaskHandler } from './types.js';
+import { HeldLease, LeaseRanOut, writeWithinLease } from './within-lease.js';
 
 export type Outcome = 'completed' | 'retrying' | 'failed' | 'cancelled' | 'lost';
 
@@ -16,17 +18,12 @@ class StopReason extends Error {
   }
 }
 
-const truncate = (text: string, limit: number) =>
-  Buffer.byteLength(text) <= limit
-    ? text
-    : `${Buffer.from(text)
-        .subarray(0, limit - 32)
-        .toString()}… [truncated]`;
-
 /**
  * Runs one claimed task to its end: the handler gets an AbortSignal that fires on cancellation (seen by the
  * heartbeat), on timeout, or when the lease is lost. Success is recorded once; a failure or a timeout schedules a
- * retry or fails the task; a cancelled or lost task is left as the database says.
+ * retry or fails the task; a cancelled or lost task is left as the database says. The outcome write is sent again
+ * while the lease lasts (the heartbeat keeps renewing it meanwhile). The promise settles only once the handler has
+ * really returned, so a caller counting running tasks counts one that ignores its signal until it stops.
  */
 export async function runTask(
   db: Database,
@@ -34,7 +31,9 @@ export async function runTask(
   workerId: string,
   settings: Pick<WorkerSettings, 'LEASE_SECONDS' | 'HEARTBEAT_MS' | 'RETRY_BASE_DELAY_MS'>,
   log: Logger,
+  handlers: Readonly<Record<string, TaskHandler>> = HANDLERS,
 ): Promise<Outcome> {
+  const lease = new HeldLease(settings.LEASE_SECONDS * 1000);
   const controller = new AbortController();
   const stop = (reason: StopReason) => controller.signal.aborted || controller.abort(reason);
   const timeout = setTimeout(
@@ -44,14 +43,13 @@ export async function runTask(
   );
   const heartbeat = setInterval(async () => {
     try {
-      const lease = await renew(db, task, workerId, settings.LEASE_SECONDS);
-      if (!lease.held)
-        stop(
-          new StopReason(
-            lease.reason,
-            `task ${lease.reason === 'cancelled' ? 'was cancelled' : 'lease lost'}`,
-          ),
-        );
+      const sentAt = Date.now();
+      const state = await renew(db, task, workerId, settings.LEASE_SECONDS);
+      if (state.held) return lease.renewed(sentAt);
+      lease.lost();
+      stop(
+        new StopReason(state.reason, `task ${state.reason === 'cancelled' ? 'was cancelled' : 'lease lost'}`),
+      );
     } catch (error) {
       log.warn('heartbeat failed', { task_id: task.id, error: (error as Error).name });
     }
@@ -60,40 +58,69 @@ export async function runTask(
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }),
   );
   aborted.catch(() => {});
+  const retried = (error: unknown, delayMs: number) =>
+    log.warn('outcome write retried', { task_id: task.id, error: (error as Error).name, delay_ms: delayMs });
+  let work: Promise<string> | undefined;
   try {
-    const handler = HANDLERS[task.jobType];
-    if (!handler) throw new Error(`no handler registered for job type "${task.jobType}"`);
-    const work = handler({
-      task: { id: task.id, attempt: task.attempt, payload: task.payload },
-      job: { id: task.jobId, userId: task.userId, jobType: task.jobType, payload: task.jobPayload },
-      signal: controller.signal,
-      log,
-    });
-    // A handler that ignores its signal still loses the race: the attempt ends when the signal fires.
-    const result = await Promise.race([work, aborted]);
-    if (controller.signal.aborted) throw controller.signal.reason;
-    return (await complete(db, task, workerId, truncate(String(result), RESULT_LIMIT)))
-      ? 'completed'
-      : 'lost';
-  } catch (caught) {
-    const reason = controller.signal.aborted ? controller.signal.reason : caught;
-    if (reason instanceof StopReason && reason.kind === 'cancelled') {
-      // Nothing to record (the cancel did), but the job may have nothing left running.
-      await refreshJobs(db, [task.jobId]);
-      return 'cancelled';
+    try {
+      const handler = handlers[task.jobType];
+      if (!handler) throw new Error(`no handler registered for job type "${task.jobType}"`);
+      work = handler({
+        task: { id: task.id, attempt: task.attempt, payload: task.payload },
+        job: { id: task.jobId, userId: task.userId, jobType: task.jobType, payload: task.jobPayload },
+        signal: controller.signal,
+        log,
+      });
+      // A handler that ignores its signal still loses the race: the attempt ends when the signal fires.
+      const result = await Promise.race([work, aborted]);
+      if (controller.signal.aborted) throw controller.signal.reason;
+      const text = storableText(String(result), RESULT_LIMIT);
+      return (await writeWithinLease(() => complete(db, task, workerId, text), lease, retried))
+        ? 'completed'
+        : 'lost';
+    } catch (caught) {
+      if (caught instanceof LeaseRanOut) throw caught;
+      const reason = controller.signal.aborted ? controller.signal.reason : caught;
+      if (reason instanceof StopReason && reason.kind === 'cancelled') {
+        // Nothing to record (the cancel did), but the job may have nothing left running: the scheduler's settling
+        // derives it should this fail.
+        await refreshJobs(db, [task.jobId]).catch(() => {});
+        return 'cancelled';
+      }
+      if (reason instanceof StopReason && reason.kind === 'lost') return 'lost';
+      const message = storableText(reason instanceof Error ? reason.message : String(reason), ERROR_LIMIT);
+      const delayMs = retryDelayMs(task.attempt, settings.RETRY_BASE_DELAY_MS);
+      const status = await writeWithinLease(() => fail(db, task, workerId, message, delayMs), lease, retried);
+      return status === null ? 'lost' : status === 'failed' ? 'failed' : 'retrying';
     }
-    if (reason instanceof StopReason && reason.kind === 'lost') return 'lost';
-    const message = truncate(reason instanceof Error ? reason.message : String(reason), ERROR_LIMIT);
-    const status = await fail(
-      db,
-      task,
-      workerId,
-      message,
-      retryDelayMs(task.attempt, settings.RETRY_BASE_DELAY_MS),
-    );
-    return status === null ? 'lost' : status === 'failed' ? 'failed' : 'retrying';
+  } catch (error) {
+    if (!(error instanceof LeaseRanOut)) throw error;
+    // Left to the reaper, which counts the attempt; the task is no longer this worker's to write.
+    log.error('outcome not recorded within the lease', {
+      task_id: task.id,
+      error: (error.cause as Error | undefined)?.name,
+    });
+    return 'lost';
   } finally {
     clearTimeout(timeout);
     clearInterval(heartbeat);
+    if (work) await untilReturned(work, task, log);
   }
+}
+
+/** Waits for a handler that kept running after its attempt ended (it ignored its signal). */
+async function untilReturned(work: Promise<string>, task: ClaimedTask, log: Logger): Promise<void> {
+  let returned = false;
+  const settled = work.then(
+    () => {
+      returned = true;
+    },
+    () => {
+      returned = true;
+    },
+  );
+  await Promise.resolve();
+  if (!returned)
+    log.warn('handler still running after its attempt ended; its slot stays busy', { task_id: task.id });
+  await settled;
 }

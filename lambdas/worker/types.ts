@@ -9,7 +9,10 @@ export interface TaskContext {
   log: Logger;
 }
 
-/** Runs one attempt and returns the result text (bounded: see RESULT_LIMIT). Throwing fails the attempt. */
+/**
+ * Runs one attempt and returns the result text (bounded: see RESULT_LIMIT; U+0000 and lone surrogates are stored
+ * as U+FFFD). Throwing fails the attempt. Until it returns, its worker slot stays busy, even past its signal.
+ */
 export type TaskHandler = (context: TaskContext) => Promise<string>;
 
 /** Results and errors are capped so a task row stays far below the Data API's 64 KB per-row limit. */

@@ -29,12 +29,18 @@ export interface DataApiEngineOptions {
   transactionTimeoutMs?: number;
   /** Fault injection: the first N calls fail with DatabaseResumingException, as after an auto-pause. */
   resumingCalls?: number;
+  /** Open transactions per database; a BeginTransaction beyond waits this long for one to end, then fails. */
+  maxTransactions?: number;
+  transactionWaitMs?: number;
 }
 
 interface OpenTransaction {
   client: pg.PoolClient;
   busy: boolean;
   timer: NodeJS.Timeout;
+  /** Set when the connection broke (e.g. its backend was terminated): the transaction is gone. */
+  broken?: Error;
+  onError: (error: Error) => void;
 }
 
 const SQL_LIMIT = 65_536;
@@ -43,7 +49,14 @@ const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
 
 /** The Data API's five operations on top of PostgreSQL. Each behaviour cites the AWS page it follows. */
 export class DataApiEngine {
-  private readonly pools = new Map<string, { pool: pg.Pool; types: Promise<TypeCatalog> }>();
+  /**
+   * Per database: `pool` for single statements and `transactions` for pinned clients. Apart, so that abandoned
+   * transactions (held until they expire) can never starve plain statements.
+   */
+  private readonly pools = new Map<
+    string,
+    { pool: pg.Pool; transactions: pg.Pool; types: Promise<TypeCatalog> }
+  >();
   private readonly transactions = new Map<string, OpenTransaction>();
   private resumingLeft: number;
   /** Calls received per operation: each is one HTTPS round trip in AWS. */
@@ -68,6 +81,13 @@ export class DataApiEngine {
     if (!entry) {
       const pool = new pg.Pool({ connectionString: url.toString(), max: 20, options: '-c timezone=UTC' });
       pool.on('error', () => {});
+      const transactions = new pg.Pool({
+        connectionString: url.toString(),
+        max: this.options.maxTransactions ?? 20,
+        connectionTimeoutMillis: this.options.transactionWaitMs ?? 10_000,
+        options: '-c timezone=UTC',
+      });
+      transactions.on('error', () => {});
       const types = pool.query(typeCatalog().text).then(({ rows }) => {
         const map: TypeCatalog = new Map();
         for (const row of rows as { oid: number; name: string; element: string | null }[]) {
@@ -76,7 +96,7 @@ export class DataApiEngine {
         return map;
       });
       types.catch(() => this.pools.delete(key));
-      entry = { pool, types };
+      entry = { pool, transactions, types };
       this.pools.set(key, entry);
     }
     return entry;
@@ -113,8 +133,34 @@ export class DataApiEngine {
       return await work(open.client);
     } finally {
       open.busy = false;
-      if (this.transactions.has(id)) open.timer = this.expireLater(id);
+      if (open.broken) this.discard(id, open);
+      else if (this.transactions.has(id)) open.timer = this.expireLater(id);
     }
+  }
+
+  /** Pins a client for a new transaction, listening for its connection to break while it is held. */
+  private async open(client: pg.PoolClient): Promise<string> {
+    const id = randomBytes(48).toString('base64');
+    const open: OpenTransaction = {
+      client,
+      busy: false,
+      timer: this.expireLater(id),
+      onError: (error) => {
+        open.broken ??= error;
+        if (!open.busy) this.discard(id, open);
+      },
+    };
+    client.on('error', open.onError);
+    this.transactions.set(id, open);
+    return id;
+  }
+
+  /** Forgets a transaction whose connection broke; its client is destroyed rather than pooled again. */
+  private discard(id: string, open: OpenTransaction): void {
+    if (this.transactions.get(id) === open) this.transactions.delete(id);
+    clearTimeout(open.timer);
+    open.client.off('error', open.onError);
+    open.client.release(open.broken ?? true);
   }
 
   private expireLater(id: string): NodeJS.Timeout {
@@ -129,8 +175,12 @@ export class DataApiEngine {
     clearTimeout(open.timer);
     try {
       await open.client.query(command);
+    } catch (error) {
+      open.broken ??= error as Error;
+      throw error;
     } finally {
-      open.client.release();
+      open.client.off('error', open.onError);
+      open.client.release(open.broken);
     }
   }
 
@@ -181,7 +231,11 @@ export class DataApiEngine {
       return { updateResults: statements.map(() => ({ generatedFields: [] })) };
     };
     if (input.transactionId) return this.inTransaction(input.transactionId, runAll);
-    const client = await this.database(input.database).pool.connect();
+    const client = await this.database(input.database)
+      .pool.connect()
+      .catch((error: unknown) => {
+        throw fromPostgresError(error);
+      });
     return inTransaction(client, () => runAll(client));
   }
 
@@ -189,13 +243,20 @@ export class DataApiEngine {
     this.calls.begin += 1;
     this.checkCommon(input);
     const client = await this.database(input.database)
-      .pool.connect()
+      .transactions.connect()
       .catch((error: unknown) => {
         throw fromPostgresError(error);
       });
-    await client.query('BEGIN');
-    const transactionId = randomBytes(48).toString('base64');
-    this.transactions.set(transactionId, { client, busy: false, timer: this.expireLater(transactionId) });
+    const transactionId = await this.open(client);
+    await this.inTransaction(transactionId, (pinned) => pinned.query('BEGIN')).catch((error: unknown) => {
+      // A failed BEGIN must not keep its client: the transaction never existed.
+      const open = this.transactions.get(transactionId);
+      if (open) {
+        open.broken ??= error as Error;
+        this.discard(transactionId, open);
+      }
+      throw (error as DataApiError).errorType ? error : fromPostgresError(error);
+    });
     return { transactionId };
   }
 
@@ -217,7 +278,9 @@ export class DataApiEngine {
 
   async close(): Promise<void> {
     for (const id of [...this.transactions.keys()]) await this.finish(id, 'ROLLBACK').catch(() => {});
-    await Promise.all([...this.pools.values()].map(({ pool }) => pool.end()));
+    await Promise.all(
+      [...this.pools.values()].flatMap(({ pool, transactions }) => [pool.end(), transactions.end()]),
+    );
     this.pools.clear();
   }
 }

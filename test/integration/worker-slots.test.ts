@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../lambdas/logger.js';
+import { startLocalWorkers } from '../../lambdas/worker/local-pool.js';
+import type { TaskHandler } from '../../lambdas/worker/types.js';
+import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { eventually, insertJob, insertTasks, sleep, taskRow } from '../support/tasks.js';
+
+let test: TestDatabase;
+const log = createLogger({}, 'error');
+const USER = '6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e';
+
+beforeAll(async () => {
+  test = await freshDatabase();
+});
+afterAll(async () => {
+  await test.drop();
+});
+
+describe('a handler that ignores its AbortSignal', () => {
+  it('keeps its slot busy until it really returns; its attempt is recorded at the timeout', async () => {
+    const db = test.db;
+    let running = 0;
+    let most = 0;
+    const seenAtReturn: string[] = [];
+    // Runs 2.5 s whatever its signal says, past its 1 s timeout.
+    const stubborn: TaskHandler = async ({ task }) => {
+      running += 1;
+      most = Math.max(most, running);
+      await sleep(2_500);
+      seenAtReturn.push(String((await taskRow(db, task.id)).status));
+      running -= 1;
+      return 'finished anyway';
+    };
+    for (let n = 0; n < 2; n += 1)
+      await insertTasks(
+        db,
+        await insertJob(db, { userId: USER, jobType: 'stubborn', timeoutSeconds: 1, maxRetries: 0 }),
+        1,
+      );
+    const pool = startLocalWorkers(
+      db,
+      {
+        WORKER_CONCURRENCY: 1,
+        RETRY_BASE_DELAY_MS: 60_000,
+        LEASE_SECONDS: 30,
+        HEARTBEAT_MS: 200,
+        POLL_MS: 20,
+        SCHEDULER_INTERVAL_MS: 60_000,
+      },
+      log,
+      { stubborn },
+    );
+    try {
+      expect(await eventually(async () => seenAtReturn.length === 2, 15_000)).toBe(true);
+    } finally {
+      await pool.stop();
+    }
+    expect(most).toBe(1);
+    // Each attempt was already recorded (failed, timed out) when its handler came back.
+    expect(seenAtReturn).toEqual(['failed', 'failed']);
+    expect(pool.outcomes.failed).toBe(2);
+  });
+});

@@ -49,6 +49,8 @@ export interface AwsStack {
   dataApi?: LocalDataApi;
   worker: LocalFunction;
   eventSource: SqsEventSource;
+  /** What each deploy-time invocation returned, in order. */
+  deployResults: unknown[];
   containers(): ContainerHandle[];
   stop(): Promise<void>;
 }
@@ -151,7 +153,11 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
       ...options.workerEnvironment,
     };
 
-    await runDeployInvocations(options.deployInvocations ?? DEPLOY_INVOCATIONS, environment, options.log);
+    const deployResults = await runDeployInvocations(
+      options.deployInvocations ?? DEPLOY_INVOCATIONS,
+      environment,
+      options.log,
+    );
 
     const worker = new LocalFunction({
       name: 'worker',
@@ -184,6 +190,7 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
       dataApi: stack.dataApi,
       worker,
       eventSource,
+      deployResults,
       containers: () => worker.containers(),
       stop,
     };

@@ -8,6 +8,8 @@ export interface DeployInvocation {
   handler: string;
   event: unknown;
   timeoutSeconds?: number;
+  /** Variables this function has on top of the shared ones. */
+  environment?: Record<string, string>;
 }
 
 /** A CloudFormation custom resource event, as the stack's provider would send it to the handler. */
@@ -29,19 +31,21 @@ export async function runDeployInvocations(
   invocations: DeployInvocation[],
   environment: Record<string, string>,
   log: (message: string) => void,
-): Promise<void> {
+): Promise<unknown[]> {
+  const results: unknown[] = [];
   for (const invocation of invocations) {
     const fn = new LocalFunction({
       name: invocation.handler,
       handlerPath: path.join(ROOT_DIR, 'lambdas/handlers', `${invocation.handler}.ts`),
       timeoutSeconds: invocation.timeoutSeconds ?? 900,
-      environment,
+      environment: { ...environment, ...invocation.environment },
     });
     try {
-      await fn.invoke(invocation.event);
+      results.push(await fn.invoke(invocation.event));
       log(`deploy-time invocation of ${invocation.handler} succeeded`);
     } finally {
       await fn.stop();
     }
   }
+  return results;
 }

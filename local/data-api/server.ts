@@ -17,6 +17,9 @@ export interface LocalDataApi {
   endpoint: string;
   engine: DataApiEngine;
   server: Server;
+  /** Calls received so far, by operation path without the slash (e.g. `Execute`); for tests that count traffic. */
+  calls: Record<string, number>;
+  resetCalls(): void;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,7 @@ export async function startLocalDataApi(
   options: DataApiEngineOptions & { port?: number; host?: string },
 ): Promise<LocalDataApi> {
   const engine = new DataApiEngine(options);
+  const calls: Record<string, number> = {};
   const server = createServer(async (request, response) => {
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {
       response.writeHead(status, {
@@ -46,6 +50,8 @@ export async function startLocalDataApi(
           `No operation at ${request.method} ${request.url}`,
         );
       }
+      const name = new URL(request.url ?? '/', 'http://localhost').pathname.slice(1);
+      calls[name] = (calls[name] ?? 0) + 1;
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);
       let input: unknown;
@@ -71,6 +77,10 @@ export async function startLocalDataApi(
     endpoint: `http://127.0.0.1:${port}`,
     engine,
     server,
+    calls,
+    resetCalls: () => {
+      for (const name of Object.keys(calls)) delete calls[name];
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -251,4 +251,12 @@ describe('local Data API endpoint', () => {
     expect(error.message).toContain('is resuming after being auto-paused');
     expect((await execute({ sql: 'SELECT 1' })).records).toHaveLength(1);
   });
+
+  it('counts calls by operation, for tests that assert traffic', async () => {
+    api.resetCalls();
+    await execute({ sql: 'SELECT 1' });
+    const { transactionId } = await client.send(new BeginTransactionCommand({ ...arns, database: test.name }));
+    await client.send(new RollbackTransactionCommand({ ...arns, transactionId }));
+    expect(api.calls).toEqual({ Execute: 1, BeginTransaction: 1, RollbackTransaction: 1 });
+  });
 });

@@ -3,7 +3,11 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { workerSettings } from '../lambdas/worker/settings.js';
 import type { LocalDataApi } from './data-api/server.js';
 import type { EmbeddedPostgresOptions } from './embedded-postgres.js';
-import { type DeployInvocation, runDeployInvocations } from './lambda/deploy-invocations.js';
+import {
+  customResourceEvent,
+  type DeployInvocation,
+  runDeployInvocations,
+} from './lambda/deploy-invocations.js';
 import { type ContainerHandle, LocalFunction } from './lambda/runtime.js';
 import { type SqsEventSource, startSqsEventSource } from './lambda/sqs-event-source.js';
 import { ROOT_DIR } from './paths.js';
@@ -57,11 +61,12 @@ export interface AwsStack {
 
 /**
  * Deploy-time invocations, run once at start like CloudFormation custom resources on deploy: each is a Lambda
- * handler invoked in its own container with the event CloudFormation would send.
- * HOOK: the `resync` handler's Create event belongs here once lambdas/handlers/resync.ts exists, e.g.
- *   { handler: 'resync', event: customResourceEvent('Create', 'Resync') }
+ * handler invoked in its own container with the event CloudFormation would send. The resync sends the notices the
+ * database implies — after a restart, the local queue (kept in memory) starts empty, as a new stack's would.
  */
-export const DEPLOY_INVOCATIONS: DeployInvocation[] = [];
+export const DEPLOY_INVOCATIONS: DeployInvocation[] = [
+  { handler: 'resync', event: customResourceEvent('Create', 'TaskQueueResync') },
+];
 
 const REGION = 'us-east-1';
 const TASK_QUEUE = 'bg-jobs-tasks';

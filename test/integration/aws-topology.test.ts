@@ -1,0 +1,221 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgDatabase } from '../../lambdas/db/pg-adapter.js';
+import type { Database } from '../../lambdas/db/port.js';
+import { localAuth } from '../../local/auth.js';
+import { type AwsStack, startAwsStack } from '../../local/aws-stack.js';
+import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { eventually, sleep } from '../support/tasks.js';
+
+/**
+ * The AWS execution path end to end under `startAwsStack` (what `npm run start:aws` runs): API handlers → SQS
+ * (delayed messages) → the event source mapping → the worker Lambda in its own process → the Data API → PostgreSQL,
+ * with the real SDK clients and real HTTP. Timings are bounds the design promises (docs/semantics.md), with the
+ * slack a shared 2-core machine needs.
+ */
+const HEARTBEAT_MS = 1000;
+const LEASE_SECONDS = 3;
+let database: TestDatabase;
+let db: Database;
+let dataDir: string;
+let stack: AwsStack;
+let headers: Record<string, string>;
+let sqs: SQSClient;
+
+beforeAll(async () => {
+  database = await freshDatabase({ empty: true });
+  dataDir = await mkdtemp(path.join(tmpdir(), 'bgjobs-aws-topology-'));
+  stack = await startAwsStack({
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: database.url,
+    embedded: { dataDir: path.join(dataDir, 'unused'), port: 1, persistent: false },
+    dataDir,
+    maxConcurrency: 4,
+    maxReceiveCount: 3,
+    visibilityTimeoutSeconds: 960,
+    functionTimeoutSeconds: 900,
+    batchSize: 5,
+    workerEnvironment: {
+      LOG_LEVEL: 'error',
+      HEARTBEAT_MS: String(HEARTBEAT_MS),
+      LEASE_SECONDS: String(LEASE_SECONDS),
+      RETRY_BASE_DELAY_MS: '2000',
+    },
+    log: () => {},
+  });
+  db = createPgDatabase({ connectionString: database.url });
+  const token = await (await localAuth(dataDir)).mint('5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b');
+  headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  sqs = new SQSClient({
+    endpoint: stack.sqsEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  // A first run starts the worker's container (a cold start), which the bounds below leave out.
+  const warm = await createJob({ job_type: 'echo', payload: { prompt: 'warm up' } });
+  await runNow(warm);
+  await eventually(async () => (await tasksOf(warm)).some((t) => t.status === 'completed'), 30_000);
+}, 120_000);
+
+afterAll(async () => {
+  sqs?.destroy();
+  await db?.close();
+  await stack?.stop();
+  await database?.drop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function createJob(body: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${stack.url}/jobs`, { method: 'POST', headers, body: JSON.stringify(body) });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { id: string }).id;
+}
+
+async function runNow(jobId: string): Promise<string> {
+  const response = await fetch(`${stack.url}/jobs/${jobId}/run`, { method: 'POST', headers });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { id: string }).id;
+}
+
+interface TaskRow {
+  id: string;
+  status: string;
+  attempt: number;
+  run_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  scheduled_for: Date | null;
+}
+
+async function tasksOf(jobId: string): Promise<TaskRow[]> {
+  const { rows } = await db.query<TaskRow & Record<string, unknown>>({
+    text: `SELECT id, status, attempt, run_at, started_at, finished_at, scheduled_for FROM tasks
+            WHERE job_id = $1::uuid ORDER BY created_at`,
+    values: [jobId],
+  });
+  return rows;
+}
+
+async function task(taskId: string): Promise<TaskRow | undefined> {
+  const { rows } = await db.query<TaskRow & Record<string, unknown>>({
+    text: 'SELECT id, status, attempt, run_at, started_at, finished_at, scheduled_for FROM tasks WHERE id = $1::uuid',
+    values: [taskId],
+  });
+  return rows[0];
+}
+
+describe('the AWS topology, end to end', () => {
+  it('a run-now completes in under 2 s', async () => {
+    const jobId = await createJob({ job_type: 'echo', payload: { prompt: 'now' } });
+    const started = Date.now();
+    const taskId = await runNow(jobId);
+    expect(await eventually(async () => (await task(taskId))?.status === 'completed', 2_000, 20)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('a 3 s timedelta produces occurrences 3 s ± 1 s apart, each starting within a second of its due time', async () => {
+    const jobId = await createJob({
+      job_type: 'echo',
+      payload: { prompt: 'tick' },
+      schedule_interval: { type: 'timedelta', seconds: 3 },
+    });
+    expect(await eventually(async () => (await tasksOf(jobId)).length >= 4, 20_000, 100)).toBe(true);
+    await fetch(`${stack.url}/jobs/${jobId}/cancel`, { method: 'POST', headers });
+    const tasks = (await tasksOf(jobId)).slice(0, 4);
+    const starts = tasks.map((t) => t.started_at?.getTime() ?? Number.NaN);
+    for (const [index, row] of tasks.entries()) {
+      expect(row.scheduled_for).not.toBeNull();
+      const lateness = (row.started_at?.getTime() ?? Number.NaN) - (row.scheduled_for?.getTime() ?? 0);
+      expect(lateness, `occurrence ${index} started ${lateness} ms after its due time`).toBeLessThan(1_000);
+      expect(lateness).toBeGreaterThanOrEqual(-50);
+    }
+    for (let i = 1; i < starts.length; i += 1) {
+      const gap = (starts[i] ?? 0) - (starts[i - 1] ?? 0);
+      expect(gap, `gap ${i}`).toBeGreaterThanOrEqual(2_000);
+      expect(gap, `gap ${i}`).toBeLessThanOrEqual(4_000);
+    }
+  }, 40_000);
+
+  it('retries start at their backoff time, within a second', async () => {
+    const jobId = await createJob({
+      job_type: 'sleep',
+      payload: { prompt: 'too slow', seconds: 30 },
+      timeout_seconds: 1,
+      max_retries: 2,
+    });
+    const taskId = await runNow(jobId);
+    // Watch the row: after each failed attempt its run_at is the retry's due time; then the next attempt starts.
+    const dueOfRetry = new Map<number, number>();
+    const startOfAttempt = new Map<number, number>();
+    const deadline = Date.now() + 25_000;
+    for (;;) {
+      const row = await task(taskId);
+      if (row?.status === 'created' && row.attempt > 0) dueOfRetry.set(row.attempt + 1, row.run_at.getTime());
+      if (row?.started_at) startOfAttempt.set(row.attempt, row.started_at.getTime());
+      if (row?.status === 'failed' || Date.now() > deadline) break;
+      await sleep(25);
+    }
+    expect((await task(taskId))?.status).toBe('failed');
+    expect([...dueOfRetry.keys()].sort()).toEqual([2, 3]);
+    for (const [attempt, due] of dueOfRetry) {
+      const late = (startOfAttempt.get(attempt) ?? Number.NaN) - due;
+      expect(late, `attempt ${attempt} started ${late} ms after its retry was due`).toBeGreaterThanOrEqual(
+        -50,
+      );
+      expect(late).toBeLessThan(1_000);
+    }
+  }, 40_000);
+
+  it('a worker killed mid-task leads to a redelivery and one completed task', async () => {
+    const jobId = await createJob({ job_type: 'sleep', payload: { prompt: 'crash me', seconds: 3 } });
+    const taskId = await runNow(jobId);
+    expect(await eventually(async () => (await task(taskId))?.status === 'processing', 5_000, 20)).toBe(true);
+    await sleep(300);
+    const busy = stack.containers().filter((container) => container.busy);
+    expect(busy.length).toBeGreaterThan(0);
+    for (const container of busy) container.kill('SIGKILL');
+    // The message comes back within one lease; the same message takes the task back and runs it again.
+    expect(await eventually(async () => (await task(taskId))?.status === 'completed', 20_000, 100)).toBe(
+      true,
+    );
+    const tasks = await tasksOf(jobId);
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]?.attempt).toBe(2);
+  }, 40_000);
+
+  it('a poison message lands in the dead-letter queue', async () => {
+    await sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: 'this is not a notice' }));
+    const inDlq = async () =>
+      Number(
+        (
+          await sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: stack.deadLetterQueueUrl,
+              AttributeNames: ['ApproximateNumberOfMessages'],
+            }),
+          )
+        ).Attributes?.ApproximateNumberOfMessages ?? 0,
+      );
+    expect(await eventually(async () => (await inDlq()) === 1, 15_000, 100)).toBe(true);
+  }, 30_000);
+
+  it('cancelling a running sleep ends it within one heartbeat', async () => {
+    const jobId = await createJob({ job_type: 'sleep', payload: { prompt: 'long', seconds: 60 } });
+    const taskId = await runNow(jobId);
+    expect(await eventually(async () => (await task(taskId))?.status === 'processing', 5_000, 20)).toBe(true);
+    await sleep(200);
+    const cancelledAt = Date.now();
+    const response = await fetch(`${stack.url}/tasks/${taskId}/cancel`, { method: 'POST', headers });
+    expect(response.status).toBe(200);
+    // The worker's invocation returns once its handler stopped: no container is busy any more.
+    expect(
+      await eventually(async () => stack.containers().every((container) => !container.busy), 5_000, 20),
+    ).toBe(true);
+    expect(Date.now() - cancelledAt).toBeLessThan(HEARTBEAT_MS + 1_000);
+    expect((await task(taskId))?.status).toBe('cancelled');
+  }, 30_000);
+});

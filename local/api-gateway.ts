@@ -86,7 +86,7 @@ const LINGER_MS = 5_000;
 export function answerEarly(request: IncomingMessage, response: ServerResponse, result: HttpResult): void {
   const hasBody =
     request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
-  if (!hasBody || request.complete) {
+  if (!hasBody) {
     writeResult(response, result);
     return;
   }

@@ -112,7 +112,7 @@ describe('forged cursors', () => {
 
 describe('malformed percent-escapes in the path', () => {
   it('GET /jobs/%ZZ is a 404, with or without a token', async () => {
-    for (const headers of [{}, { authorization: `Bearer ${user.token}` }]) {
+    for (const headers of [{}, { authorization: `Bearer ${user.token}` }] as Record<string, string>[]) {
       const response = await fetch(`${api.url}/jobs/%ZZ`, { headers });
       expect(response.status).toBe(404);
       expect(response.headers.get('content-type')).toBe('application/problem+json');

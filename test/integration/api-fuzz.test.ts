@@ -104,9 +104,12 @@ describe.each(DRIVERS)('fuzzing the API over real HTTP (%s)', (driver) => {
     console.info(`${driver}: ${outcomes.length} requests in ${seconds} s`, Object.fromEntries(byStatus));
     const failures = outcomes.filter((outcome) => outcome.problem);
     expect(
-      failures
-        .slice(0, 5)
-        .map(({ request, problem }) => ({ problem, ...request, body: request.body?.slice(0, 300) })),
+      failures.slice(0, 5).map(({ request, problem }) => ({
+        problem,
+        ...request,
+        headers: { ...request.headers, authorization: request.headers.authorization?.slice(0, 12) },
+        body: request.body?.slice(0, 300),
+      })),
       `${failures.length} of ${outcomes.length} answers were wrong`,
     ).toEqual([]);
     expect(outcomes).toHaveLength(REQUESTS);

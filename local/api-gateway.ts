@@ -73,3 +73,29 @@ export function writeResult(response: ServerResponse, result: HttpResult): void 
   response.writeHead(result.statusCode, headers);
   response.end(body);
 }
+
+/** How long a connection answered early may keep sending the body it had started before it is cut. */
+const LINGER_MS = 5_000;
+
+/**
+ * Answers before the request body was read (401, 413) and closes the connection the clean way: `Connection:
+ * close`, then only our side is shut while the rest of the body is read and thrown away, so the client receives
+ * the answer instead of a reset. Closing outright with unread bytes in flight makes TCP send RST, which can
+ * destroy the answer before the client reads it.
+ */
+export function answerEarly(request: IncomingMessage, response: ServerResponse, result: HttpResult): void {
+  const hasBody =
+    request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+  if (!hasBody) {
+    writeResult(response, result);
+    return;
+  }
+  const socket = request.socket;
+  // Node destroys a `Connection: close` socket once the answer is written; shut only the sending side instead.
+  socket.destroySoon = () => socket.end();
+  const cut = setTimeout(() => socket.destroy(), LINGER_MS);
+  cut.unref();
+  socket.once('close', () => clearTimeout(cut));
+  request.resume();
+  writeResult(response, { ...result, headers: { ...result.headers, connection: 'close' } });
+}

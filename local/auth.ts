@@ -47,6 +47,8 @@ export async function localAuth(dataDir: string): Promise<LocalAuth> {
         issuer: LOCAL_ISSUER,
         audience: LOCAL_AUDIENCE,
         algorithms: [ALGORITHM],
+        // AWS's JWT authorizer refuses a token without `exp`; a token that never expires is refused here too.
+        requiredClaims: ['exp'],
       });
       return payload;
     },

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { loggableError } from '../lambdas/db/errors.js';
 import { problemResponse } from '../lambdas/http/problem.js';
 import type { HttpResult } from '../lambdas/http/response.js';
 import { matchRoute } from '../lambdas/http/routes.js';
-import { toApiGatewayEvent, writeResult } from './api-gateway.js';
+import { answerEarly, toApiGatewayEvent, writeResult } from './api-gateway.js';
 import type { LocalAuth } from './auth.js';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer) => Promise<HttpResult>;
@@ -17,15 +18,23 @@ async function loadHandler(name: string): Promise<LambdaHandler> {
   return module.handler;
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > GATEWAY_BODY_LIMIT) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The body, or undefined once it passes API Gateway's limit. It stops listening rather than breaking out of an
+ * async iterator, which would destroy the socket and reset the connection before the 413 is read.
+ */
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= GATEWAY_BODY_LIMIT) return void chunks.push(chunk);
+      request.off('data', onData).off('end', onEnd).pause();
+      resolve(undefined);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    request.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 }
 
 export interface LocalServer {
@@ -68,18 +77,7 @@ export async function startLocalServer(options: {
           problemResponse({ type: 'about:blank', title, status, instance: url.pathname }, headers),
         );
       }
-      const body = await readBody(request);
-      if (!body) {
-        return writeResult(
-          response,
-          problemResponse({
-            type: 'about:blank',
-            title: 'Content Too Large',
-            status: 413,
-            instance: url.pathname,
-          }),
-        );
-      }
+      // The token first: an unauthenticated caller never gets its body read into memory.
       const claims = match.route.public ? {} : await authorize(options.auth, request.headers.authorization);
       if (!claims) {
         const problem = {
@@ -89,7 +87,18 @@ export async function startLocalServer(options: {
           detail: 'A valid bearer token is required.',
           instance: url.pathname,
         };
-        return writeResult(response, problemResponse(problem, { 'www-authenticate': 'Bearer' }));
+        return answerEarly(request, response, problemResponse(problem, { 'www-authenticate': 'Bearer' }));
+      }
+      const declared = Number(request.headers['content-length'] ?? 0);
+      const body = declared > GATEWAY_BODY_LIMIT ? undefined : await readBody(request);
+      if (!body) {
+        const problem = {
+          type: 'about:blank',
+          title: 'Content Too Large',
+          status: 413,
+          instance: url.pathname,
+        };
+        return answerEarly(request, response, problemResponse(problem));
       }
       const routeKey = `${match.route.method} ${match.route.path}`;
       const event = toApiGatewayEvent({
@@ -103,7 +112,7 @@ export async function startLocalServer(options: {
       writeResult(response, await handler(event));
     } catch (error) {
       console.error(
-        JSON.stringify({ level: 'error', message: 'local server failure', error: String(error) }),
+        JSON.stringify({ level: 'error', message: 'local server failure', ...loggableError(error) }),
       );
       writeResult(
         response,

@@ -37,3 +37,22 @@ export class ResponseTooLargeError extends DatabaseError {
 }
 
 export const isResponseTooLarge = (message: string) => /response exceeded size limit/i.test(message);
+
+/**
+ * What a log may say about a failure. A database error's message and its `Detail:` line can quote row values
+ * (`Key (x)=(…) already exists`, `invalid input syntax for type uuid: "…"`), so only its SQLSTATE and the
+ * constraint it names are kept. Other errors are the code's own and keep their message.
+ */
+export function loggableError(error: unknown): Record<string, string> {
+  if (error instanceof DatabaseError) {
+    const fromDriver = (error.cause as { constraint?: unknown } | undefined)?.constraint;
+    const constraint =
+      typeof fromDriver === 'string' ? fromDriver : /constraint "([^"\n]{1,128})"/.exec(error.message)?.[1];
+    return {
+      error: error.name,
+      sql_state: error.sqlState ?? 'none',
+      ...(constraint ? { constraint } : {}),
+    };
+  }
+  return { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+}

@@ -22,5 +22,12 @@ export class IdempotencyMismatchError extends DomainError {
   }
 }
 
+/** The Idempotency-Key names a job that was created and then deleted: it can be neither replayed nor reused. */
+export class IdempotencyKeyJobDeletedError extends DomainError {
+  constructor() {
+    super('the job this Idempotency-Key created has been deleted; use a new key to create another');
+  }
+}
+
 /** The operation does not apply in the resource's current state (e.g. running a cancelled job). */
 export class InvalidStateError extends DomainError {}

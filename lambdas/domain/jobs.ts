@@ -9,7 +9,12 @@ import {
   selectJobs,
   updateJob as updateJobSql,
 } from '../sql/jobs.js';
-import { IdempotencyMismatchError, NotFoundError, VersionConflictError } from './errors.js';
+import {
+  IdempotencyKeyJobDeletedError,
+  IdempotencyMismatchError,
+  NotFoundError,
+  VersionConflictError,
+} from './errors.js';
 import { nextOccurrence, type Schedule } from './schedule.js';
 import { fetchPage, type JobView, type Page, type PagePosition, toJobView } from './views.js';
 
@@ -56,6 +61,8 @@ export async function createJob(
   const row = (await db.query(statement)).rows[0] ?? (await db.query(statement)).rows[0];
   if (!row) throw new Error('idempotent insert returned no row twice');
   if (row.replayed && row.request_hash !== requestHash) throw new IdempotencyMismatchError();
+  // Replaying a deleted job would answer 201 for something GET calls 404; creating a new one would break the key.
+  if (row.replayed && row.is_deleted) throw new IdempotencyKeyJobDeletedError();
   return { job: toJobView(row), replayed: Boolean(row.replayed) };
 }
 

@@ -1,5 +1,6 @@
 import { DatabaseError } from '../db/errors.js';
 import {
+  IdempotencyKeyJobDeletedError,
   IdempotencyMismatchError,
   InvalidStateError,
   NotFoundError,
@@ -60,6 +61,14 @@ export function toProblem(
   if (error instanceof IdempotencyMismatchError) {
     return toProblem(
       new HttpError(422, 'Idempotency-Key reused', error.message, { type: 'idempotency-key-reused' }),
+    );
+  }
+  if (error instanceof IdempotencyKeyJobDeletedError) {
+    return toProblem(
+      new HttpError(409, 'Conflict', error.message, {
+        type: 'idempotency-key-job-deleted',
+        errors: [{ field: 'header.idempotency-key', message: 'names a deleted job' }],
+      }),
     );
   }
   if (error instanceof InvalidStateError) {

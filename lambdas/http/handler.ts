@@ -1,3 +1,4 @@
+import { loggableError } from '../db/errors.js';
 import { database } from '../db/index.js';
 import type { Database } from '../db/port.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -32,9 +33,7 @@ async function respond(event: ApiEvent, work: (log: Logger) => Promise<HttpResul
     if (mapped) {
       result = problemResponse({ ...mapped.problem, instance: event.rawPath }, mapped.headers);
     } else {
-      log.error('request failed', {
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      });
+      log.error('request failed', loggableError(error));
       result = problemResponse({
         type: 'about:blank',
         title: 'Internal Server Error',

@@ -44,11 +44,11 @@ const OPERATIONS: Record<string, Operation> = {
         name: 'Idempotency-Key',
         required: false,
         description:
-          'Repeat-safe creation: the same key and body return the first job again (Idempotent-Replayed: true); the same key with another body is 422.',
+          'Repeat-safe creation: the same key and body return the first job again (Idempotent-Replayed: true); the same key with another body is 422; the same key after that job was deleted is 409 (/problems/idempotency-key-job-deleted).',
       },
     ],
     success: { status: 201, schema: 'Job', description: 'Created; Location and ETag headers are set.' },
-    errors: [400, 401, 413, 415, 422],
+    errors: [400, 401, 409, 413, 415, 422],
   },
   'list-jobs': {
     summary: "List the caller's jobs, newest first",

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { HttpError, unauthorized, validationFailed } from './errors.js';
 import type { FieldError } from './problem.js';
 import { LIMITS } from './schemas.js';
+import { fieldSegment, isStorableText, TEXT_PROBLEM, unstorableFields } from './storable.js';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 
@@ -53,6 +54,9 @@ export function jsonBody<S extends z.ZodType>(event: ApiEvent, schema: S): z.inf
   } catch (error) {
     throw new HttpError(400, 'Malformed JSON', (error as Error).message, { type: 'malformed-json' });
   }
+  // Before the schema: its checks recurse, and PostgreSQL would refuse what this finds.
+  const unstorable = unstorableFields(parsed, 'body', LIMITS.jsonDepth);
+  if (unstorable.length > 0) throw validationFailed(unstorable);
   const result = schema.safeParse(parsed);
   if (!result.success) throw validationFailed(fieldErrors('body', result.error));
   return result.data;
@@ -66,6 +70,8 @@ export function queryParameters<S extends z.ZodType>(event: ApiEvent, schema: S)
   for (const key of new Set(params.keys())) {
     const all = params.getAll(key);
     if (all.length > 1) errors.push({ field: `query.${key}`, message: 'give this parameter once' });
+    if (![key, ...all].every(isStorableText))
+      errors.push({ field: `query.${fieldSegment(key)}`, message: TEXT_PROBLEM });
     values[key] = all[0] ?? '';
   }
   const result = schema.safeParse(values);

@@ -36,6 +36,15 @@ export interface RouteMatch {
   pathParameters: Record<string, string>;
 }
 
+/** A malformed escape (`%ZZ`, or bytes that are not UTF-8) names nothing: no route, so a 404, not a throw. */
+function decodePathSegment(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
 function matchPath(pattern: string, path: string): Record<string, string> | undefined {
   const expected = pattern.split('/');
   const actual = path.split('/');
@@ -46,7 +55,9 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
     const name = /^\{(\w+)\}$/.exec(part)?.[1];
     if (name) {
       if (value === '') return undefined;
-      parameters[name] = decodeURIComponent(value);
+      const decoded = decodePathSegment(value);
+      if (decoded === undefined) return undefined;
+      parameters[name] = decoded;
     } else if (part !== value) return undefined;
   }
   return parameters;

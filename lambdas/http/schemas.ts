@@ -8,6 +8,8 @@ import { isKnownJobType, JOB_TYPES } from '../worker/registry.js';
  */
 export const LIMITS = {
   bodyBytes: 256 * 1024,
+  /** Levels of nested objects and arrays in a body, the body itself being level 1. */
+  jsonDepth: 32,
   promptChars: 8_000,
   payloadBytes: 16 * 1024,
   maxRetries: 25,
@@ -32,7 +34,9 @@ export const Payload = z
   .refine((payload) => jsonBytes(payload) <= LIMITS.payloadBytes, {
     message: `must be at most ${LIMITS.payloadBytes} bytes as JSON`,
   })
-  .meta({ description: 'What the job is about: a prompt about a resource; further keys are kept as given.' });
+  .meta({
+    description: `What the job is about: a prompt about a resource; further keys are kept as given. At most ${LIMITS.jsonDepth} levels deep counting from the request body; no string or key may contain U+0000 or a lone UTF-16 surrogate.`,
+  });
 
 export const Schedule = z
   .discriminatedUnion('type', [

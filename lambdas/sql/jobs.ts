@@ -18,7 +18,7 @@ export interface NewJobRow {
 
 /**
  * Inserts a job, or — when the caller's Idempotency-Key is already taken — returns the job it created, with the
- * hash of the request that created it. Returns no row only if a concurrent insert with the same key committed
+ * hash of the request that created it and whether it has since been deleted. Returns no row only if a concurrent insert with the same key committed
  * after this statement's snapshot; running it again then finds that job.
  */
 export function insertJob(job: NewJobRow): SqlStatement {
@@ -28,10 +28,10 @@ export function insertJob(job: NewJobRow): SqlStatement {
                                     idempotency_key, request_hash, timeout_seconds, next_run_at)
              VALUES ($1::uuid, $2::text, $3::jsonb, $4::jsonb, $5, $6, $7::text, $8::text, $9, $10::timestamptz)
              ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-             RETURNING ${jobColumns('j')}, j.request_hash, false AS replayed)
+             RETURNING ${jobColumns('j')}, j.request_hash, j.is_deleted, false AS replayed)
            SELECT * FROM inserted
            UNION ALL
-           SELECT ${jobColumns('j')}, j.request_hash, true AS replayed FROM jobs j
+           SELECT ${jobColumns('j')}, j.request_hash, j.is_deleted, true AS replayed FROM jobs j
             WHERE $7::text IS NOT NULL AND j.user_id = $1::uuid AND j.idempotency_key = $7::text
               AND NOT EXISTS (SELECT 1 FROM inserted)`,
     values: [

@@ -129,7 +129,7 @@ describe('handlers invoked with API Gateway v2 events', () => {
         });
         const log = logged.join('\n');
         expect(log).toContain('"request_id":"JKJaXmPLvHcESHA="');
-        expect(log).toContain('relation \\"jobs\\" does not exist');
+        expect(log).toContain('"sql_state":"42P01"');
         expect(log).not.toContain('TOP-SECRET-PROMPT');
       });
     } finally {

@@ -18,6 +18,10 @@ describe('npm run --silent token', () => {
     const run = await runScript('local/cli/token.ts', [user], { LOCAL_DATA_DIR: api.dataDir });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const claims = JSON.parse(Buffer.from(run.stdout.split('.')[1] ?? '', 'base64url').toString()) as {
+      exp?: unknown;
+    };
+    expect(claims.exp, 'the server refuses a token without exp').toBeTypeOf('number');
     const response = await fetch(`${api.url}/jobs`, {
       headers: { authorization: `Bearer ${run.stdout.trim()}` },
     });

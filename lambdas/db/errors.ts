@@ -37,3 +37,12 @@ export class ResponseTooLargeError extends DatabaseError {
 }
 
 export const isResponseTooLarge = (message: string) => /response exceeded size limit/i.test(message);
+
+/**
+ * A call whose outcome is unknown: it was sent and may have run — and committed — but its answer was lost (an
+ * HTTP 5xx, a statement timeout, a connection reset after sending). Sent again only when the statement is declared
+ * safe to repeat; otherwise the caller must look the outcome up or report it unknown.
+ */
+export class OutcomeUnknownError extends DatabaseError {
+  override readonly name: string = 'OutcomeUnknownError';
+}

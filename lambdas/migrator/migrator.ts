@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { runner } from 'node-pg-migrate';
-import type { Database } from '../db/port.js';
+import { OutcomeUnknownError } from '../db/errors.js';
+import type { Database, Queryable } from '../db/port.js';
 import {
   listAppliedMigrations,
   lockMigrations,
@@ -23,23 +24,49 @@ export interface MigrateOptions {
 /**
  * Runs node-pg-migrate inside ONE transaction of the given database, whatever its adapter: all-or-nothing, one
  * backend session, and a transaction-scoped advisory lock instead of node-pg-migrate's session lock.
- * Returns the names of the migrations it ran.
+ * Returns the names of the migrations it ran. When the commit's answer is lost (OutcomeUnknownError), the outcome
+ * is looked up in the migrations table: the run succeeded if what it ran is recorded (for `down`: no longer is).
  */
 export async function migrate(db: Database, options: MigrateOptions): Promise<string[]> {
-  const log = options.log ?? (() => {});
-  const ran = await db.transaction(async (tx) => {
-    await tx.query(lockMigrations());
-    return runner({
-      dbClient: migrationClient(tx) as never,
-      dir: options.migrationsDir,
-      migrationsTable: MIGRATIONS_TABLE,
-      direction: options.direction,
-      count: options.count ?? (options.direction === 'up' ? Number.POSITIVE_INFINITY : 1),
-      singleTransaction: true,
-      noLock: true,
-      checkOrder: true,
-      logger: { debug: () => {}, info: log, warn: log, error: log },
+  let ran: string[] | undefined;
+  try {
+    await db.transaction(async (tx) => {
+      ran = await runMigrations(tx, options);
     });
+    return ran ?? [];
+  } catch (error) {
+    if (ran !== undefined && error instanceof OutcomeUnknownError && (await committed(db, ran, options))) {
+      options.log?.(`the commit's answer was lost; the migrations table shows it committed`);
+      return ran;
+    }
+    throw error;
+  }
+}
+
+/** Whether the migrations in `ran` are recorded as the run left them; false when that cannot be read. */
+async function committed(db: Database, ran: string[], options: MigrateOptions): Promise<boolean> {
+  try {
+    const { applied } = await migrationStatus(db, options.migrationsDir);
+    const names = new Set(applied.map((migration) => migration.name));
+    return ran.every((name) => names.has(name) === (options.direction === 'up'));
+  } catch {
+    return false;
+  }
+}
+
+async function runMigrations(tx: Queryable, options: MigrateOptions): Promise<string[]> {
+  const log = options.log ?? (() => {});
+  await tx.query(lockMigrations());
+  const ran = await runner({
+    dbClient: migrationClient(tx) as never,
+    dir: options.migrationsDir,
+    migrationsTable: MIGRATIONS_TABLE,
+    direction: options.direction,
+    count: options.count ?? (options.direction === 'up' ? Number.POSITIVE_INFINITY : 1),
+    singleTransaction: true,
+    noLock: true,
+    checkOrder: true,
+    logger: { debug: () => {}, info: log, warn: log, error: log },
   });
   return ran.map((migration) => migration.name);
 }

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OutcomeUnknownError } from '../../lambdas/db/errors.js';
 import type { Database } from '../../lambdas/db/port.js';
 import { claim, complete, fail, reap, renew, settleJobs } from '../../lambdas/domain/execution.js';
 import { cancelJob, createJob, deleteJob, type JobSpec, updateJob } from '../../lambdas/domain/jobs.js';
 import { cancelTask, runJobNow } from '../../lambdas/domain/tasks.js';
+import { migrate, migrationNames, migrationStatus } from '../../lambdas/migrator/migrator.js';
 import type { LostAnswerMode } from '../../local/data-api/faults.js';
+import { MIGRATIONS_DIR } from '../../local/paths.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { connect, type DriverConnection } from '../support/drivers.js';
 import { insertJob, insertTasks } from '../support/tasks.js';
@@ -134,3 +137,38 @@ describe.each<LostAnswerMode>(['error', 'reset'])('writes whose answer is lost (
     await expect(settleJobs(db)).resolves.toBeGreaterThanOrEqual(0);
   });
 });
+
+describe.each<LostAnswerMode>(['error', 'reset'])(
+  'the migrator when the commit answer is lost (%s)',
+  (mode) => {
+    let test: TestDatabase;
+    let connection: DriverConnection;
+    beforeAll(async () => {
+      test = await freshDatabase({ empty: true });
+      connection = await connect('data-api', test);
+    });
+    afterAll(async () => {
+      await connection.close();
+      await test.drop();
+    });
+
+    it('looks the outcome up and reports the migrations that committed', async () => {
+      const all = await migrationNames(MIGRATIONS_DIR);
+      connection.endpoint?.faults.set({ mode, count: 1, operations: ['commit'] });
+      expect(await migrate(connection.db, { direction: 'up', migrationsDir: MIGRATIONS_DIR })).toEqual(all);
+      expect(connection.endpoint?.faults.lost).toBe(1);
+      expect((await migrationStatus(connection.db, MIGRATIONS_DIR)).pending).toEqual([]);
+    });
+
+    it('never resends a statement inside the transaction: the run rolls back and says its outcome was unknown', async () => {
+      connection.endpoint?.faults.set({ mode, count: 1, operations: ['execute'] });
+      const error = await migrate(connection.db, {
+        direction: 'down',
+        count: 1,
+        migrationsDir: MIGRATIONS_DIR,
+      }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(OutcomeUnknownError);
+      expect((await migrationStatus(connection.db, MIGRATIONS_DIR)).pending).toEqual([]);
+    });
+  },
+);

@@ -214,7 +214,6 @@ describe('retry', () => {
       Object.assign(named('UnknownError'), { $metadata: { httpStatusCode } });
     for (const error of [
       named('DatabaseResumingException'),
-      named('DatabaseUnavailableException'),
       named('ThrottlingException'),
       coded('ECONNREFUSED'),
     ])
@@ -222,6 +221,7 @@ describe('retry', () => {
     for (const error of [
       named('InternalServerErrorException'),
       named('StatementTimeoutException'),
+      named('DatabaseUnavailableException'),
       named('ServiceUnavailableError'),
       coded('ECONNRESET'),
       coded('EPIPE'),

@@ -1,6 +1,6 @@
 /**
  * What a failed Data API call means for sending it again (docs/semantics.md, "What is retried"):
- * - `not-executed`: the call never ran (the cluster is resuming or unavailable, the call was throttled, or the
+ * - `not-executed`: the call never ran (the cluster is resuming from auto-pause, the call was throttled, or the
  *   connection was refused before anything was sent). Always safe to send again.
  * - `unknown`: the call was sent and may have run and committed, but its answer was lost (any HTTP 5xx, a
  *   statement timeout, a connection reset or timeout after sending). Safe to send again only if the statement is.
@@ -10,14 +10,14 @@ export type FailureMeaning = 'not-executed' | 'unknown' | 'failed';
 
 const NOT_EXECUTED = new Set([
   'DatabaseResumingException',
-  // "The writer instance in the DB cluster isn't available": nothing reached the database.
-  'DatabaseUnavailableException',
   'ThrottlingException',
   'TooManyRequestsException',
 ]);
 /** Connection failures that happen before a request is on the wire. */
 const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const UNKNOWN = new Set([
+  // HTTP 504, and it can arrive during a failover that interrupted a statement already running.
+  'DatabaseUnavailableException',
   'InternalServerErrorException',
   'StatementTimeoutException',
   'ServiceUnavailableError',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { OutcomeUnknownError } from '../../lambdas/db/errors.js';
+import { DatabaseError, OutcomeUnknownError } from '../../lambdas/db/errors.js';
 import type { Database } from '../../lambdas/db/port.js';
 import { claim, complete, fail, reap, renew, settleJobs } from '../../lambdas/domain/execution.js';
 import { cancelJob, createJob, deleteJob, type JobSpec, updateJob } from '../../lambdas/domain/jobs.js';
@@ -160,15 +160,24 @@ describe.each<LostAnswerMode>(['error', 'reset'])(
       expect((await migrationStatus(connection.db, MIGRATIONS_DIR)).pending).toEqual([]);
     });
 
-    it('never resends a statement inside the transaction: the run rolls back and says its outcome was unknown', async () => {
+    it('never resends a statement inside the transaction: the whole run starts again, once', async () => {
+      const all = await migrationNames(MIGRATIONS_DIR);
+      const latest = all.at(-1);
+      const engine = connection.endpoint?.engine;
+      const begins = engine?.calls.begin ?? 0;
       connection.endpoint?.faults.set({ mode, count: 1, operations: ['execute'] });
-      const error = await migrate(connection.db, {
-        direction: 'down',
-        count: 1,
-        migrationsDir: MIGRATIONS_DIR,
-      }).catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(OutcomeUnknownError);
-      expect((await migrationStatus(connection.db, MIGRATIONS_DIR)).pending).toEqual([]);
+      const down = () =>
+        migrate(connection.db, { direction: 'down', count: 1, migrationsDir: MIGRATIONS_DIR });
+      expect(await down()).toEqual([latest]);
+      expect((engine?.calls.begin ?? 0) - begins).toBe(2);
+      expect((await migrationStatus(connection.db, MIGRATIONS_DIR)).pending).toEqual([latest]);
+
+      connection.endpoint?.faults.set({ mode, count: 2, operations: ['execute'] });
+      const error = await down().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(DatabaseError);
+      expect(error).not.toBeInstanceOf(OutcomeUnknownError);
+      expect((error as Error).message).toMatch(/rolled back/);
+      expect((await migrationStatus(connection.db, MIGRATIONS_DIR)).pending).toEqual([latest]);
     });
   },
 );

@@ -56,3 +56,12 @@ export function loggableError(error: unknown): Record<string, string> {
   }
   return { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
 }
+
+/**
+ * A call whose outcome is unknown: it was sent and may have run — and committed — but its answer was lost (an
+ * HTTP 5xx, a statement timeout, a connection reset after sending). Sent again only when the statement is declared
+ * safe to repeat; otherwise the caller must look the outcome up or report it unknown.
+ */
+export class OutcomeUnknownError extends DatabaseError {
+  override readonly name: string = 'OutcomeUnknownError';
+}

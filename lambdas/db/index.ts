@@ -32,11 +32,14 @@ export function createDatabase(settings: Config, options: { retry?: RetryPolicy 
 /**
  * In AWS the SDK finds region and credentials itself. A local endpoint accepts any signature, so when one is
  * configured and no credentials are, placeholder ones are used instead of failing the credential chain.
+ * The SDK's own retry is off (`maxAttempts: 1`): it resends 5xx answers and connection resets, after which a write
+ * may have committed. The adapter's retry (data-api/retry.ts) resends only what is safe.
  */
 export function createDataApiClient(endpoint: string | undefined): RDSDataClient {
-  if (!endpoint) return new RDSDataClient({});
+  if (!endpoint) return new RDSDataClient({ maxAttempts: 1 });
   const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
   return new RDSDataClient({
+    maxAttempts: 1,
     endpoint,
     region: process.env.AWS_REGION ?? 'us-east-1',
     ...(hasCredentials ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),

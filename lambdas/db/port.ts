@@ -10,6 +10,12 @@ export type SqlValue = string | number | bigint | boolean | Date | Uint8Array | 
 export interface SqlStatement {
   readonly text: string;
   readonly values: readonly SqlValue[];
+  /**
+   * Safe to repeat: sent again after its answer was lost, it changes nothing more and answers as the first send
+   * would have (a read, or a write keyed on an id or token the caller chose). Only such statements are resent
+   * when the outcome of a call is unknown; see docs/semantics.md, "What is retried".
+   */
+  readonly idempotent?: true;
 }
 
 export type Row = Record<string, unknown>;

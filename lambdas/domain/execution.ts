@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/port.js';
 import {
   cancelStrandedTasks,
@@ -51,14 +52,18 @@ async function refreshJobsAfterWrite(db: Database, jobIds: string[]): Promise<vo
  */
 export const MAX_CLAIM_BATCH = 16;
 
-/** Claims due tasks (or one named task); their jobs turn `processing`. */
+/**
+ * Claims due tasks (or one named task); their jobs turn `processing`. One claim token per call (a new one unless
+ * given): the claim sent again after a lost answer returns the same tasks and burns no attempt twice.
+ */
 export async function claim(
   db: Database,
   workerId: string,
-  options: { limit: number; leaseSeconds: number; taskId?: string },
+  options: { limit: number; leaseSeconds: number; taskId?: string; claimToken?: string },
 ): Promise<ClaimedTask[]> {
   const limit = Math.min(options.limit, MAX_CLAIM_BATCH);
-  const { rows } = await db.query(claimTasks(workerId, limit, options.leaseSeconds, options.taskId));
+  const token = options.claimToken ?? randomUUID();
+  const { rows } = await db.query(claimTasks(workerId, limit, options.leaseSeconds, token, options.taskId));
   const tasks = rows.map((row) => ({
     id: String(row.id),
     jobId: String(row.job_id),

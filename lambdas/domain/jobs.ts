@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ResponseTooLargeError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
 import {
@@ -38,14 +38,20 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * Creates a job with the id given in `options` or a new one. The id is chosen before anything is sent, so the
+ * insert is safe to send again after a lost answer, and a caller can use the id before the job is committed.
+ */
 export async function createJob(
   db: Database,
   userId: string,
   spec: JobSpec,
   idempotencyKey?: string,
+  options: { id?: string } = {},
 ): Promise<{ job: JobView; replayed: boolean }> {
   const requestHash = idempotencyKey ? createHash('sha256').update(canonical(spec)).digest('hex') : null;
   const statement = insertJob({
+    id: options.id ?? randomUUID(),
     userId,
     jobType: spec.job_type,
     payload: spec.payload,

@@ -1,12 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import { ResponseTooLargeError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
 import { cancelTask as cancelTaskSql, insertManualTask, selectJobTasks, selectTask } from '../sql/tasks.js';
 import { InvalidStateError, NotFoundError } from './errors.js';
 import { fetchPage, type Page, type PagePosition, type TaskView, toTaskView } from './views.js';
 
-/** A task for the job now, whatever its schedule. A cancelled job takes no new tasks. */
-export async function runJobNow(db: Database, userId: string, jobId: string): Promise<TaskView> {
-  const row = (await db.query(insertManualTask(userId, jobId))).rows[0];
+/**
+ * A task for the job now, whatever its schedule. A cancelled job takes no new tasks. The task's id is the one given
+ * in `options` or a new one, chosen before anything is sent: the insert is safe to send again after a lost answer.
+ */
+export async function runJobNow(
+  db: Database,
+  userId: string,
+  jobId: string,
+  options: { taskId?: string } = {},
+): Promise<TaskView> {
+  const row = (await db.query(insertManualTask(userId, jobId, options.taskId ?? randomUUID()))).rows[0];
   if (!row) throw new NotFoundError('job');
   if (row.id === null)
     throw new InvalidStateError(`the job is ${String(row.job_status)} and takes no new tasks`);

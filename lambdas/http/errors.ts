@@ -1,4 +1,4 @@
-import { DatabaseError } from '../db/errors.js';
+import { DatabaseError, OutcomeUnknownError } from '../db/errors.js';
 import {
   IdempotencyKeyJobDeletedError,
   IdempotencyMismatchError,
@@ -73,6 +73,17 @@ export function toProblem(
   }
   if (error instanceof InvalidStateError) {
     return toProblem(new HttpError(409, 'Conflict', error.message, { type: 'invalid-state' }));
+  }
+  if (error instanceof OutcomeUnknownError) {
+    // Sent, perhaps applied, answer lost — and resent as long as that was safe, without an answer.
+    return toProblem(
+      new HttpError(
+        503,
+        'Service Unavailable',
+        'The database did not confirm the change, which may have been applied: look it up, or repeat the request with the same Idempotency-Key.',
+        { type: 'outcome-unknown', headers: { 'retry-after': '5' } },
+      ),
+    );
   }
   if (error instanceof DatabaseError && error.sqlState === undefined) {
     // The database did not answer (down, resuming from auto-pause, out of connections): retry later.

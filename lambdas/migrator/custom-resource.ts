@@ -1,4 +1,5 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { OutcomeUnknownError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
 import type { Logger } from '../logger.js';
 import { migrate } from './migrator.js';
@@ -50,8 +51,9 @@ export async function onSchemaEvent(
       Data: { Applied: summarize(applied), AppliedCount: String(applied.length) },
     };
   } catch (error) {
-    throw new Error(`Migration ${current} failed and was rolled back: ${(error as Error).message}`, {
-      cause: error,
-    });
+    // A lost commit answer that the migrations table could not settle: say so rather than claim a rollback.
+    const outcome =
+      error instanceof OutcomeUnknownError ? 'may or may not have committed' : 'failed and was rolled back';
+    throw new Error(`Migration ${current} ${outcome}: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -7,7 +7,11 @@ function quoteIdentifier(name: string): string {
 }
 
 export function databaseExists(name: string): SqlStatement {
-  return { text: 'SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "exists"', values: [name] };
+  return {
+    idempotent: true,
+    text: 'SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "exists"',
+    values: [name],
+  };
 }
 
 export function createDatabase(name: string, template?: string): SqlStatement {
@@ -22,6 +26,7 @@ export function dropDatabase(name: string): SqlStatement {
 /** Every type's name (and, for arrays, its element type's name), for tools that decode raw results by OID. */
 export function typeCatalog(): SqlStatement {
   return {
+    idempotent: true,
     text: `SELECT t.oid::int AS oid, t.typname AS name, e.typname AS element
              FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'`,
     values: [],

@@ -26,32 +26,45 @@ const OTHERS_OPEN = (taskParam: string) => `EXISTS (
 
 /**
  * Claims up to `limit` due tasks — highest priority first, then earliest due — for `workerId`, leasing them for
- * `leaseSeconds`. With `taskId`, claims only that task (the SQS worker's message names it).
+ * `leaseSeconds`. With `taskId`, claims only that task (the SQS worker's message names it). Every task taken is
+ * stamped with the caller's `claimToken`: sent again after its answer was lost, the claim takes nothing more and
+ * returns the tasks the first send took (those still processing for this worker), their attempts counted once.
  */
 export function claimTasks(
   workerId: string,
   limit: number,
   leaseSeconds: number,
+  claimToken: string,
   taskId?: string,
 ): SqlStatement {
-  const only = taskId ? 'AND t.id = $4::uuid' : '';
+  const only = taskId ? 'AND t.id = $5::uuid' : '';
   return {
+    idempotent: true,
     text: `WITH candidates AS (
              SELECT t.id FROM tasks t
               WHERE t.status = 'created' AND NOT t.is_deleted AND t.run_at <= now() ${only}
+                AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.claim_token = $4::uuid)
                 -- A task inserted while its job was being cancelled escapes the cancel's snapshot: never run it.
                 AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = t.job_id AND (j.status = 'cancelled' OR j.is_deleted))
               ORDER BY t.priority DESC, t.run_at
               LIMIT $1 FOR UPDATE SKIP LOCKED),
            claimed AS (
              UPDATE tasks t SET status = 'processing', attempt = t.attempt + 1, started_at = now(), finished_at = NULL,
-                    lease_owner = $2::text, lease_expires_at = ${LEASE(3)}, version = t.version + 1
+                    lease_owner = $2::text, lease_expires_at = ${LEASE(3)}, version = t.version + 1,
+                    claim_token = $4::uuid
                FROM candidates c WHERE t.id = c.id
-             RETURNING t.id, t.job_id, t.version, t.attempt, t.payload)
+             RETURNING t.id, t.job_id, t.version, t.attempt, t.payload),
+           taken AS (
+             SELECT * FROM claimed
+             UNION ALL
+             SELECT t.id, t.job_id, t.version, t.attempt, t.payload FROM tasks t
+              WHERE t.claim_token = $4::uuid AND t.status = 'processing' AND t.lease_owner = $2::text)
            SELECT c.id, c.job_id, c.version, c.attempt, c.payload, j.user_id, j.job_type, j.status AS job_status,
                   j.payload AS job_payload, j.timeout_seconds, j.max_retries
-             FROM claimed c JOIN jobs j ON j.id = c.job_id`,
-    values: taskId ? [limit, workerId, leaseSeconds, taskId] : [limit, workerId, leaseSeconds],
+             FROM taken c JOIN jobs j ON j.id = c.job_id`,
+    values: taskId
+      ? [limit, workerId, leaseSeconds, claimToken, taskId]
+      : [limit, workerId, leaseSeconds, claimToken],
   };
 }
 
@@ -68,6 +81,7 @@ export function renewLease(
 ): SqlStatement {
   const held = `id = $1::uuid AND lease_owner = $2::text AND version = $3::bigint AND status = 'processing'`;
   return {
+    idempotent: true,
     text: `WITH job_gone AS (
              SELECT 1 FROM tasks t JOIN jobs j ON j.id = t.job_id
               WHERE t.id = $1::uuid AND (j.status = 'cancelled' OR j.is_deleted)),
@@ -86,7 +100,11 @@ export function renewLease(
   };
 }
 
-/** Records success, exactly once: only the lease holder at the claimed version can. Says if the job has more open. */
+/**
+ * Records success, exactly once: only the lease holder at the claimed version can. Says if the job has more open.
+ * Sent again after its answer was lost, it finds the task completed at the next version — which only this write
+ * can have made — and answers the same.
+ */
 export function completeTask(
   taskId: string,
   workerId: string,
@@ -94,11 +112,18 @@ export function completeTask(
   result: string,
 ): SqlStatement {
   return {
-    text: `WITH done AS (
+    idempotent: true,
+    text: `WITH updated AS (
              UPDATE tasks SET status = 'completed', result = $4::text, last_error = NULL, finished_at = now(),
                     lease_owner = NULL, lease_expires_at = NULL, version = version + 1
               WHERE id = $1::uuid AND lease_owner = $2::text AND version = $3::bigint AND status = 'processing'
-             RETURNING job_id)
+             RETURNING job_id),
+           done AS (
+             SELECT job_id FROM updated
+             UNION ALL
+             SELECT job_id FROM tasks
+              WHERE id = $1::uuid AND version = $3::bigint + 1 AND status = 'completed' AND result = $4::text
+                AND NOT EXISTS (SELECT 1 FROM updated))
            SELECT done.job_id, ${OTHERS_OPEN('$1::uuid')} AS others_open FROM done`,
     values: [taskId, workerId, version, result],
   };
@@ -107,6 +132,8 @@ export function completeTask(
 /**
  * Records a failed attempt: the task waits `retryDelayMs` and runs again while retries remain, else it is failed.
  * Returns the task's new status (and whether its job has more open), or no row when this worker no longer holds it.
+ * Sent again after its answer was lost, it finds the task one version on with this error recorded and no lease
+ * (a reap writes its own error) and answers the same.
  */
 export function failAttempt(
   taskId: string,
@@ -116,7 +143,8 @@ export function failAttempt(
   retryDelayMs: number,
 ): SqlStatement {
   return {
-    text: `WITH done AS (
+    idempotent: true,
+    text: `WITH updated AS (
              UPDATE tasks t
                 SET status = CASE WHEN t.attempt > j.max_retries THEN 'failed' ELSE 'created' END,
                     run_at = CASE WHEN t.attempt > j.max_retries THEN t.run_at
@@ -127,7 +155,13 @@ export function failAttempt(
                FROM jobs j
               WHERE t.id = $1::uuid AND j.id = t.job_id AND t.lease_owner = $2::text AND t.version = $3::bigint
                 AND t.status = 'processing'
-             RETURNING t.job_id, t.status)
+             RETURNING t.job_id, t.status),
+           done AS (
+             SELECT job_id, status FROM updated
+             UNION ALL
+             SELECT job_id, status FROM tasks
+              WHERE id = $1::uuid AND version = $3::bigint + 1 AND status IN ('created', 'failed')
+                AND last_error = $4::text AND lease_owner IS NULL AND NOT EXISTS (SELECT 1 FROM updated))
            SELECT done.job_id, done.status, ${OTHERS_OPEN('$1::uuid')} AS others_open FROM done`,
     values: [taskId, workerId, version, error, retryDelayMs],
   };
@@ -139,6 +173,7 @@ export function failAttempt(
  */
 export function reapExpiredLeases(limit: number): SqlStatement {
   return {
+    idempotent: true,
     text: `WITH expired AS (
              SELECT id FROM tasks WHERE status = 'processing' AND lease_expires_at < now()
               ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
@@ -163,6 +198,7 @@ export function reapExpiredLeases(limit: number): SqlStatement {
  */
 export function refreshJobStatuses(jobIds: string[]): SqlStatement {
   return {
+    idempotent: true,
     text: `WITH ids AS (SELECT DISTINCT value::uuid AS id FROM jsonb_array_elements_text($1::jsonb)),
            derived AS (
              SELECT j.id, j.status_seq AS seen_seq, CASE
@@ -194,6 +230,7 @@ export function refreshJobStatuses(jobIds: string[]): SqlStatement {
  */
 export function selectUnsettledJobs(limit: number): SqlStatement {
   return {
+    idempotent: true,
     text: `SELECT j.id FROM jobs j
             WHERE j.status = 'processing' AND NOT j.is_deleted
               AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted AND ${OPEN('t')})
@@ -208,6 +245,7 @@ export function selectUnsettledJobs(limit: number): SqlStatement {
  */
 export function cancelStrandedTasks(limit: number): SqlStatement {
   return {
+    idempotent: true,
     text: `UPDATE tasks t SET status = 'cancelled', version = t.version + 1
             WHERE t.id IN (
               SELECT s.id FROM tasks s JOIN jobs j ON j.id = s.job_id

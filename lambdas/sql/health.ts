@@ -4,6 +4,7 @@ import { MIGRATIONS_TABLE } from './migrations.js';
 /** One round trip: which database answers, and the migrations it carries (fails with 42P01 if never migrated). */
 export function healthProbe(): SqlStatement {
   return {
+    idempotent: true,
     text: `SELECT current_database() AS database,
                   (SELECT coalesce(json_agg(name ORDER BY id), '[]'::json) FROM public.${MIGRATIONS_TABLE}) AS applied`,
     values: [],

@@ -4,6 +4,8 @@ import { jobColumns, OPEN_TASK_STATUSES, olderThan } from './columns.js';
 /** Every statement about jobs. Each API operation is exactly one of these: one Data API round trip. */
 
 export interface NewJobRow {
+  /** Chosen by the caller before sending, so that the statement can be sent again after a lost answer. */
+  id: string;
   userId: string;
   jobType: string;
   payload: unknown;
@@ -17,23 +19,27 @@ export interface NewJobRow {
 }
 
 /**
- * Inserts a job, or — when the caller's Idempotency-Key is already taken — returns the job it created, with the
- * hash of the request that created it and whether it has since been deleted. Returns no row only if a concurrent insert with the same key committed
- * after this statement's snapshot; running it again then finds that job.
+ * Inserts the job with the caller's id, or returns the job already there: the one this id made (the same statement
+ * sent again after its answer was lost: `replayed` false), or the one the caller's Idempotency-Key made (`replayed`
+ * true, with the hash of the request that made it, and whether it has since been deleted). Returns no row only if a concurrent insert with the same key
+ * committed after this statement's snapshot; running it again then finds that job.
  */
 export function insertJob(job: NewJobRow): SqlStatement {
   return {
+    idempotent: true,
     text: `WITH inserted AS (
-             INSERT INTO jobs AS j (user_id, job_type, payload, schedule_interval, max_retries, priority,
+             INSERT INTO jobs AS j (id, user_id, job_type, payload, schedule_interval, max_retries, priority,
                                     idempotency_key, request_hash, timeout_seconds, next_run_at)
-             VALUES ($1::uuid, $2::text, $3::jsonb, $4::jsonb, $5, $6, $7::text, $8::text, $9, $10::timestamptz)
-             ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+             VALUES ($11::uuid, $1::uuid, $2::text, $3::jsonb, $4::jsonb, $5, $6, $7::text, $8::text, $9,
+                     $10::timestamptz)
+             ON CONFLICT DO NOTHING
              RETURNING ${jobColumns('j')}, j.request_hash, j.is_deleted, false AS replayed)
            SELECT * FROM inserted
            UNION ALL
-           SELECT ${jobColumns('j')}, j.request_hash, j.is_deleted, true AS replayed FROM jobs j
-            WHERE $7::text IS NOT NULL AND j.user_id = $1::uuid AND j.idempotency_key = $7::text
-              AND NOT EXISTS (SELECT 1 FROM inserted)`,
+           (SELECT ${jobColumns('j')}, j.request_hash, j.is_deleted, j.id <> $11::uuid AS replayed FROM jobs j
+             WHERE j.user_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM inserted)
+               AND (j.id = $11::uuid OR ($7::text IS NOT NULL AND j.idempotency_key = $7::text))
+             ORDER BY j.id = $11::uuid DESC LIMIT 1)`,
     values: [
       job.userId,
       job.jobType,
@@ -45,12 +51,14 @@ export function insertJob(job: NewJobRow): SqlStatement {
       job.requestHash,
       job.timeoutSeconds,
       job.nextRunAt,
+      job.id,
     ],
   };
 }
 
 export function selectJob(userId: string, jobId: string): SqlStatement {
   return {
+    idempotent: true,
     text: `SELECT ${jobColumns('j')} FROM jobs j WHERE j.id = $1::uuid AND j.user_id = $2::uuid AND NOT j.is_deleted`,
     values: [jobId, userId],
   };
@@ -76,6 +84,7 @@ export function selectJobs(filter: JobListFilter): SqlStatement {
   }
   const limit = values.push(filter.limit);
   return {
+    idempotent: true,
     text: `SELECT ${jobColumns('j')} FROM jobs j WHERE ${conditions.join(' AND ')}
            ORDER BY j.created_at DESC, j.id DESC LIMIT $${limit}`,
     values,
@@ -105,15 +114,19 @@ export function updateJob(
 ): SqlStatement {
   const values: SqlValue[] = [jobId, userId, expectedVersion];
   const sets = ['version = j.version + 1'];
-  if (changes.payload !== undefined)
-    sets.push(`payload = $${values.push(JSON.stringify(changes.payload))}::jsonb`);
-  if (changes.schedule !== undefined) {
-    sets.push(`schedule_interval = $${values.push(JSON.stringify(changes.schedule))}::jsonb`);
-  }
-  if (changes.maxRetries !== undefined) sets.push(`max_retries = $${values.push(changes.maxRetries)}`);
-  if (changes.priority !== undefined) sets.push(`priority = $${values.push(changes.priority)}`);
-  if (changes.timeoutSeconds !== undefined)
-    sets.push(`timeout_seconds = $${values.push(changes.timeoutSeconds)}`);
+  /** What the job holds once these changes are applied (next_run_at aside: the scheduler moves it on). */
+  const applied: string[] = [];
+  const change = (column: string, value: SqlValue, cast = '') => {
+    const param = `$${values.push(value)}${cast}`;
+    sets.push(`${column} = ${param}`);
+    applied.push(`j.${column} = ${param}`);
+  };
+  if (changes.payload !== undefined) change('payload', JSON.stringify(changes.payload), '::jsonb');
+  if (changes.schedule !== undefined)
+    change('schedule_interval', JSON.stringify(changes.schedule), '::jsonb');
+  if (changes.maxRetries !== undefined) change('max_retries', changes.maxRetries);
+  if (changes.priority !== undefined) change('priority', changes.priority);
+  if (changes.timeoutSeconds !== undefined) change('timeout_seconds', changes.timeoutSeconds);
   if (changes.nextRunAt !== undefined) {
     // A cancelled job stays without occurrences whatever its new schedule.
     sets.push(
@@ -127,19 +140,27 @@ export function updateJob(
       : `, requeued AS (
              UPDATE tasks t SET priority = updated.priority FROM updated
               WHERE t.job_id = updated.id AND t.status = 'created' AND NOT t.is_deleted)`;
+  // Sent again after its answer was lost, the update finds the job one version on and holding these changes: it
+  // answers with the job as it is instead of a version conflict.
+  const repeated = `SELECT ${jobColumns('j')} FROM target JOIN jobs j ON j.id = target.id
+              WHERE NOT EXISTS (SELECT 1 FROM updated) AND target.version = $3::bigint + 1
+                ${applied.map((condition) => `AND ${condition}`).join(' ')}`;
   return {
+    idempotent: true,
     text: `WITH target AS (
              SELECT id, version FROM jobs WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted FOR UPDATE),
            updated AS (
              UPDATE jobs j SET ${sets.join(', ')} FROM target
               WHERE j.id = target.id AND j.version = $3::bigint
-             RETURNING ${jobColumns('j')})${reprioritise}
-           SELECT target.version AS current_version, updated.* FROM target LEFT JOIN updated ON true`,
+             RETURNING ${jobColumns('j')})${reprioritise},
+           outcome AS (SELECT * FROM updated UNION ALL ${repeated})
+           SELECT target.version AS current_version, outcome.* FROM target LEFT JOIN outcome ON true`,
     values,
   };
 }
 
 /**
+ * Safe to repeat: sent again, it finds the job already cancelled (`changed` false) or, after a soft delete, gone.
  * Marks a job cancelled (or, with `softDelete`, deleted and cancelled unless it already finished) and cancels its
  * waiting and running tasks. Returns the job as it now is, with `changed` false when it was already cancelled;
  * no row when it does not exist for this user.
@@ -150,6 +171,7 @@ export function cancelJob(userId: string, jobId: string, options: { softDelete: 
     : `'cancelled'`;
   const pending = options.softDelete ? 'true' : `j.status <> 'cancelled'`;
   return {
+    idempotent: true,
     text: `WITH target AS (
              SELECT id FROM jobs WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted FOR UPDATE),
            changed AS (

@@ -12,11 +12,16 @@ export function lockMigrations(): SqlStatement {
 }
 
 export function migrationsTableExists(): SqlStatement {
-  return { text: `SELECT to_regclass('public.${MIGRATIONS_TABLE}') IS NOT NULL AS "exists"`, values: [] };
+  return {
+    idempotent: true,
+    text: `SELECT to_regclass('public.${MIGRATIONS_TABLE}') IS NOT NULL AS "exists"`,
+    values: [],
+  };
 }
 
 export function listAppliedMigrations(): SqlStatement {
   return {
+    idempotent: true,
     text: `SELECT name, run_on AT TIME ZONE 'UTC' AS run_on FROM public.${MIGRATIONS_TABLE} ORDER BY run_on, id`,
     values: [],
   };

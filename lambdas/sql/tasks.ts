@@ -4,24 +4,33 @@ import { OPEN_TASK_STATUSES, olderThan, taskColumns } from './columns.js';
 /** Statements about tasks as the API sees them. Ownership always goes through the task's job's user_id. */
 
 /**
- * A new task for the caller's job, unless the job is cancelled. No row: the job does not exist for this user.
- * `id` null: the job exists but is cancelled (`job_status` says so).
+ * A new task with the caller's id for the caller's job, unless the job is cancelled. No row: the job does not exist
+ * for this user. `id` null: the job exists but is cancelled (`job_status` says so). Sent again after its answer
+ * was lost, it finds the task with that id and returns it instead of inserting a second.
  */
-export function insertManualTask(userId: string, jobId: string): SqlStatement {
+export function insertManualTask(userId: string, jobId: string, taskId: string): SqlStatement {
   return {
+    idempotent: true,
     text: `WITH job AS (
              SELECT id, payload, status, priority FROM jobs WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted),
+           inserted AS (
+             INSERT INTO tasks AS t (id, job_id, payload, priority)
+             SELECT $3::uuid, id, payload, priority FROM job WHERE status <> 'cancelled'
+             ON CONFLICT (id) DO NOTHING
+             RETURNING ${taskColumns('t')}),
            task AS (
-             INSERT INTO tasks AS t (job_id, payload, priority)
-             SELECT id, payload, priority FROM job WHERE status <> 'cancelled'
-             RETURNING ${taskColumns('t')})
+             SELECT * FROM inserted
+             UNION ALL
+             SELECT ${taskColumns('t')} FROM tasks t
+              WHERE t.id = $3::uuid AND t.job_id IN (SELECT id FROM job) AND NOT EXISTS (SELECT 1 FROM inserted))
            SELECT job.status AS job_status, task.* FROM job LEFT JOIN task ON true`,
-    values: [jobId, userId],
+    values: [jobId, userId, taskId],
   };
 }
 
 export function selectTask(userId: string, taskId: string): SqlStatement {
   return {
+    idempotent: true,
     text: `SELECT ${taskColumns('t')} FROM tasks t JOIN jobs j ON j.id = t.job_id
             WHERE t.id = $1::uuid AND j.user_id = $2::uuid AND NOT t.is_deleted AND NOT j.is_deleted`,
     values: [taskId, userId],
@@ -50,6 +59,7 @@ export function selectJobTasks(filter: TaskListFilter): SqlStatement {
   }
   const limit = values.push(filter.limit);
   return {
+    idempotent: true,
     text: `SELECT page.* FROM jobs j
            LEFT JOIN LATERAL (
              SELECT ${taskColumns('t')} FROM tasks t WHERE ${conditions.join(' AND ')}
@@ -66,6 +76,7 @@ export function selectJobTasks(filter: TaskListFilter): SqlStatement {
  */
 export function cancelTask(userId: string, taskId: string): SqlStatement {
   return {
+    idempotent: true,
     text: `WITH target AS (
              SELECT ${taskColumns('t')} FROM tasks t JOIN jobs j ON j.id = t.job_id
               WHERE t.id = $1::uuid AND j.user_id = $2::uuid AND NOT t.is_deleted AND NOT j.is_deleted

@@ -14,6 +14,9 @@ const Settings = z.object({
   LOCAL_DATA_DIR: z.string().min(1).default(DATA_DIR),
   /** Fault injection: the first N calls fail with DatabaseResumingException. */
   DATA_API_RESUMING_CALLS: z.coerce.number().int().min(0).default(0),
+  /** Fault injection: the first N calls run and commit, then their answer is lost (DATA_API_LOST_ANSWER_MODE). */
+  DATA_API_LOST_ANSWERS: z.coerce.number().int().min(0).default(0),
+  DATA_API_LOST_ANSWER_MODE: z.enum(['error', 'reset']).default('error'),
 });
 
 async function main() {
@@ -36,6 +39,7 @@ async function main() {
     databaseUrl,
     port: settings.DATA_API_PORT,
     resumingCalls: settings.DATA_API_RESUMING_CALLS,
+    lostAnswers: { mode: settings.DATA_API_LOST_ANSWER_MODE, count: settings.DATA_API_LOST_ANSWERS },
   }).catch(async (error: NodeJS.ErrnoException) => {
     await stopPostgres();
     throw error.code === 'EADDRINUSE'

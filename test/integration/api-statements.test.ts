@@ -51,9 +51,17 @@ describe('SQL round trips per operation (Data API path)', () => {
         1,
       ],
       [
-        'PATCH /jobs/{id} (stale)',
+        // The same change sent again (its answer lost): already applied, so 2xx (RFC 9110 §13.1.1).
+        'PATCH /jobs/{id} (repeated)',
         () =>
           user.call('PATCH', `/jobs/${job.id}`, { body: { priority: 9 }, headers: { 'if-match': '"1"' } }),
+        200,
+        1,
+      ],
+      [
+        'PATCH /jobs/{id} (stale)',
+        () =>
+          user.call('PATCH', `/jobs/${job.id}`, { body: { priority: 8 }, headers: { 'if-match': '"1"' } }),
         412,
         1,
       ],

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataApiDatabase } from '../../lambdas/db/data-api/adapter.js';
-import { DatabaseError } from '../../lambdas/db/errors.js';
+import { DatabaseError, OutcomeUnknownError } from '../../lambdas/db/errors.js';
 import { createDataApiClient } from '../../lambdas/db/index.js';
 import { type LocalDataApi, startLocalDataApi } from '../../local/data-api/server.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
@@ -62,4 +62,39 @@ describe('the adapter waits out a resuming cluster', () => {
     api.engine.injectResuming(0);
     await db.close();
   });
+});
+
+describe('a call whose answer is lost', () => {
+  const count = async () =>
+    Number(
+      (
+        await test.db.query<{ n: string }>({
+          text: `SELECT count(*) AS n FROM jobs WHERE job_type = 'lost'`,
+          values: [],
+        })
+      ).rows[0]?.n,
+    );
+  const insert = {
+    text: `INSERT INTO jobs (user_id, job_type) VALUES (gen_random_uuid(), 'lost')`,
+    values: [],
+  };
+
+  it.each(['error', 'reset'] as const)(
+    'is not sent again, by the SDK or the adapter, unless declared safe to repeat (%s)',
+    async (mode) => {
+      const retries: number[] = [];
+      const db = adapter(10, retries);
+      const before = await count();
+      api.faults.set({ mode, count: 1 });
+      const error = await db.query(insert).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OutcomeUnknownError);
+      expect(await count()).toBe(before + 1);
+      expect(retries).toEqual([]);
+      api.faults.set({ mode, count: 1 });
+      const { rows } = await db.query({ text: 'SELECT 1 AS one', values: [], idempotent: true });
+      expect(rows).toEqual([{ one: 1 }]);
+      expect(retries).toEqual([1]);
+      await db.close();
+    },
+  );
 });

@@ -5,6 +5,7 @@ import type { CloudFormationCustomResourceCreateEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lambdas/logger.js';
 import { onSchemaEvent } from '../../lambdas/migrator/custom-resource.js';
+import { migrationNames } from '../../lambdas/migrator/migrator.js';
 import { MIGRATIONS_DIR } from '../../local/paths.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 
@@ -38,10 +39,12 @@ describe('the schema custom resource', () => {
       migrationsDir: dir,
       log: createLogger({}, 'error'),
     });
-    expect(response.Data?.AppliedCount).toBe('85');
+    const count = (await migrationNames(dir)).length;
+    expect(count).toBeGreaterThan(80);
+    expect(response.Data?.AppliedCount).toBe(String(count));
     expect(JSON.stringify(response).length).toBeLessThan(4096);
     expect(response.Data?.Applied).toMatch(
-      /^85 migrations, 001_create_jobs_and_tasks_tables … 179_a_rather_long/,
+      new RegExp(`^${count} migrations, 001_create_jobs_and_tasks_tables … 179_a_rather_long`),
     );
   });
 });

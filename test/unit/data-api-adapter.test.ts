@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { toNamedParameters } from '../../lambdas/db/data-api/placeholders.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY, withRetry } from '../../lambdas/db/data-api/retry.js';
+import {
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  failureMeaning,
+  isRetryable,
+  withRetry,
+} from '../../lambdas/db/data-api/retry.js';
 import {
   fromField,
   fromRecords,
@@ -200,5 +206,59 @@ describe('retry', () => {
     await expect(attempt).rejects.toThrow();
     expect(now).toBeLessThanOrEqual(3000);
     expect(calls).toBeLessThan(100);
+  });
+
+  it('tells a call that never ran from one whose answer was lost', () => {
+    const coded = (code: string, message = code) => Object.assign(new Error(message), { code });
+    const status = (httpStatusCode: number) =>
+      Object.assign(named('UnknownError'), { $metadata: { httpStatusCode } });
+    for (const error of [
+      named('DatabaseResumingException'),
+      named('ThrottlingException'),
+      coded('ECONNREFUSED'),
+    ])
+      expect(failureMeaning(error)).toBe('not-executed');
+    for (const error of [
+      named('InternalServerErrorException'),
+      named('StatementTimeoutException'),
+      named('DatabaseUnavailableException'),
+      named('ServiceUnavailableError'),
+      coded('ECONNRESET'),
+      coded('EPIPE'),
+      new Error('socket hang up'),
+      status(502),
+    ])
+      expect(failureMeaning(error)).toBe('unknown');
+    for (const error of [named('DatabaseErrorException'), named('BadRequestException'), status(400)])
+      expect(failureMeaning(error)).toBe('failed');
+  });
+
+  it('resends a call whose outcome is unknown only when it is safe to repeat', async () => {
+    const lost = named('InternalServerErrorException');
+    expect(isRetryable(lost)).toBe(false);
+    expect(isRetryable(lost, true)).toBe(true);
+    expect(isRetryable(named('DatabaseResumingException'))).toBe(true);
+    let calls = 0;
+    const once = withRetry(
+      async () => {
+        calls += 1;
+        throw named('StatementTimeoutException');
+      },
+      DEFAULT_RETRY_POLICY,
+      { sleep: async () => {} },
+    );
+    await expect(once).rejects.toThrow('StatementTimeoutException');
+    expect(calls).toBe(1);
+    calls = 0;
+    const repeated = await withRetry(
+      async () => {
+        calls += 1;
+        if (calls === 1) throw lost;
+        return 'ok';
+      },
+      DEFAULT_RETRY_POLICY,
+      { idempotent: true, sleep: async () => {} },
+    );
+    expect([repeated, calls]).toEqual(['ok', 2]);
   });
 });

@@ -87,13 +87,15 @@ export async function retryNotice(db: Database, taskId: string): Promise<WorkNot
   return row ? [taskNotice(taskId, row.run_at)] : [];
 }
 
-export type NoticedOccurrence = { kind: 'missing' } | { kind: 'done'; send: WorkNotice[] };
+/** `send`: the next occurrence's notice; `taskId`: the occurrence's task, for this notice's worker to run. */
+export type NoticedOccurrence = { kind: 'missing' } | { kind: 'done'; send: WorkNotice[]; taskId?: string };
 
 /**
- * A job's occurrence at `at` has come: make its task, move the job to its next occurrence and return the notices
- * for both. Of duplicate notices for one occurrence exactly one does this; a notice for an occurrence the job no
- * longer has (rescheduled, cancelled) does nothing. The notice that did it, delivered again because its worker died
- * before sending, recognises itself by its message id and returns the same notices again.
+ * A job's occurrence at `at` has come: make its task, move the job to its next occurrence, and return the next
+ * occurrence's notice and the task (which the same worker runs at once, saving a queue hop). Of duplicate notices
+ * for one occurrence exactly one does this; a notice for an occurrence the job no longer has (rescheduled,
+ * cancelled) does nothing. The notice that did it, delivered again because its worker died before sending or while
+ * running the task, recognises itself by its message id and returns the same again.
  */
 export async function takeNoticedOccurrence(
   db: Database,
@@ -110,19 +112,14 @@ export async function takeNoticedOccurrence(
     const taken = (await db.query(takeOccurrence({ jobId, at, next, messageId, taskId: randomUUID() })))
       .rows[0];
     if (!taken?.advanced) return { kind: 'done', send: [] };
-    return {
-      kind: 'done',
-      send: [taskNotice(String(taken.task_id)), ...(next ? [occurrenceNotice(jobId, next)] : [])],
-    };
+    return { kind: 'done', send: next ? [occurrenceNotice(jobId, next)] : [], taskId: String(taken.task_id) };
   }
   if (job.occurrence_message_id !== messageId) return { kind: 'done', send: [] };
   const nextRunAt = job.next_run_at as Date | null;
   return {
     kind: 'done',
-    send: [
-      ...(job.task_id ? [taskNotice(String(job.task_id))] : []),
-      ...(nextRunAt ? [occurrenceNotice(jobId, nextRunAt)] : []),
-    ],
+    send: nextRunAt ? [occurrenceNotice(jobId, nextRunAt)] : [],
+    ...(job.task_id ? { taskId: String(job.task_id) } : {}),
   };
 }
 

@@ -31,3 +31,10 @@ export class IdempotencyKeyJobDeletedError extends DomainError {
 
 /** The operation does not apply in the resource's current state (e.g. running a cancelled job). */
 export class InvalidStateError extends DomainError {}
+
+/** The work's notice could not be sent (in AWS: the queue refused it), so the work was not created: retry. */
+export class NoticeNotSentError extends DomainError {
+  constructor(options?: { cause?: unknown }) {
+    super('the work could not be queued, so nothing was changed; retry shortly', options);
+  }
+}

@@ -13,8 +13,10 @@ import {
   IdempotencyKeyJobDeletedError,
   IdempotencyMismatchError,
   NotFoundError,
+  NoticeNotSentError,
   VersionConflictError,
 } from './errors.js';
+import { occurrenceNotice, type WorkNotice } from './notices.js';
 import { nextOccurrence, type Schedule } from './schedule.js';
 import { fetchPage, type JobView, type Page, type PagePosition, toJobView } from './views.js';
 
@@ -26,6 +28,20 @@ export interface JobSpec {
   max_retries: number;
   priority: number;
   timeout_seconds: number;
+}
+
+/**
+ * Sends work notices (in AWS: to the queue). Called before the write that creates the work, so that no committed
+ * work is ever left without its notice: a notice whose write then failed finds nothing and is dropped.
+ */
+export type Announce = (notices: WorkNotice[]) => Promise<void>;
+
+/** Announces, turning a failure into "nothing was changed" (the write has not been sent). */
+export async function announceFirst(announce: Announce | undefined, notices: WorkNotice[]): Promise<void> {
+  if (!announce) return;
+  await announce(notices).catch((error: unknown) => {
+    throw new NoticeNotSentError({ cause: error });
+  });
 }
 
 /** Canonical JSON (sorted keys) so that the same request always hashes the same. */
@@ -47,11 +63,14 @@ export async function createJob(
   userId: string,
   spec: JobSpec,
   idempotencyKey?: string,
-  options: { id?: string } = {},
+  options: { id?: string; announce?: Announce } = {},
 ): Promise<{ job: JobView; replayed: boolean }> {
   const requestHash = idempotencyKey ? createHash('sha256').update(canonical(spec)).digest('hex') : null;
+  const id = options.id ?? randomUUID();
+  const nextRunAt = nextOccurrence(spec.schedule_interval, new Date());
+  if (nextRunAt) await announceFirst(options.announce, [occurrenceNotice(id, nextRunAt)]);
   const statement = insertJob({
-    id: options.id ?? randomUUID(),
+    id,
     userId,
     jobType: spec.job_type,
     payload: spec.payload,
@@ -59,7 +78,7 @@ export async function createJob(
     maxRetries: spec.max_retries,
     priority: spec.priority,
     timeoutSeconds: spec.timeout_seconds,
-    nextRunAt: nextOccurrence(spec.schedule_interval, new Date()),
+    nextRunAt,
     idempotencyKey: idempotencyKey ?? null,
     requestHash,
   });
@@ -108,9 +127,11 @@ export async function updateJob(
   jobId: string,
   expectedVersion: number,
   changes: Omit<JobChanges, 'schedule' | 'nextRunAt'> & { schedule?: Schedule },
+  announce?: Announce,
 ): Promise<JobView> {
   // A new schedule starts counting now; the next occurrence is kept by the scheduler from then on.
   const nextRunAt = changes.schedule ? nextOccurrence(changes.schedule, new Date()) : undefined;
+  if (nextRunAt) await announceFirst(announce, [occurrenceNotice(jobId, nextRunAt)]);
   const row = (await db.query(updateJobSql(userId, jobId, expectedVersion, { ...changes, nextRunAt })))
     .rows[0];
   if (!row) throw new NotFoundError('job');

@@ -3,6 +3,8 @@ import { ResponseTooLargeError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
 import { cancelTask as cancelTaskSql, insertManualTask, selectJobTasks, selectTask } from '../sql/tasks.js';
 import { InvalidStateError, NotFoundError } from './errors.js';
+import { type Announce, announceFirst } from './jobs.js';
+import { taskNotice } from './notices.js';
 import { fetchPage, type Page, type PagePosition, type TaskView, toTaskView } from './views.js';
 
 /**
@@ -13,9 +15,11 @@ export async function runJobNow(
   db: Database,
   userId: string,
   jobId: string,
-  options: { taskId?: string } = {},
+  options: { taskId?: string; announce?: Announce } = {},
 ): Promise<TaskView> {
-  const row = (await db.query(insertManualTask(userId, jobId, options.taskId ?? randomUUID()))).rows[0];
+  const taskId = options.taskId ?? randomUUID();
+  await announceFirst(options.announce, [taskNotice(taskId)]);
+  const row = (await db.query(insertManualTask(userId, jobId, taskId))).rows[0];
   if (!row) throw new NotFoundError('job');
   if (row.id === null)
     throw new InvalidStateError(`the job is ${String(row.job_status)} and takes no new tasks`);

@@ -4,6 +4,7 @@ import { authenticated } from '../http/handler.js';
 import { header, jsonBody } from '../http/request.js';
 import { etagOf, json } from '../http/response.js';
 import { CreateJobRequest, LIMITS } from '../http/schemas.js';
+import { noticeSender } from '../queue/task-queue.js';
 
 const IDEMPOTENCY_KEY = new RegExp(`^[\\x21-\\x7e]{1,${LIMITS.idempotencyKeyChars}}$`);
 
@@ -17,7 +18,7 @@ export const handler = authenticated(async ({ event, userId, db }) => {
       errors: [{ field: 'header.idempotency-key', message: 'must be 1–255 visible ASCII characters' }],
     });
   }
-  const { job, replayed } = await createJob(db, userId, spec, key);
+  const { job, replayed } = await createJob(db, userId, spec, key, { announce: noticeSender() });
   return json(201, job, {
     location: `/jobs/${job.id}`,
     etag: etagOf(job.version),

@@ -4,6 +4,7 @@ import {
   IdempotencyMismatchError,
   InvalidStateError,
   NotFoundError,
+  NoticeNotSentError,
   VersionConflictError,
 } from '../domain/errors.js';
 import type { FieldError, ProblemDetails } from './problem.js';
@@ -73,6 +74,11 @@ export function toProblem(
   }
   if (error instanceof InvalidStateError) {
     return toProblem(new HttpError(409, 'Conflict', error.message, { type: 'invalid-state' }));
+  }
+  if (error instanceof NoticeNotSentError) {
+    return toProblem(
+      new HttpError(503, 'Service Unavailable', error.message, { headers: { 'retry-after': '5' } }),
+    );
   }
   if (error instanceof OutcomeUnknownError) {
     // Sent, perhaps applied, answer lost — and resent as long as that was safe, without an answer.

@@ -147,3 +147,9 @@ export async function setVisibility(
     );
   }
 }
+
+/** What the API sends notices with: the queue's sender in AWS (QUEUE_URL set), nothing locally (workers poll). */
+export function noticeSender(): ((notices: WorkNotice[]) => Promise<void>) | undefined {
+  const queueUrl = config().QUEUE_URL;
+  return queueUrl ? (notices) => sendNotices(queueUrl, notices) : undefined;
+}

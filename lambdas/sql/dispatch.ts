@@ -20,7 +20,8 @@ const ABANDONED = `'the worker stopped renewing its lease (crashed or cut off); 
  *   and the task is leased to `owner` again; `abandon` when that was its last attempt → failed;
  * - `cancel`: waiting under a cancelled or deleted job (it slipped past the cancel) → cancelled;
  * - `none`: anything else (finished, not yet due, held by a live worker); the row tells the caller which.
- * No row: no such task (yet: the message may have outrun the API's commit).
+ * No row: no such task (yet: the message may have outrun the API's commit). Safe to send again: a resend of a
+ * claim whose answer was lost finds the task leased to `owner` (`mine`).
  */
 export function claimNamedTask(
   taskId: string,
@@ -64,6 +65,7 @@ export function claimNamedTask(
                   j.timeout_seconds, j.max_retries
              FROM decision d JOIN tasks t ON t.id = d.id JOIN jobs j ON j.id = t.job_id
              LEFT JOIN leased l ON l.id = d.id LEFT JOIN ended e ON e.id = d.id`,
+    idempotent: true,
     values: [taskId, owner, earlierReceives, leaseSeconds],
   };
 }
@@ -72,6 +74,7 @@ export function claimNamedTask(
 export function selectWaitingTask(taskId: string): SqlStatement {
   return {
     text: `SELECT id, run_at FROM tasks WHERE id = $1::uuid AND status = 'created' AND NOT is_deleted`,
+    idempotent: true,
     values: [taskId],
   };
 }
@@ -86,6 +89,7 @@ export function selectOccurrence(jobId: string, at: Date): SqlStatement {
                   date_trunc('milliseconds', j.next_run_at) = $2::timestamptz AS is_next,
                   (SELECT t.id FROM tasks t WHERE t.job_id = j.id AND t.scheduled_for = $2::timestamptz) AS task_id
              FROM jobs j WHERE j.id = $1::uuid AND NOT j.is_deleted`,
+    idempotent: true,
     values: [jobId, at.toISOString()],
   };
 }
@@ -133,6 +137,7 @@ export function selectScheduledJobs(afterId: string | null, limit: number): SqlS
             WHERE next_run_at IS NOT NULL AND NOT is_deleted AND status <> 'cancelled'
               AND ($1::uuid IS NULL OR id > $1::uuid)
             ORDER BY id LIMIT $2`,
+    idempotent: true,
     values: [afterId, limit],
   };
 }
@@ -144,6 +149,7 @@ export function selectOpenTasks(afterId: string | null, limit: number): SqlState
             WHERE status IN ('created', 'processing') AND NOT is_deleted
               AND ($1::uuid IS NULL OR id > $1::uuid)
             ORDER BY id LIMIT $2`,
+    idempotent: true,
     values: [afterId, limit],
   };
 }

@@ -13,5 +13,5 @@ export function healthProbe(): SqlStatement {
 
 /** The cheapest statement there is: sent only to wake a paused database ahead of due work. */
 export function wakeProbe(): SqlStatement {
-  return { text: 'SELECT 1 AS awake', values: [] };
+  return { text: 'SELECT 1 AS awake', values: [], idempotent: true };
 }

@@ -72,21 +72,29 @@ export async function handleNotice(received: ReceivedNotice, deps: NoticeDeps): 
       ? { kind: 'done', outcome: 'dropped' }
       : { kind: 'later', afterSeconds: Math.min(8, 2 ** received.receiveCount), reason: 'not found yet' };
 
-  if (notice.kind === 'occurrence') {
+  const takeOccurrence = async (jobId: string, at: Date) => {
     for (;;) {
-      const taken = await takeNoticedOccurrence(deps.db, notice.jobId, notice.at, received.messageId);
-      if (taken.kind === 'done') {
-        await deps.send(taken.send);
-        return { kind: 'done', outcome: taken.send.length ? 'handed-on' : 'dropped' };
-      }
-      if (age() > MISSING_WAIT_IN_PROCESS_MS) return missing();
+      const taken = await takeNoticedOccurrence(deps.db, jobId, at, received.messageId);
+      if (taken.kind === 'done' || age() > MISSING_WAIT_IN_PROCESS_MS) return taken;
       await sleep(250);
     }
+  };
+  let taskId: string;
+  if (notice.kind === 'occurrence') {
+    const taken = await takeOccurrence(notice.jobId, notice.at);
+    if (taken.kind === 'missing') return missing();
+    await deps.send(taken.send);
+    if (!taken.taskId) return { kind: 'done', outcome: taken.send.length ? 'handed-on' : 'dropped' };
+    // The occurrence's task runs here, held by this message: if this worker dies, the message comes back,
+    // recognises its occurrence and takes the task back at once.
+    taskId = taken.taskId;
+  } else {
+    taskId = notice.taskId;
   }
 
   const holder = { messageId: received.messageId, receiveCount: received.receiveCount };
   for (;;) {
-    const claimed = await claimNoticedTask(deps.db, notice.taskId, holder, deps.settings.LEASE_SECONDS);
+    const claimed = await claimNoticedTask(deps.db, taskId, holder, deps.settings.LEASE_SECONDS);
     switch (claimed.kind) {
       case 'settled':
         return { kind: 'done', outcome: 'dropped' };

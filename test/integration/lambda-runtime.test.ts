@@ -192,7 +192,11 @@ describe('local Lambda runtime with the SQS event source mapping', () => {
   });
 
   it('runs at most maxConcurrency invocations at once, and reuses containers', async () => {
-    const { fn, source, seen, send, depth } = await setUp({ maxConcurrency: 2, batchSize: 1, visibilityTimeout: 60 });
+    const { fn, source, seen, send, depth } = await setUp({
+      maxConcurrency: 2,
+      batchSize: 1,
+      visibilityTimeout: 60,
+    });
     await send(Array.from({ length: 6 }, () => 'sleep:800'));
     await eventually(
       async () => (await depth()) === 0 && (await seen()).filter((s) => s.phase === 'end').length === 6,

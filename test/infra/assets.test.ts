@@ -1,12 +1,20 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lambdas/http/routes.js';
 import { migrationNames } from '../../lambdas/migrator/migrator.js';
 import { LOCAL_CLUSTER_ARN, LOCAL_SECRET_ARN } from '../../local/data-api/local-arns.js';
 import { type LocalDataApi, startLocalDataApi } from '../../local/data-api/server.js';
 import { MIGRATIONS_DIR } from '../../local/paths.js';
+import { type LocalSqs, startLocalSqs } from '../../local/sqs/server.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { sampleEvent } from '../support/events.js';
 import { publicTables } from '../support/introspection.js';
@@ -20,6 +28,18 @@ import { resourcesOf, synthStack } from './synth.js';
 let sandbox: string;
 let db: TestDatabase;
 let api: LocalDataApi;
+let sqs: LocalSqs;
+let client: SQSClient | undefined;
+const sqsClient = () => {
+  client ??= new SQSClient({
+    endpoint: sqs.endpoint,
+    region: 'eu-central-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  return client;
+};
+const createQueue = async (name: string) =>
+  (await sqsClient().send(new CreateQueueCommand({ QueueName: name }))).QueueUrl ?? '';
 const assets = new Map<string, { file: string; env: Record<string, string> }>();
 
 function placeholder(name: string, value: unknown): string {
@@ -47,8 +67,11 @@ beforeAll(async () => {
   }
   db = await freshDatabase({ empty: true });
   api = await startLocalDataApi({ databaseUrl: db.url });
+  sqs = await startLocalSqs({ region: 'eu-central-1' });
 }, 120_000);
 afterAll(async () => {
+  client?.destroy();
+  await sqs?.close();
   await api?.close();
   await db?.drop();
   await rm(sandbox, { recursive: true, force: true });
@@ -156,8 +179,7 @@ describe('bundled Lambda assets', () => {
     expect(rows[0]).toEqual({ n: 0 });
   });
 
-  it('the resync asset bundles and is wired to the database and the task queue', () => {
-    // Its behaviour belongs to the integrator's handler; here only that the deployed asset exists with its wiring.
+  it('the resync asset is wired to the database and the task queue', () => {
     const { env } = asset('ResyncResyncFunction');
     expect(env).toMatchObject({ DB_DRIVER: 'data-api', QUEUE_URL: expect.stringMatching(/^https:\/\//) });
     expect(env.CLUSTER_ARN).toBe(LOCAL_CLUSTER_ARN);
@@ -209,26 +231,88 @@ describe('bundled Lambda assets', () => {
     expect(list.items.map((item) => item.id)).toEqual([job.id]);
   });
 
-  it('the worker asset runs the task an SQS message names', async () => {
+  it('the worker asset runs the task a queue message names, and reports poison back', async () => {
     const { rows } = await db.db.query<{ id: string }>({
       text: `WITH job AS (INSERT INTO jobs (user_id, job_type, payload) VALUES (gen_random_uuid(), 'echo', '{"prompt":"sqs"}') RETURNING id, payload)
              INSERT INTO tasks (job_id, payload) SELECT id, payload FROM job RETURNING id`,
       values: [],
     });
     const taskId = rows[0]?.id ?? '';
-    const outcome = await invoke('WorkerWorkerFunction', [
-      {
-        Records: [
-          { messageId: 'm1', body: JSON.stringify({ taskId }), eventSource: 'aws:sqs' },
-          { messageId: 'm2', body: 'not json' },
+    const queueUrl = await createQueue('asset-worker');
+    await sqsClient().send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: [
+          { Id: 'task', MessageBody: JSON.stringify({ v: 1, kind: 'task', taskId }) },
+          { Id: 'poison', MessageBody: 'not json' },
         ],
-      },
-    ]);
-    expect(outcome.outcomes[0]?.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm2' }] });
+      }),
+    );
+    const { Messages = [] } = await sqsClient().send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    expect(Messages).toHaveLength(2);
+    const records = Messages.map((message) => ({
+      messageId: message.MessageId,
+      receiptHandle: message.ReceiptHandle,
+      body: message.Body,
+      attributes: message.Attributes,
+      messageAttributes: {},
+      md5OfBody: message.MD5OfBody,
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-central-1:000000000000:asset-worker',
+      awsRegion: 'eu-central-1',
+    }));
+    const poison = Messages.find((message) => message.Body === 'not json')?.MessageId;
+    const outcome = await invoke('WorkerWorkerFunction', [{ Records: records }], {
+      QUEUE_URL: queueUrl,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    });
+    expect(outcome.outcomes[0]?.result).toEqual({ batchItemFailures: [{ itemIdentifier: poison }] });
     const task = await db.db.query({
       text: 'SELECT status, result FROM tasks WHERE id = $1::uuid',
       values: [taskId],
     });
     expect(task.rows[0]).toEqual({ status: 'completed', result: '{"prompt":"sqs"}' });
+  });
+
+  it('the resync asset sends the notice of every scheduled job and open task to the queue', async () => {
+    await db.db.query({
+      text: `WITH job AS (INSERT INTO jobs (user_id, job_type, payload, schedule_interval, next_run_at)
+                          VALUES (gen_random_uuid(), 'echo', '{"prompt":"later"}', '{"type":"timedelta","seconds":3600}',
+                                  now() + interval '1 hour') RETURNING id, payload)
+             INSERT INTO tasks (job_id, payload) SELECT id, payload FROM job`,
+      values: [],
+    });
+    const { rows } = await db.db.query<{ jobs: string; tasks: string }>({
+      text: `SELECT (SELECT count(*) FROM jobs WHERE next_run_at IS NOT NULL) AS jobs,
+                    (SELECT count(*) FROM tasks WHERE status IN ('created', 'processing')) AS tasks`,
+      values: [],
+    });
+    const expected = Number(rows[0]?.jobs) + Number(rows[0]?.tasks);
+    const queueUrl = await createQueue('asset-resync');
+    const outcome = await invoke(
+      'ResyncResyncFunction',
+      [cfnEvent('Create', { LogicalResourceId: 'Resync', ResourceType: 'Custom::TaskQueueResync' })],
+      { QUEUE_URL: queueUrl, AWS_ENDPOINT_URL_SQS: sqs.endpoint },
+    );
+    expect(outcome.outcomes[0]?.result).toEqual({
+      PhysicalResourceId: expect.any(String),
+      Data: { Sent: String(expected) },
+    });
+    const { Attributes } = await sqsClient().send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesDelayed'],
+      }),
+    );
+    expect(
+      Number(Attributes?.ApproximateNumberOfMessages) +
+        Number(Attributes?.ApproximateNumberOfMessagesDelayed),
+    ).toBe(expected);
   });
 });

@@ -1,0 +1,71 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localAuth } from '../../local/auth.js';
+import { type AwsStack, startAwsStack } from '../../local/aws-stack.js';
+import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { eventually, sleep } from '../support/tasks.js';
+
+/**
+ * Idle costs nothing: under the AWS wiring, with scheduled jobs waiting for later occurrences and nothing due, a
+ * whole minute passes without one Data API call (counted at the endpoint), so Aurora could pause. The waiting is
+ * in SQS (delayed messages), not in a timer that asks the database.
+ */
+let database: TestDatabase;
+let dataDir: string;
+let stack: AwsStack;
+
+beforeAll(async () => {
+  database = await freshDatabase({ empty: true });
+  dataDir = await mkdtemp(path.join(tmpdir(), 'bgjobs-aws-idle-'));
+  stack = await startAwsStack({
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: database.url,
+    embedded: { dataDir: path.join(dataDir, 'unused'), port: 1, persistent: false },
+    dataDir,
+    maxConcurrency: 2,
+    maxReceiveCount: 10,
+    visibilityTimeoutSeconds: 960,
+    functionTimeoutSeconds: 900,
+    batchSize: 5,
+    workerEnvironment: { LOG_LEVEL: 'error' },
+    log: () => {},
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await database?.drop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('an idle minute under the AWS wiring', () => {
+  it('makes zero Data API calls while scheduled jobs wait for later occurrences', async () => {
+    const token = await (await localAuth(dataDir)).mint('7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d');
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const schedules = [
+      { type: 'timedelta', seconds: 86_400 },
+      { type: 'cron', expression: '0 3 1 1 *', timezone: 'Pacific/Chatham' },
+    ];
+    for (const schedule_interval of schedules) {
+      const response = await fetch(`${stack.url}/jobs`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ job_type: 'echo', payload: { prompt: 'later' }, schedule_interval }),
+      });
+      expect(response.status).toBe(201);
+    }
+    // Each job's first notice is in the queue, delayed (its hops carry no database call).
+    const queue = stack.sqs?.service.queues.get('bg-jobs-tasks');
+    expect(await eventually(async () => queue?.counts(Date.now()).delayed === 2, 5_000)).toBe(true);
+    // The /health probe an uptime monitor sends does not touch the database either.
+    expect((await fetch(`${stack.url}/health`)).status).toBe(200);
+
+    stack.dataApi?.resetCalls();
+    await sleep(60_000);
+    expect(stack.dataApi?.calls).toEqual({});
+    expect(queue?.counts(Date.now()).delayed).toBe(2);
+  }, 90_000);
+});

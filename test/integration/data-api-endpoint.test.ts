@@ -255,7 +255,9 @@ describe('local Data API endpoint', () => {
   it('counts calls by operation, for tests that assert traffic', async () => {
     api.resetCalls();
     await execute({ sql: 'SELECT 1' });
-    const { transactionId } = await client.send(new BeginTransactionCommand({ ...arns, database: test.name }));
+    const { transactionId } = await client.send(
+      new BeginTransactionCommand({ ...arns, database: test.name }),
+    );
     await client.send(new RollbackTransactionCommand({ ...arns, transactionId }));
     expect(api.calls).toEqual({ Execute: 1, BeginTransaction: 1, RollbackTransaction: 1 });
   });

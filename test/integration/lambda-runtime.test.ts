@@ -42,8 +42,9 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   for (const { fn, source } of running.splice(0)) {
-    await source.stop();
+    const polling = source.stop();
     await fn.stop();
+    await polling;
   }
 });
 afterAll(async () => {
@@ -192,7 +193,11 @@ describe('local Lambda runtime with the SQS event source mapping', () => {
   });
 
   it('runs at most maxConcurrency invocations at once, and reuses containers', async () => {
-    const { fn, source, seen, send, depth } = await setUp({ maxConcurrency: 2, batchSize: 1, visibilityTimeout: 60 });
+    const { fn, source, seen, send, depth } = await setUp({
+      maxConcurrency: 2,
+      batchSize: 1,
+      visibilityTimeout: 60,
+    });
     await send(Array.from({ length: 6 }, () => 'sleep:800'));
     await eventually(
       async () => (await depth()) === 0 && (await seen()).filter((s) => s.phase === 'end').length === 6,
@@ -208,5 +213,20 @@ describe('local Lambda runtime with the SQS event source mapping', () => {
     expect(source.invocations).toBe(6);
     expect(new Set((await seen()).map((s) => s.pid)).size).toBe(2);
     expect(fn.containers()).toHaveLength(2);
+  });
+
+  it('a module without a handler fails its invocation at init, and the container is discarded', async () => {
+    const fn = new LocalFunction({
+      name: 'no-handler',
+      handlerPath: 'test/support/ports.ts',
+      timeoutSeconds: 5,
+      environment: {},
+    });
+    try {
+      await expect(fn.invoke({})).rejects.toThrow('exports no handler function');
+      expect(fn.containers()).toEqual([]);
+    } finally {
+      await fn.stop();
+    }
   });
 });

@@ -181,7 +181,12 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
       reportBatchItemFailures: true,
       log: options.log,
     });
-    cleanups.push(() => eventSource.stop());
+    // Killing the containers first ends running invocations, so the pollers can finish at once.
+    cleanups.push(async () => {
+      const polling = eventSource.stop();
+      await worker.stop();
+      await polling;
+    });
     options.log(
       `worker Lambda: event source mapping on ${TASK_QUEUE}, batch size ${options.batchSize}, maximum concurrency ${options.maxConcurrency}`,
     );

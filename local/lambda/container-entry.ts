@@ -12,7 +12,6 @@ interface Invocation {
 }
 
 const [handlerPath, functionName = 'local'] = process.argv.slice(2);
-let loaded: Promise<Handler> | undefined;
 
 async function load(): Promise<Handler> {
   if (!handlerPath) throw new Error('no handler path given');
@@ -35,9 +34,16 @@ function context(invocation: Invocation) {
   };
 }
 
+// The init phase: the module is loaded before the first invocation, and the runtime is told how it went.
+const loaded = load();
+loaded.then(
+  () => process.send?.({ ready: true }),
+  (error: Error) =>
+    process.send?.({ ready: false, error: { errorType: error.name, errorMessage: error.message } }),
+);
+
 process.on('message', async (invocation: Invocation) => {
   try {
-    loaded ??= load();
     const result = await (await loaded)(invocation.event, context(invocation));
     process.send?.({ id: invocation.id, result: result ?? null });
   } catch (caught) {

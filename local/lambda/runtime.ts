@@ -35,8 +35,12 @@ export interface ContainerHandle {
 interface Container {
   child: ChildProcess;
   busy: boolean;
+  /** Settles when the init phase ends: undefined when the handler loaded, else the init error. */
+  ready: Promise<InvocationError | undefined>;
   settle?: (outcome: { result?: unknown; error?: InvocationError }) => void;
 }
+
+type Reply = { ready?: boolean; result?: unknown; error?: { errorType: string; errorMessage: string } };
 
 /**
  * A Lambda function on this machine. Each container is a child process (node + tsx, like `npm start`) running one
@@ -72,20 +76,24 @@ export class LocalFunction {
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const container: Container = { child, busy: false };
-    child.on(
-      'message',
-      (message: { result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
-        const error =
-          message.error && new InvocationError(message.error.errorType, message.error.errorMessage);
-        container.settle?.({ result: message.result, error });
-      },
-    );
+    let initDone: (error: InvocationError | undefined) => void = () => {};
+    const ready = new Promise<InvocationError | undefined>((resolve) => {
+      initDone = resolve;
+    });
+    const container: Container = { child, busy: false, ready };
+    child.on('message', (message: Reply) => {
+      const error = message.error && new InvocationError(message.error.errorType, message.error.errorMessage);
+      if (message.ready !== undefined) return initDone(error);
+      container.settle?.({ result: message.result, error });
+    });
     child.on('exit', (code, signal) => {
       this.pool.delete(container);
-      container.settle?.({
-        error: new InvocationError('Runtime.ExitError', `container exited (${signal ?? `code ${code}`})`),
-      });
+      const error = new InvocationError(
+        'Runtime.ExitError',
+        `container exited (${signal ?? `code ${code}`})`,
+      );
+      initDone(error);
+      container.settle?.({ error });
     });
     child.on('error', () => {}); // reported through 'exit'
     this.pool.add(container);
@@ -97,33 +105,42 @@ export class LocalFunction {
     if (this.stopped) throw new InvocationError('Runtime.Stopped', 'the function is stopped');
     const container = [...this.pool].find((candidate) => !candidate.busy) ?? this.start();
     container.busy = true;
-    const timeoutMs = this.options.timeoutSeconds * 1000;
     try {
-      const outcome = await new Promise<{ result?: unknown; error?: InvocationError }>((resolve) => {
-        const timer = setTimeout(() => {
-          this.pool.delete(container);
-          resolve({
-            error: new InvocationError(
-              'Sandbox.Timedout',
-              `Task timed out after ${this.options.timeoutSeconds} seconds`,
-            ),
-          });
-          container.child.kill('SIGKILL');
-        }, timeoutMs);
-        container.settle = (settled) => {
-          clearTimeout(timer);
-          container.settle = undefined;
-          resolve(settled);
-        };
-        container.child.send({ id: randomUUID(), event, deadline: Date.now() + timeoutMs }, (error) => {
-          if (error) container.settle?.({ error: new InvocationError('Runtime.ExitError', error.message) });
-        });
-      });
+      // As in Lambda, the init phase (loading the module) is not part of the function timeout.
+      const initError = await container.ready;
+      if (initError) {
+        this.pool.delete(container);
+        container.child.kill('SIGKILL');
+        throw initError;
+      }
+      const outcome = await this.run(container, event);
       if (outcome.error) throw outcome.error;
       return outcome.result;
     } finally {
       container.busy = false;
     }
+  }
+
+  private run(container: Container, event: unknown) {
+    const { timeoutSeconds } = this.options;
+    const timeoutMs = timeoutSeconds * 1000;
+    return new Promise<{ result?: unknown; error?: InvocationError }>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pool.delete(container);
+        resolve({
+          error: new InvocationError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds} seconds`),
+        });
+        container.child.kill('SIGKILL');
+      }, timeoutMs);
+      container.settle = (settled) => {
+        clearTimeout(timer);
+        container.settle = undefined;
+        resolve(settled);
+      };
+      container.child.send({ id: randomUUID(), event, deadline: Date.now() + timeoutMs }, (error) => {
+        if (error) container.settle?.({ error: new InvocationError('Runtime.ExitError', error.message) });
+      });
+    });
   }
 
   /** Kills every container and waits for them to be gone. */

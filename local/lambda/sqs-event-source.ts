@@ -27,6 +27,7 @@ export interface SqsEventSource {
   readonly running: number;
   readonly peakRunning: number;
   readonly invocations: number;
+  /** Stops polling; resolves once the running invocations have ended (stop the function to end them now). */
   stop(): Promise<void>;
 }
 

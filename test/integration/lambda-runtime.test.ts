@@ -42,8 +42,9 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   for (const { fn, source } of running.splice(0)) {
-    await source.stop();
+    const polling = source.stop();
     await fn.stop();
+    await polling;
   }
 });
 afterAll(async () => {
@@ -212,5 +213,20 @@ describe('local Lambda runtime with the SQS event source mapping', () => {
     expect(source.invocations).toBe(6);
     expect(new Set((await seen()).map((s) => s.pid)).size).toBe(2);
     expect(fn.containers()).toHaveLength(2);
+  });
+
+  it('a module without a handler fails its invocation at init, and the container is discarded', async () => {
+    const fn = new LocalFunction({
+      name: 'no-handler',
+      handlerPath: 'test/support/ports.ts',
+      timeoutSeconds: 5,
+      environment: {},
+    });
+    try {
+      await expect(fn.invoke({})).rejects.toThrow('exports no handler function');
+      expect(fn.containers()).toEqual([]);
+    } finally {
+      await fn.stop();
+    }
   });
 });

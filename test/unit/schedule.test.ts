@@ -57,6 +57,29 @@ describe('cron occurrences across DST (Europe/Berlin)', () => {
   });
 });
 
+describe('cron in zones with 30-minute changes and 45-minute offsets (regressions: cron-parser threw or went back)', () => {
+  it('Australia/Lord_Howe: 12:00 daily around its 30-minute change on 5 April 2026 never throws', () => {
+    const noon: Schedule = { type: 'cron', expression: '0 12 * * *', timezone: 'Australia/Lord_Howe' };
+    for (let t = Date.parse('2026-04-04T01:00:00Z'); t <= Date.parse('2026-04-04T14:29:00Z'); t += 60_000) {
+      expect(nextOccurrence(noon, new Date(t))?.toISOString()).toBe('2026-04-05T01:30:00.000Z'); // 12:00 +10:30
+    }
+  });
+
+  it('Pacific/Chatham: an hourly schedule never returns an occurrence at or before its start', () => {
+    const hourly: Schedule = { type: 'cron', expression: '0 * * * *', timezone: 'Pacific/Chatham' };
+    expect(nextOccurrence(hourly, new Date('2026-04-04T13:00:00Z'))?.toISOString()).toBe(
+      '2026-04-04T13:15:00.000Z',
+    );
+    for (
+      let t = Date.parse('2026-04-03T00:00:00Z');
+      t <= Date.parse('2026-04-06T00:00:00Z');
+      t += 5 * 60_000
+    ) {
+      expect(nextOccurrence(hourly, new Date(t))?.getTime()).toBeGreaterThan(t);
+    }
+  });
+});
+
 describe('the occurrence after a materialised one', () => {
   const every2s: Schedule = { type: 'timedelta', seconds: 2 };
   const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);

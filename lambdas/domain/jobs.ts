@@ -11,6 +11,7 @@ import {
 } from '../sql/jobs.js';
 import { IdempotencyMismatchError, NotFoundError, VersionConflictError } from './errors.js';
 import { nextOccurrence, type Schedule } from './schedule.js';
+import { occurrenceOrRetry } from './scheduling.js';
 import { fetchPage, type JobView, type Page, type PagePosition, toJobView } from './views.js';
 
 /** What a caller asks for when creating a job (validated at the edge). */
@@ -40,6 +41,8 @@ export async function createJob(
   idempotencyKey?: string,
 ): Promise<{ job: JobView; replayed: boolean }> {
   const requestHash = idempotencyKey ? createHash('sha256').update(canonical(spec)).digest('hex') : null;
+  const now = new Date();
+  const first = occurrenceOrRetry(() => nextOccurrence(spec.schedule_interval, now), now);
   const statement = insertJob({
     userId,
     jobType: spec.job_type,
@@ -48,7 +51,8 @@ export async function createJob(
     maxRetries: spec.max_retries,
     priority: spec.priority,
     timeoutSeconds: spec.timeout_seconds,
-    nextRunAt: nextOccurrence(spec.schedule_interval, new Date()),
+    nextRunAt: first.next,
+    scheduleError: first.error,
     idempotencyKey: idempotencyKey ?? null,
     requestHash,
   });
@@ -94,12 +98,22 @@ export async function updateJob(
   userId: string,
   jobId: string,
   expectedVersion: number,
-  changes: Omit<JobChanges, 'schedule' | 'nextRunAt'> & { schedule?: Schedule },
+  changes: Omit<JobChanges, 'schedule' | 'nextRunAt' | 'scheduleError'> & { schedule?: Schedule },
 ): Promise<JobView> {
-  // A new schedule starts counting now; the next occurrence is kept by the scheduler from then on.
-  const nextRunAt = changes.schedule ? nextOccurrence(changes.schedule, new Date()) : undefined;
-  const row = (await db.query(updateJobSql(userId, jobId, expectedVersion, { ...changes, nextRunAt })))
-    .rows[0];
+  // A new schedule starts counting now; the next occurrence is kept by the scheduler from then on. A failure to
+  // compute it is recorded on the job and retried by the scheduler, never a 500.
+  const now = new Date();
+  const { schedule } = changes;
+  const first = schedule ? occurrenceOrRetry(() => nextOccurrence(schedule, now), now) : undefined;
+  const row = (
+    await db.query(
+      updateJobSql(userId, jobId, expectedVersion, {
+        ...changes,
+        nextRunAt: first?.next,
+        scheduleError: first?.error,
+      }),
+    )
+  ).rows[0];
   if (!row) throw new NotFoundError('job');
   if (row.id === null) throw new VersionConflictError(Number(row.current_version));
   return toJobView(row);

@@ -1,3 +1,5 @@
+import { CronExpressionParser } from 'cron-parser';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { retryDelayMs } from '../../lambdas/domain/execution.js';
 import {
@@ -77,6 +79,37 @@ describe('cron in zones with 30-minute changes and 45-minute offsets (regression
     ) {
       expect(nextOccurrence(hourly, new Date(t))?.getTime()).toBeGreaterThan(t);
     }
+  });
+});
+
+describe('cron syntax (in UTC, where cron-parser iterates soundly, both agree)', () => {
+  const expressions = [
+    '0 9 * * MON-FRI',
+    '*/7 */5 * * *',
+    '0 0 L * *',
+    '30 6 * * 5L',
+    '0 12 * * 2#3',
+    '0 0 1,15 * 0', // day of month OR day of week when both are restricted
+    '15 10 ? JAN,JUL *',
+    '0 0 29 2 *',
+    '5 4 * * 7',
+  ];
+  it('gives the same next occurrence as cron-parser from any instant', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...expressions),
+        fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2030, 0, 1) }),
+        (expression, at) => {
+          const ours = nextOccurrence({ type: 'cron', expression, timezone: 'UTC' }, new Date(at));
+          const theirs = CronExpressionParser.parse(expression, {
+            tz: 'UTC',
+            currentDate: new Date(at),
+          }).next();
+          expect(ours?.toISOString()).toBe(theirs.toISOString());
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { startAwsStack } from './aws-stack.js';
 import { DATA_DIR } from './paths.js';
+import { runUntilSignal } from './run-until-signal.js';
 
 /** `npm run start:aws`: the service wired as in AWS (Data API, SQS, worker Lambda containers) on this machine. */
 const Settings = z.object({
@@ -22,7 +23,7 @@ const Settings = z.object({
 /** Worker settings the containers receive when set here, as the stack sets them on the worker function. */
 const PASSED_TO_WORKER = ['HEARTBEAT_MS', 'LEASE_SECONDS', 'RETRY_BASE_DELAY_MS', 'LOG_LEVEL'];
 
-async function main() {
+async function main(): Promise<{ stop(): Promise<void> }> {
   const parsed = Settings.safeParse(process.env);
   if (!parsed.success) {
     throw new Error(
@@ -60,24 +61,7 @@ async function main() {
   console.log(
     `Background Job Service (AWS topology) listening on ${stack.url}  (try: curl ${stack.url}/health)`,
   );
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal} received, shutting down`);
-    const timer = setTimeout(() => process.exit(1), 10_000).unref();
-    await stack.stop();
-    clearTimeout(timer);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  return stack;
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(
-    `start:aws: ${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}\n`,
-  );
-  process.exit(1);
-});
+runUntilSignal('start:aws', main);

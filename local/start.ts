@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { workerSettings } from '../lambdas/worker/settings.js';
 import { DATA_DIR } from './paths.js';
+import { runUntilSignal } from './run-until-signal.js';
 import { startLocalStack } from './stack.js';
 
 /** `npm start`: the whole service on this machine. Settings come from the environment, checked up front. */
@@ -17,7 +18,7 @@ const Settings = z.object({
   LOCAL_DATA_DIR: z.string().min(1).default(DATA_DIR),
 });
 
-async function main() {
+async function main(): Promise<{ stop(): Promise<void> }> {
   const parsed = Settings.safeParse(process.env);
   if (!parsed.success) {
     throw new Error(
@@ -41,24 +42,7 @@ async function main() {
     log: (message) => console.log(message),
   });
   console.log(`Background Job Service listening on ${stack.url}  (try: curl ${stack.url}/health)`);
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal} received, shutting down`);
-    const timer = setTimeout(() => process.exit(1), 10_000).unref();
-    await stack.stop();
-    clearTimeout(timer);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  return stack;
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(
-    `start: ${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}\n`,
-  );
-  process.exit(1);
-});
+runUntilSignal('start', main);

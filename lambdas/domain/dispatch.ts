@@ -8,7 +8,7 @@ import {
   selectWaitingTask,
   takeOccurrence,
 } from '../sql/dispatch.js';
-import { type ClaimedTask, refreshJobs } from './execution.js';
+import { type ClaimedTask, refreshJobs, toClaimedTask } from './execution.js';
 import { occurrenceNotice, taskNotice, type WorkNotice } from './notices.js';
 import { followingOccurrence, type Schedule } from './schedule.js';
 import { occurrenceOrRetry } from './scheduling.js';
@@ -62,18 +62,7 @@ export async function claimNoticedTask(
     return {
       kind: 'run',
       owner,
-      task: {
-        id: String(row.id),
-        jobId,
-        version: Number(row.version),
-        attempt: Number(row.attempt),
-        payload: row.payload as Record<string, unknown>,
-        userId: String(row.user_id),
-        jobType: String(row.job_type),
-        jobPayload: row.job_payload as Record<string, unknown>,
-        timeoutSeconds: Number(row.timeout_seconds),
-        maxRetries: Number(row.max_retries),
-      },
+      task: toClaimedTask(row),
     };
   }
   if (row.status === 'created') return { kind: 'wait', notice: taskNotice(taskId, row.run_at as Date) };

@@ -25,6 +25,22 @@ export interface ClaimedTask {
   maxRetries: number;
 }
 
+/** A claim statement's row (claimTasks, claimNamedTask) as the task a worker holds. */
+export function toClaimedTask(row: Record<string, unknown>): ClaimedTask {
+  return {
+    id: String(row.id),
+    jobId: String(row.job_id),
+    version: Number(row.version),
+    attempt: Number(row.attempt),
+    payload: row.payload as Record<string, unknown>,
+    userId: String(row.user_id),
+    jobType: String(row.job_type),
+    jobPayload: row.job_payload as Record<string, unknown>,
+    timeoutSeconds: Number(row.timeout_seconds),
+    maxRetries: Number(row.max_retries),
+  };
+}
+
 /**
  * Derives the jobs' statuses from their tasks. A derivation that lost a race to another is redone from a fresh
  * snapshot, so the status that stays is computed from the latest task states.
@@ -64,18 +80,7 @@ export async function claim(
   const limit = Math.min(options.limit, MAX_CLAIM_BATCH);
   const token = options.claimToken ?? randomUUID();
   const { rows } = await db.query(claimTasks(workerId, limit, options.leaseSeconds, token, options.taskId));
-  const tasks = rows.map((row) => ({
-    id: String(row.id),
-    jobId: String(row.job_id),
-    version: Number(row.version),
-    attempt: Number(row.attempt),
-    payload: row.payload as Record<string, unknown>,
-    userId: String(row.user_id),
-    jobType: String(row.job_type),
-    jobPayload: row.job_payload as Record<string, unknown>,
-    timeoutSeconds: Number(row.timeout_seconds),
-    maxRetries: Number(row.max_retries),
-  }));
+  const tasks = rows.map(toClaimedTask);
   // Only jobs not already processing need their status moved.
   await refreshJobsAfterWrite(
     db,

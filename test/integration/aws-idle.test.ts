@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAuth } from '../../local/auth.js';
-import { type AwsStack, startAwsStack } from '../../local/aws-stack.js';
-import { freshDatabase, type TestDatabase } from '../support/database.js';
+import type { AwsStack } from '../../local/aws-stack.js';
+import { startTestAwsStack, type TestAwsStack } from '../support/aws-stack.js';
 import { eventually, sleep } from '../support/tasks.js';
 
 /**
@@ -12,38 +9,18 @@ import { eventually, sleep } from '../support/tasks.js';
  * whole minute passes without one Data API call (counted at the endpoint), so Aurora could pause. The waiting is
  * in SQS (delayed messages), not in a timer that asks the database.
  */
-let database: TestDatabase;
-let dataDir: string;
+let aws: TestAwsStack;
 let stack: AwsStack;
 
 beforeAll(async () => {
-  database = await freshDatabase({ empty: true });
-  dataDir = await mkdtemp(path.join(tmpdir(), 'bgjobs-aws-idle-'));
-  stack = await startAwsStack({
-    port: 0,
-    host: '127.0.0.1',
-    databaseUrl: database.url,
-    embedded: { dataDir: path.join(dataDir, 'unused'), port: 1, persistent: false },
-    dataDir,
-    maxConcurrency: 2,
-    maxReceiveCount: 10,
-    visibilityTimeoutSeconds: 960,
-    functionTimeoutSeconds: 900,
-    batchSize: 5,
-    workerEnvironment: { LOG_LEVEL: 'error' },
-    log: () => {},
-  });
+  aws = await startTestAwsStack();
+  stack = aws.stack;
 }, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await database?.drop();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => aws?.stop());
 
 describe('an idle minute under the AWS wiring', () => {
   it('makes zero Data API calls while scheduled jobs wait for later occurrences', async () => {
-    const token = await (await localAuth(dataDir)).mint('7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d');
+    const token = await (await localAuth(aws.dataDir)).mint('7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d');
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const schedules = [
       { type: 'timedelta', seconds: 86_400 },

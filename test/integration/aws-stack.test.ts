@@ -1,34 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAuth } from '../../local/auth.js';
-import { type AwsStack, startAwsStack } from '../../local/aws-stack.js';
+import type { AwsStack } from '../../local/aws-stack.js';
 import { customResourceEvent } from '../../local/lambda/deploy-invocations.js';
 import { MIGRATIONS_DIR } from '../../local/paths.js';
-import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { startTestAwsStack, type TestAwsStack } from '../support/aws-stack.js';
 import { eventually, sleep } from '../support/tasks.js';
 
 /** startAwsStack in-process: the handles tests use (call counters, containers) and the deploy-time hook. */
-let database: TestDatabase;
-let dataDir: string;
+let aws: TestAwsStack;
 let stack: AwsStack;
 const logged: string[] = [];
 
 beforeAll(async () => {
-  database = await freshDatabase({ empty: true });
-  dataDir = await mkdtemp(path.join(tmpdir(), 'bgjobs-aws-stack-'));
-  stack = await startAwsStack({
-    port: 0,
-    host: '127.0.0.1',
-    databaseUrl: database.url,
-    embedded: { dataDir: path.join(dataDir, 'unused'), port: 1, persistent: false },
-    dataDir,
-    maxConcurrency: 2,
-    maxReceiveCount: 10,
-    visibilityTimeoutSeconds: 960,
-    functionTimeoutSeconds: 900,
-    batchSize: 5,
+  aws = await startTestAwsStack({
     workerEnvironment: { LOG_LEVEL: 'warn' },
     // The schema custom resource's handler, run once as CloudFormation would on deploy (a no-op: already migrated).
     deployInvocations: [
@@ -40,12 +24,9 @@ beforeAll(async () => {
     ],
     log: (message) => logged.push(message),
   });
+  stack = aws.stack;
 });
-afterAll(async () => {
-  await stack?.stop();
-  await database.drop();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => aws?.stop());
 
 describe('startAwsStack', () => {
   it('ran the deploy-time invocations before the worker started', () => {
@@ -65,7 +46,7 @@ describe('startAwsStack', () => {
   });
 
   it('a run travels API → SQS → worker container → Data API, and the message is deleted', async () => {
-    const token = await (await localAuth(dataDir)).mint('0d9b8f3e-4a51-4c1e-8e0f-6b7f5c2d1a00');
+    const token = await (await localAuth(aws.dataDir)).mint('0d9b8f3e-4a51-4c1e-8e0f-6b7f5c2d1a00');
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const job = (await (
       await fetch(`${stack.url}/jobs`, {

@@ -1,13 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase } from '../../lambdas/db/pg-adapter.js';
 import type { Database } from '../../lambdas/db/port.js';
 import { localAuth } from '../../local/auth.js';
-import { type AwsStack, startAwsStack } from '../../local/aws-stack.js';
-import { freshDatabase, type TestDatabase } from '../support/database.js';
+import type { AwsStack } from '../../local/aws-stack.js';
+import { startTestAwsStack, type TestAwsStack } from '../support/aws-stack.js';
 import { eventually, sleep } from '../support/tasks.js';
 
 /**
@@ -18,37 +15,26 @@ import { eventually, sleep } from '../support/tasks.js';
  */
 const HEARTBEAT_MS = 1000;
 const LEASE_SECONDS = 3;
-let database: TestDatabase;
+let aws: TestAwsStack;
 let db: Database;
-let dataDir: string;
 let stack: AwsStack;
 let headers: Record<string, string>;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  database = await freshDatabase({ empty: true });
-  dataDir = await mkdtemp(path.join(tmpdir(), 'bgjobs-aws-topology-'));
-  stack = await startAwsStack({
-    port: 0,
-    host: '127.0.0.1',
-    databaseUrl: database.url,
-    embedded: { dataDir: path.join(dataDir, 'unused'), port: 1, persistent: false },
-    dataDir,
+  aws = await startTestAwsStack({
     maxConcurrency: 4,
     maxReceiveCount: 3,
-    visibilityTimeoutSeconds: 960,
-    functionTimeoutSeconds: 900,
-    batchSize: 5,
     workerEnvironment: {
       LOG_LEVEL: 'error',
       HEARTBEAT_MS: String(HEARTBEAT_MS),
       LEASE_SECONDS: String(LEASE_SECONDS),
       RETRY_BASE_DELAY_MS: '2000',
     },
-    log: () => {},
   });
-  db = createPgDatabase({ connectionString: database.url });
-  const token = await (await localAuth(dataDir)).mint('5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b');
+  stack = aws.stack;
+  db = createPgDatabase({ connectionString: aws.database.url });
+  const token = await (await localAuth(aws.dataDir)).mint('5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b');
   headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   sqs = new SQSClient({
     endpoint: stack.sqsEndpoint,
@@ -64,9 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sqs?.destroy();
   await db?.close();
-  await stack?.stop();
-  await database?.drop();
-  await rm(dataDir, { recursive: true, force: true });
+  await aws?.stop();
 });
 
 async function createJob(body: Record<string, unknown>): Promise<string> {

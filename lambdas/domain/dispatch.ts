@@ -126,6 +126,12 @@ export async function takeNoticedOccurrence(
   };
 }
 
+/** Whether the job (still) has its next occurrence at `at`: the one check an unconfirmed notice makes. */
+export async function occurrenceIsNext(db: Database, jobId: string, at: Date): Promise<boolean> {
+  const job = (await db.query(selectOccurrence(jobId, at))).rows[0];
+  return Boolean(job?.is_next) && job?.status !== 'cancelled';
+}
+
 /**
  * Every notice the database implies: each live scheduled job's next occurrence and each open task. Sent on every
  * deploy, it starts the chains of jobs created before this design and restarts any chain a lost message broke;

@@ -70,7 +70,8 @@ export async function createJob(
   const id = options.id ?? randomUUID();
   const now = new Date();
   const first = occurrenceOrRetry(() => nextOccurrence(spec.schedule_interval, now), now);
-  if (first.next) await announceFirst(options.announce, [occurrenceNotice(id, first.next)]);
+  if (first.next)
+    await announceFirst(options.announce, [occurrenceNotice(id, first.next, { confirm: true })]);
   const statement = insertJob({
     id,
     userId,
@@ -137,7 +138,7 @@ export async function updateJob(
   const now = new Date();
   const { schedule } = changes;
   const first = schedule ? occurrenceOrRetry(() => nextOccurrence(schedule, now), now) : undefined;
-  if (first?.next) await announceFirst(announce, [occurrenceNotice(jobId, first.next)]);
+  if (first?.next) await announceFirst(announce, [occurrenceNotice(jobId, first.next, { confirm: true })]);
   const row = (
     await db.query(
       updateJobSql(userId, jobId, expectedVersion, {

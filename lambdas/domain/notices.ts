@@ -8,9 +8,11 @@ export type WorkNotice =
   | { kind: 'task'; taskId: string; due?: Date }
   /**
    * A scheduled job's occurrence at `at`: make its task and send the next occurrence's notice. With `wakeAt`, it
-   * arrives then, early, to wake a database that may have paused, and travels on to `at`.
+   * arrives then, early, to wake a database that may have paused, and travels on to `at`. With `confirm`, it was
+   * sent before the write that makes the occurrence (which may then have failed: 404, 412): it arrives within a
+   * minute to confirm once that the job has it, instead of hopping on unchecked until `at`, perhaps years away.
    */
-  | { kind: 'occurrence'; jobId: string; at: Date; wakeAt?: Date };
+  | { kind: 'occurrence'; jobId: string; at: Date; wakeAt?: Date; confirm?: true };
 
 /** When a notice's work is due; undefined means now. */
 export function dueTime(notice: WorkNotice): Date | undefined {
@@ -46,4 +48,12 @@ export function withWakeUps(notices: WorkNotice[], now: Date, policy: WakePolicy
 export const taskNotice = (taskId: string, due?: Date | null): WorkNotice =>
   due ? { kind: 'task', taskId, due } : { kind: 'task', taskId };
 
-export const occurrenceNotice = (jobId: string, at: Date): WorkNotice => ({ kind: 'occurrence', jobId, at });
+export const occurrenceNotice = (jobId: string, at: Date, options: { confirm?: true } = {}): WorkNotice => ({
+  kind: 'occurrence',
+  jobId,
+  at,
+  ...options,
+});
+
+/** How soon an unconfirmed notice is checked: after the write it preceded surely ended (API Gateway: 30 s at most). */
+export const CONFIRM_AFTER_SECONDS = 60;

@@ -1,6 +1,12 @@
 import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { config } from '../config.js';
-import { arrivalTime, type WakePolicy, type WorkNotice, withWakeUps } from '../domain/notices.js';
+import {
+  arrivalTime,
+  CONFIRM_AFTER_SECONDS,
+  type WakePolicy,
+  type WorkNotice,
+  withWakeUps,
+} from '../domain/notices.js';
 
 /**
  * In AWS, work notices travel through one SQS queue: a message names one task or one job occurrence, and waits
@@ -40,6 +46,7 @@ export function encodeNotice(notice: WorkNotice): string {
           jobId: notice.jobId,
           at: notice.at.toISOString(),
           ...(notice.wakeAt ? { wakeAt: notice.wakeAt.toISOString() } : {}),
+          ...(notice.confirm ? { confirm: true } : {}),
         },
   );
 }
@@ -83,9 +90,11 @@ export function decodeNotice(body: string): WorkNotice {
       jobId: uuid(parsed.jobId, 'jobId'),
       at: isoDate(parsed.at, 'at'),
     } as const;
-    return parsed.wakeAt === undefined
-      ? occurrence
-      : { ...occurrence, wakeAt: isoDate(parsed.wakeAt, 'wakeAt') };
+    return {
+      ...occurrence,
+      ...(parsed.wakeAt === undefined ? {} : { wakeAt: isoDate(parsed.wakeAt, 'wakeAt') }),
+      ...(parsed.confirm === true ? { confirm: true as const } : {}),
+    };
   }
   throw new PoisonMessageError('the message names no known kind of work');
 }
@@ -114,7 +123,10 @@ export async function sendNotices(
           Entries: batch.map((notice, index) => ({
             Id: String(index),
             MessageBody: encodeNotice(notice),
-            DelaySeconds: delaySeconds(arrivalTime(notice), now()),
+            DelaySeconds: Math.min(
+              notice.kind === 'occurrence' && notice.confirm ? CONFIRM_AFTER_SECONDS : MAX_DELAY_SECONDS,
+              delaySeconds(arrivalTime(notice), now()),
+            ),
           })),
         }),
       );

@@ -1,5 +1,10 @@
 import type { Database } from '../db/port.js';
-import { claimNoticedTask, retryNotice, takeNoticedOccurrence } from '../domain/dispatch.js';
+import {
+  claimNoticedTask,
+  occurrenceIsNext,
+  retryNotice,
+  takeNoticedOccurrence,
+} from '../domain/dispatch.js';
 import { wakeDatabase } from '../domain/health.js';
 import { dueTime, type WorkNotice } from '../domain/notices.js';
 import type { Logger } from '../logger.js';
@@ -38,6 +43,8 @@ export interface NoticeDeps {
 const MISSING_GIVE_UP_MS = 30_000;
 const MISSING_WAIT_IN_PROCESS_MS = 2_000;
 
+const wakeOf = (notice: { wakeAt?: Date }) => (notice.wakeAt ? { wakeAt: notice.wakeAt } : {});
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -50,6 +57,13 @@ export async function handleNotice(received: ReceivedNotice, deps: NoticeDeps): 
   const sleep = deps.sleep ?? defaultSleep;
   const { notice } = received;
   const due = dueTime(notice)?.getTime() ?? 0;
+  if (notice.kind === 'occurrence' && notice.confirm && due - now() > 1_000) {
+    // Sent before the write that makes it: confirm once that the write happened, then travel on unchecked.
+    if (!(await occurrenceIsNext(deps.db, notice.jobId, notice.at)))
+      return { kind: 'done', outcome: 'dropped' };
+    await deps.send([{ kind: 'occurrence', jobId: notice.jobId, at: notice.at, ...wakeOf(notice) }]);
+    return { kind: 'done', outcome: 'handed-on' };
+  }
   const wakeAt = notice.kind === 'occurrence' ? notice.wakeAt?.getTime() : undefined;
   if (notice.kind === 'occurrence' && wakeAt !== undefined && due - now() > 1_000) {
     if (wakeAt - now() > 1_000) {

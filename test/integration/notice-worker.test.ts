@@ -81,6 +81,28 @@ describe('handling a notice', () => {
     expect(sent).toEqual([{ kind: 'occurrence', jobId: expect.any(String), at }]);
   });
 
+  it('confirms an unconfirmed far occurrence with one read, then sends it on unconfirmed', async () => {
+    const at = new Date(Date.now() + 3_600_000);
+    const jobId = await insertJob(test.db, {
+      userId: USER,
+      schedule: { type: 'timedelta', seconds: 3600 },
+      nextRunAt: at,
+    });
+    const { db, statements } = counted(test.db);
+    const sent: WorkNotice[] = [];
+    const disposition = await handleNotice(received({ kind: 'occurrence', jobId, at, confirm: true }), {
+      db,
+      send: async (notices) => {
+        sent.push(...notices);
+      },
+      settings,
+      log,
+    });
+    expect(disposition).toEqual({ kind: 'done', outcome: 'handed-on' });
+    expect(statements()).toBe(1);
+    expect(sent).toEqual([{ kind: 'occurrence', jobId, at }]);
+  });
+
   it('waits out the last second before a notice is due, then runs its task', async () => {
     const jobId = await insertJob(test.db, { userId: USER });
     await insertTasks(test.db, jobId, 1);

@@ -18,6 +18,7 @@ describe('work notices on the wire', () => {
       { kind: 'task', taskId: TASK, due: at },
       { kind: 'occurrence', jobId: JOB, at },
       { kind: 'occurrence', jobId: JOB, at, wakeAt: new Date(at.getTime() - 30_000) },
+      { kind: 'occurrence', jobId: JOB, at, confirm: true },
     ];
     for (const notice of notices) expect(decodeNotice(encodeNotice(notice))).toEqual(notice);
   });

@@ -11,6 +11,7 @@ import {
 import { type ClaimedTask, refreshJobs } from './execution.js';
 import { occurrenceNotice, taskNotice, type WorkNotice } from './notices.js';
 import { followingOccurrence, type Schedule } from './schedule.js';
+import { occurrenceOrRetry } from './scheduling.js';
 
 /**
  * The event-driven path's rules: what a notice does to the database. The caller (the SQS worker) acknowledges a
@@ -108,11 +109,24 @@ export async function takeNoticedOccurrence(
   if (!job) return { kind: 'missing' };
   if (job.status === 'cancelled') return { kind: 'done', send: [] };
   if (job.is_next) {
-    const next = followingOccurrence(job.schedule_interval as Schedule, at, now());
-    const taken = (await db.query(takeOccurrence({ jobId, at, next, messageId, taskId: randomUUID() })))
-      .rows[0];
+    // A job with a schedule_error waits for a retry time, not an occurrence: it only computes again (no task).
+    const makeTask = job.schedule_error === null;
+    const current = now();
+    const { next, error } = occurrenceOrRetry(
+      () => followingOccurrence(job.schedule_interval as Schedule, at, current),
+      current,
+    );
+    const taken = (
+      await db.query(
+        takeOccurrence({ jobId, at, next, messageId, taskId: randomUUID(), makeTask, scheduleError: error }),
+      )
+    ).rows[0];
     if (!taken?.advanced) return { kind: 'done', send: [] };
-    return { kind: 'done', send: next ? [occurrenceNotice(jobId, next)] : [], taskId: String(taken.task_id) };
+    return {
+      kind: 'done',
+      send: next ? [occurrenceNotice(jobId, next)] : [],
+      ...(taken.task_id ? { taskId: String(taken.task_id) } : {}),
+    };
   }
   if (job.occurrence_message_id !== messageId) return { kind: 'done', send: [] };
   const nextRunAt = job.next_run_at as Date | null;

@@ -18,6 +18,7 @@ import {
 } from './errors.js';
 import { occurrenceNotice, type WorkNotice } from './notices.js';
 import { nextOccurrence, type Schedule } from './schedule.js';
+import { occurrenceOrRetry } from './scheduling.js';
 import { fetchPage, type JobView, type Page, type PagePosition, toJobView } from './views.js';
 
 /** What a caller asks for when creating a job (validated at the edge). */
@@ -67,8 +68,9 @@ export async function createJob(
 ): Promise<{ job: JobView; replayed: boolean }> {
   const requestHash = idempotencyKey ? createHash('sha256').update(canonical(spec)).digest('hex') : null;
   const id = options.id ?? randomUUID();
-  const nextRunAt = nextOccurrence(spec.schedule_interval, new Date());
-  if (nextRunAt) await announceFirst(options.announce, [occurrenceNotice(id, nextRunAt)]);
+  const now = new Date();
+  const first = occurrenceOrRetry(() => nextOccurrence(spec.schedule_interval, now), now);
+  if (first.next) await announceFirst(options.announce, [occurrenceNotice(id, first.next)]);
   const statement = insertJob({
     id,
     userId,
@@ -78,7 +80,8 @@ export async function createJob(
     maxRetries: spec.max_retries,
     priority: spec.priority,
     timeoutSeconds: spec.timeout_seconds,
-    nextRunAt,
+    nextRunAt: first.next,
+    scheduleError: first.error,
     idempotencyKey: idempotencyKey ?? null,
     requestHash,
   });
@@ -126,14 +129,24 @@ export async function updateJob(
   userId: string,
   jobId: string,
   expectedVersion: number,
-  changes: Omit<JobChanges, 'schedule' | 'nextRunAt'> & { schedule?: Schedule },
+  changes: Omit<JobChanges, 'schedule' | 'nextRunAt' | 'scheduleError'> & { schedule?: Schedule },
   announce?: Announce,
 ): Promise<JobView> {
-  // A new schedule starts counting now; the next occurrence is kept by the scheduler from then on.
-  const nextRunAt = changes.schedule ? nextOccurrence(changes.schedule, new Date()) : undefined;
-  if (nextRunAt) await announceFirst(announce, [occurrenceNotice(jobId, nextRunAt)]);
-  const row = (await db.query(updateJobSql(userId, jobId, expectedVersion, { ...changes, nextRunAt })))
-    .rows[0];
+  // A new schedule starts counting now; its notice goes out before the write. A failure to compute it is recorded
+  // on the job and retried a minute later, never a 500.
+  const now = new Date();
+  const { schedule } = changes;
+  const first = schedule ? occurrenceOrRetry(() => nextOccurrence(schedule, now), now) : undefined;
+  if (first?.next) await announceFirst(announce, [occurrenceNotice(jobId, first.next)]);
+  const row = (
+    await db.query(
+      updateJobSql(userId, jobId, expectedVersion, {
+        ...changes,
+        nextRunAt: first?.next,
+        scheduleError: first?.error,
+      }),
+    )
+  ).rows[0];
   if (!row) throw new NotFoundError('job');
   if (row.id === null) throw new VersionConflictError(Number(row.current_version));
   return toJobView(row);

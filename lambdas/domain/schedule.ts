@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { nextCronOccurrence, parseCron } from './cron.js';
 
 /** How a job produces tasks. Stored as the job's `schedule_interval` JSON. */
 export type Schedule =
@@ -22,7 +22,9 @@ export function cronProblem(expression: string): string | undefined {
   if (fields.length !== 5)
     return `must have 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
   try {
-    CronExpressionParser.parse(expression, { tz: 'UTC' });
+    const fields = parseCron(expression);
+    // A day that no year has (30 February) would never run: say so now rather than store a job that never runs.
+    if (nextCronOccurrence(fields, 'UTC', Date.UTC(2000, 0, 1)) === null) return 'matches no date';
     return undefined;
   } catch (error) {
     return (error as Error).message;
@@ -30,8 +32,10 @@ export function cronProblem(expression: string): string | undefined {
 }
 
 /**
- * The first occurrence strictly after `after`. Cron runs in its own timezone (DST-correct: a wall-clock time that
- * does not exist runs once, shifted by the jump — 02:30 becomes 03:30 —, and one that repeats runs once); timedelta counts from `after`; manual never occurs.
+ * The first occurrence strictly after `after`. Cron runs in its own timezone's wall-clock time, DST rules as in
+ * ./cron.ts (a time that does not exist runs once, shifted by the jump — 02:30 becomes 03:30 —; one that repeats
+ * runs once, except that hourly schedules follow real time); timedelta counts from `after`; manual never occurs.
+ * Null also when a cron expression matches no date within years. Throws only for a schedule that fails validation.
  */
 export function nextOccurrence(schedule: Schedule, after: Date): Date | null {
   switch (schedule.type) {
@@ -39,10 +43,10 @@ export function nextOccurrence(schedule: Schedule, after: Date): Date | null {
       return null;
     case 'timedelta':
       return new Date(after.getTime() + schedule.seconds * 1000);
-    case 'cron':
-      return CronExpressionParser.parse(schedule.expression, { tz: schedule.timezone, currentDate: after })
-        .next()
-        .toDate();
+    case 'cron': {
+      const next = nextCronOccurrence(parseCron(schedule.expression), schedule.timezone, after.getTime());
+      return next === null ? null : new Date(next);
+    }
   }
 }
 

@@ -1,11 +1,50 @@
 import type { Database } from '../db/port.js';
-import { advanceSchedules, materializeDueOccurrences } from '../sql/schedules.js';
+import { createLogger, type Logger } from '../logger.js';
+import { advanceSchedules, materializeDueOccurrences, recordScheduleError } from '../sql/schedules.js';
 import { reap, settleJobs } from './execution.js';
 import { followingOccurrence, type Schedule } from './schedule.js';
 
+/** How long a job whose next occurrence could not be computed waits before the scheduler tries again. */
+export const SCHEDULE_RETRY_MS = 60_000;
+/** schedule_error holds at most this many characters. */
+const ERROR_LENGTH = 500;
+
+const messageOf = (error: unknown) =>
+  (error instanceof Error ? error.message : String(error)).slice(0, ERROR_LENGTH) || 'unknown error';
+
+/**
+ * The next occurrence as `compute` gives it, or — when it throws — a retry time and why. A failure stays with
+ * its job: recorded as the job's schedule_error and tried again after SCHEDULE_RETRY_MS.
+ */
+export function occurrenceOrRetry(
+  compute: () => Date | null,
+  now: Date,
+): { next: Date | null; error: string | null } {
+  try {
+    return { next: compute(), error: null };
+  } catch (error) {
+    return { next: new Date(now.getTime() + SCHEDULE_RETRY_MS), error: messageOf(error) };
+  }
+}
+
+/**
+ * Records on one job that its next occurrence could not be computed, and when to try again (for code paths
+ * outside the scheduler pass). Safe to repeat; the next successful computation clears it.
+ */
+export async function scheduleFailed(
+  db: Database,
+  jobId: string,
+  message: string,
+  retryAt: Date,
+): Promise<void> {
+  await db.query(recordScheduleError(jobId, messageOf(message), retryAt));
+}
+
 /**
  * Creates one task for each due occurrence and moves each job's next_run_at past now — so a job that missed
- * several occurrences (downtime) runs once. Safe with several schedulers at once. Returns the tasks created.
+ * several occurrences (downtime) runs once. Safe with several schedulers at once. A job whose next occurrence
+ * cannot be computed gets a schedule_error and a retry time; the others in the batch are unaffected. Returns the
+ * tasks created.
  */
 export async function materializeSchedules(
   db: Database,
@@ -14,21 +53,52 @@ export async function materializeSchedules(
 ): Promise<number> {
   const { rows } = await db.query(materializeDueOccurrences(limit));
   if (rows.length === 0) return 0;
-  const moves = rows.map((row) => ({
-    id: String(row.id),
-    previous: row.next_run_at as Date,
-    next: followingOccurrence(row.schedule_interval as Schedule, row.next_run_at as Date, now()),
-  }));
+  const moves = rows.map((row) => {
+    const previous = row.next_run_at as Date;
+    const at = now();
+    const computed = occurrenceOrRetry(
+      () => followingOccurrence(row.schedule_interval as Schedule, previous, at),
+      at,
+    );
+    return { id: String(row.id), previous, ...computed };
+  });
   await db.query(advanceSchedules(moves));
   return rows.filter((row) => row.created).length;
 }
 
-/** One scheduler pass: materialise due occurrences, reap expired leases, settle jobs left processing. */
+/**
+ * Runs one step of a scheduler pass so that its failure is logged and the other steps still run: a failure in
+ * one (materialising, reaping, settling, dispatching) must not stop the others for every tenant.
+ */
+export async function isolatedStep(
+  log: Logger,
+  step: string,
+  run: () => Promise<number>,
+  failed: string[],
+): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    failed.push(step);
+    log.error('scheduler step failed', {
+      step,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return 0;
+  }
+}
+
+/**
+ * One scheduler pass: materialise due occurrences, reap expired leases, settle jobs left processing — each step
+ * isolated (see isolatedStep). `failed` names the steps that failed.
+ */
 export async function schedulerTick(
   db: Database,
-): Promise<{ created: number; reaped: number; settled: number }> {
-  const created = await materializeSchedules(db);
-  const reaped = await reap(db);
-  const settled = await settleJobs(db);
-  return { created, reaped, settled };
+  log: Logger = createLogger({ component: 'scheduler' }),
+): Promise<{ created: number; reaped: number; settled: number; failed: string[] }> {
+  const failed: string[] = [];
+  const created = await isolatedStep(log, 'materialise', () => materializeSchedules(db), failed);
+  const reaped = await isolatedStep(log, 'reap', () => reap(db), failed);
+  const settled = await isolatedStep(log, 'settle', () => settleJobs(db), failed);
+  return { created, reaped, settled, failed };
 }

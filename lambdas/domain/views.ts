@@ -12,6 +12,11 @@ export interface JobView {
   timeout_seconds: number;
   /** The next scheduled occurrence (cron, timedelta); null for manual or cancelled jobs. */
   next_run_at: string | null;
+  /**
+   * Why the next occurrence could not be computed (next_run_at is then when the scheduler tries again); null
+   * when the schedule is fine. Cleared by the next successful computation.
+   */
+  schedule_error: string | null;
   created_at: string;
   updated_at: string;
   version: number;
@@ -64,6 +69,7 @@ export function toJobView(row: Row): JobView {
     priority: Number(row.priority),
     timeout_seconds: Number(row.timeout_seconds),
     next_run_at: isoOrNull(row.next_run_at),
+    schedule_error: textOrNull(row.schedule_error),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     version: Number(row.version),

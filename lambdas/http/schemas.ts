@@ -132,6 +132,10 @@ export const Job = z.object({
   priority: z.int(),
   timeout_seconds: z.int(),
   next_run_at: Timestamp.nullable(),
+  schedule_error: z.string().nullable().meta({
+    description:
+      'Why the next occurrence could not be computed; next_run_at is then when the scheduler tries again. Null when the schedule is fine.',
+  }),
   created_at: Timestamp,
   updated_at: Timestamp,
   version: z.int(),

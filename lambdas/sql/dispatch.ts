@@ -85,7 +85,7 @@ export function selectWaitingTask(taskId: string): SqlStatement {
  */
 export function selectOccurrence(jobId: string, at: Date): SqlStatement {
   return {
-    text: `SELECT j.id, j.status, j.schedule_interval, j.next_run_at, j.occurrence_message_id,
+    text: `SELECT j.id, j.status, j.schedule_interval, j.next_run_at, j.occurrence_message_id, j.schedule_error,
                   date_trunc('milliseconds', j.next_run_at) = $2::timestamptz AS is_next,
                   (SELECT t.id FROM tasks t WHERE t.job_id = j.id AND t.scheduled_for = $2::timestamptz) AS task_id
              FROM jobs j WHERE j.id = $1::uuid AND NOT j.is_deleted`,
@@ -95,9 +95,10 @@ export function selectOccurrence(jobId: string, at: Date): SqlStatement {
 }
 
 /**
- * Takes the occurrence `at` of a job: if the job's next occurrence is still `at`, moves it to `next`, records the
- * message that did it, and inserts the occurrence's task (unique per job and occurrence). Of several messages for
- * the same occurrence exactly one gets `advanced`; the others change nothing.
+ * Takes the occurrence `at` of a job: if the job's next occurrence is still `at`, moves it to `next` (with
+ * `scheduleError` when that is only a retry time), records the message that did it, and — unless `at` itself was
+ * such a retry time (`makeTask` false) — inserts the occurrence's task (unique per job and occurrence). Of several
+ * messages for the same occurrence exactly one gets `advanced`; the others change nothing.
  */
 export function takeOccurrence(occurrence: {
   jobId: string;
@@ -105,27 +106,32 @@ export function takeOccurrence(occurrence: {
   next: Date | null;
   messageId: string;
   taskId: string;
+  makeTask: boolean;
+  scheduleError: string | null;
 }): SqlStatement {
   return {
     text: `WITH advanced AS (
-             UPDATE jobs SET next_run_at = $3::timestamptz, occurrence_message_id = $4::text
+             UPDATE jobs SET next_run_at = $3::timestamptz, occurrence_message_id = $4::text, schedule_error = $7::text
               WHERE id = $1::uuid AND date_trunc('milliseconds', next_run_at) = $2::timestamptz
                 AND NOT is_deleted AND status <> 'cancelled'
              RETURNING id, payload, priority),
            made AS (
              INSERT INTO tasks (id, job_id, payload, priority, run_at, scheduled_for)
-             SELECT $5::uuid, id, payload, priority, now(), $2::timestamptz FROM advanced
+             SELECT $5::uuid, id, payload, priority, now(), $2::timestamptz FROM advanced WHERE $6::boolean
              ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
              RETURNING id)
            SELECT EXISTS (SELECT 1 FROM advanced) AS advanced,
                   coalesce((SELECT id FROM made),
-                           (SELECT id FROM tasks WHERE job_id = $1::uuid AND scheduled_for = $2::timestamptz)) AS task_id`,
+                           (SELECT id FROM tasks WHERE $6::boolean AND job_id = $1::uuid
+                               AND scheduled_for = $2::timestamptz)) AS task_id`,
     values: [
       occurrence.jobId,
       occurrence.at.toISOString(),
       occurrence.next?.toISOString() ?? null,
       occurrence.messageId,
       occurrence.taskId,
+      occurrence.makeTask,
+      occurrence.scheduleError,
     ],
   };
 }

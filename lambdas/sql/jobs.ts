@@ -14,6 +14,8 @@ export interface NewJobRow {
   priority: number;
   timeoutSeconds: number;
   nextRunAt: Date | null;
+  /** Why the first occurrence could not be computed (nextRunAt is then a retry time); null normally. */
+  scheduleError: string | null;
   idempotencyKey: string | null;
   requestHash: string | null;
 }
@@ -29,9 +31,9 @@ export function insertJob(job: NewJobRow): SqlStatement {
     idempotent: true,
     text: `WITH inserted AS (
              INSERT INTO jobs AS j (id, user_id, job_type, payload, schedule_interval, max_retries, priority,
-                                    idempotency_key, request_hash, timeout_seconds, next_run_at)
+                                    idempotency_key, request_hash, timeout_seconds, next_run_at, schedule_error)
              VALUES ($11::uuid, $1::uuid, $2::text, $3::jsonb, $4::jsonb, $5, $6, $7::text, $8::text, $9,
-                     $10::timestamptz)
+                     $10::timestamptz, $12::text)
              ON CONFLICT DO NOTHING
              RETURNING ${jobColumns('j')}, j.request_hash, j.is_deleted, false AS replayed)
            SELECT * FROM inserted
@@ -52,6 +54,7 @@ export function insertJob(job: NewJobRow): SqlStatement {
       job.timeoutSeconds,
       job.nextRunAt,
       job.id,
+      job.scheduleError,
     ],
   };
 }
@@ -97,8 +100,10 @@ export interface JobChanges {
   maxRetries?: number;
   priority?: number;
   timeoutSeconds?: number;
-  /** With a new schedule: its next occurrence (null for manual). */
+  /** With a new schedule: its next occurrence (null for manual), or a retry time when computing it failed. */
   nextRunAt?: Date | null;
+  /** With a new schedule: why computing its next occurrence failed, or null. */
+  scheduleError?: string | null;
 }
 
 /**
@@ -133,6 +138,8 @@ export function updateJob(
       `next_run_at = CASE WHEN j.status = 'cancelled' THEN NULL ELSE $${values.push(changes.nextRunAt)}::timestamptz END`,
     );
   }
+  if (changes.scheduleError !== undefined)
+    sets.push(`schedule_error = $${values.push(changes.scheduleError)}::text`);
   // Waiting tasks follow a new priority, so the change takes effect on the queue at once.
   const reprioritise =
     changes.priority === undefined

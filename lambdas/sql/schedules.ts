@@ -3,17 +3,19 @@ import type { SqlStatement } from '../db/port.js';
 /**
  * Turns due occurrences of scheduled jobs into tasks: one task per job whose next_run_at has passed, for that
  * occurrence only — after downtime a missed schedule runs once, not once per missed occurrence. The unique index
- * on (job_id, scheduled_for) makes a second scheduler's insert of the same occurrence a no-op.
+ * on (job_id, scheduled_for) makes a second scheduler's insert of the same occurrence a no-op. A job with a
+ * schedule_error is due only for another try at computing its next occurrence: its next_run_at is a retry time,
+ * not an occurrence, so it gets no task.
  */
 export function materializeDueOccurrences(limit: number): SqlStatement {
   return {
     text: `WITH due AS (
-             SELECT id, next_run_at, schedule_interval, payload, priority FROM jobs
+             SELECT id, next_run_at, schedule_interval, schedule_error, payload, priority FROM jobs
               WHERE next_run_at <= now() AND NOT is_deleted AND status <> 'cancelled'
               ORDER BY next_run_at LIMIT $1 FOR UPDATE SKIP LOCKED),
            made AS (
              INSERT INTO tasks (job_id, payload, priority, run_at, scheduled_for)
-             SELECT id, payload, priority, now(), next_run_at FROM due
+             SELECT id, payload, priority, now(), next_run_at FROM due WHERE schedule_error IS NULL
              ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
              RETURNING job_id)
            SELECT d.id, d.next_run_at, d.schedule_interval, EXISTS (SELECT 1 FROM made m WHERE m.job_id = d.id) AS created
@@ -22,11 +24,23 @@ export function materializeDueOccurrences(limit: number): SqlStatement {
   };
 }
 
-/** Moves each job's next_run_at on, unless someone else already did (the guard on the previous value). */
-export function advanceSchedules(moves: { id: string; previous: Date; next: Date | null }[]): SqlStatement {
+export interface ScheduleMove {
+  id: string;
+  previous: Date;
+  /** The next occurrence, or when computing it failed, the time to try again. */
+  next: Date | null;
+  /** Why computing the next occurrence failed; null clears an earlier failure. */
+  error: string | null;
+}
+
+/**
+ * Moves each job's next_run_at on and records (or clears) its schedule_error, unless someone else already moved
+ * it (the guard on the previous value): repeating it after a lost answer changes nothing.
+ */
+export function advanceSchedules(moves: ScheduleMove[]): SqlStatement {
   return {
-    text: `UPDATE jobs j SET next_run_at = m.next
-             FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, previous timestamptz, next timestamptz)
+    text: `UPDATE jobs j SET next_run_at = m.next, schedule_error = m.error
+             FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, previous timestamptz, next timestamptz, error text)
             WHERE j.id = m.id AND date_trunc('milliseconds', j.next_run_at) = m.previous AND j.status <> 'cancelled'`,
     values: [
       JSON.stringify(
@@ -34,8 +48,21 @@ export function advanceSchedules(moves: { id: string; previous: Date; next: Date
           id: m.id,
           previous: m.previous.toISOString(),
           next: m.next?.toISOString() ?? null,
+          error: m.error,
         })),
       ),
     ],
+  };
+}
+
+/**
+ * Records that a job's next occurrence could not be computed, and when to try again. Safe to repeat; a cancelled
+ * or deleted job keeps no schedule.
+ */
+export function recordScheduleError(jobId: string, message: string, retryAt: Date): SqlStatement {
+  return {
+    text: `UPDATE jobs SET schedule_error = $2::text, next_run_at = $3::timestamptz
+            WHERE id = $1::uuid AND NOT is_deleted AND status <> 'cancelled'`,
+    values: [jobId, message, retryAt],
   };
 }

@@ -27,6 +27,7 @@ describe('POST /jobs', () => {
       'next_run_at',
       'payload',
       'priority',
+      'schedule_error',
       'schedule_interval',
       'status',
       'timeout_seconds',
@@ -43,9 +44,25 @@ describe('POST /jobs', () => {
       priority: 50,
       timeout_seconds: 300,
       next_run_at: null,
+      schedule_error: null,
       version: 1,
     });
     expect(body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('cron in 30-minute-change and 45-minute-offset zones: 201, next run strictly ahead, no schedule error', async () => {
+    for (const [expression, timezone] of [
+      ['0 12 * * *', 'Australia/Lord_Howe'],
+      ['0 * * * *', 'Pacific/Chatham'],
+    ]) {
+      const before = Date.now();
+      const { status, body } = await create(
+        echoJob({ schedule_interval: { type: 'cron', expression, timezone } }),
+      );
+      expect(status).toBe(201);
+      expect(body.schedule_error).toBeNull();
+      expect(Date.parse(String(body.next_run_at))).toBeGreaterThan(before);
+    }
   });
 
   it('accepts cron (with timezone) and timedelta schedules, keeping extra payload keys', async () => {

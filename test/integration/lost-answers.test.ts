@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseError, OutcomeUnknownError } from '../../lambdas/db/errors.js';
 import type { Database } from '../../lambdas/db/port.js';
+import { claimNoticedTask, takeNoticedOccurrence } from '../../lambdas/domain/dispatch.js';
 import { claim, complete, fail, reap, renew, settleJobs } from '../../lambdas/domain/execution.js';
 import { cancelJob, createJob, deleteJob, type JobSpec, updateJob } from '../../lambdas/domain/jobs.js';
 import { cancelTask, runJobNow } from '../../lambdas/domain/tasks.js';
@@ -48,6 +49,45 @@ describe.each<LostAnswerMode>(['error', 'reset'])('writes whose answer is lost (
   const count = async (text: string, values: string[]) =>
     Number((await direct.query<{ n: string }>({ text, values })).rows[0]?.n);
   const lost = () => connection.endpoint?.faults.lost ?? 0;
+
+  it('a notice claims its task once: the resent claim returns the same lease, attempt 1', async () => {
+    const jobId = await insertJob(direct, { userId: USER });
+    await insertTasks(direct, jobId, 1);
+    const taskId =
+      (
+        await direct.query<{ id: string }>({
+          text: 'SELECT id FROM tasks WHERE job_id = $1::uuid',
+          values: [jobId],
+        })
+      ).rows[0]?.id ?? '';
+    const before = lost();
+    const claimed = await claimNoticedTask(
+      db,
+      taskId,
+      { messageId: crypto.randomUUID(), receiveCount: 1 },
+      30,
+    );
+    expect(lost()).toBeGreaterThan(before);
+    expect(claimed.kind).toBe('run');
+    expect(await count(`SELECT attempt AS n FROM tasks WHERE id = $1::uuid`, [taskId])).toBe(1);
+  });
+
+  it('an occurrence whose take lost its answer is reported unknown; its redelivery makes no second task and hands on', async () => {
+    const at = new Date(Date.now() - 500);
+    at.setMilliseconds(0);
+    const jobId = await insertJob(direct, {
+      userId: USER,
+      schedule: { type: 'timedelta', seconds: 60 },
+      nextRunAt: at,
+    });
+    const messageId = crypto.randomUUID();
+    // The take is not safe to resend as such (a resend would see its own advance): the worker keeps the message.
+    await expect(takeNoticedOccurrence(db, jobId, at, messageId)).rejects.toBeInstanceOf(OutcomeUnknownError);
+    const redelivered = await takeNoticedOccurrence(db, jobId, at, messageId);
+    expect(redelivered.kind === 'done' && redelivered.taskId).toBeTruthy();
+    expect(redelivered.kind === 'done' && redelivered.send.map((n) => n.kind)).toEqual(['occurrence']);
+    expect(await count(`SELECT count(*) AS n FROM tasks WHERE job_id = $1::uuid`, [jobId])).toBe(1);
+  });
 
   it('createJob without an Idempotency-Key makes one job', async () => {
     const before = lost();

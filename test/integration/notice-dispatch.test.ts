@@ -153,6 +153,43 @@ describe('taking a job occurrence a notice names', () => {
   });
 });
 
+describe('an occurrence whose next one cannot be computed', () => {
+  it('records schedule_error and a retry time on that job only; at the retry it computes again and makes no task', async () => {
+    const at = new Date(Date.now() - 500);
+    at.setMilliseconds(0);
+    const jobId = await insertJob(test.db, {
+      userId: USER,
+      schedule: { type: 'cron', expression: '0 0 * * *', timezone: 'Not/AZone' },
+      nextRunAt: at,
+    });
+    const first = await takeNoticedOccurrence(test.db, jobId, at, randomUUID());
+    expect(first.kind === 'done' && first.taskId).toBeTruthy();
+    const retry =
+      first.kind === 'done' ? (first.send[0] as Extract<WorkNotice, { kind: 'occurrence' }>) : undefined;
+    expect(retry?.kind).toBe('occurrence');
+    const { rows } = await test.db.query<{ schedule_error: string | null; next_run_at: Date }>({
+      text: 'SELECT schedule_error, next_run_at FROM jobs WHERE id = $1::uuid',
+      values: [jobId],
+    });
+    expect(rows[0]?.schedule_error).toBeTruthy();
+    expect(rows[0]?.next_run_at.getTime()).toBe(retry?.at.getTime());
+
+    // The zone is fixed (as an operator would, by PATCH); the retry notice then computes again, with no task.
+    await test.db.query({
+      text: `UPDATE jobs SET schedule_interval = '{"type":"cron","expression":"0 0 * * *","timezone":"UTC"}' WHERE id = $1::uuid`,
+      values: [jobId],
+    });
+    const second = await takeNoticedOccurrence(test.db, jobId, retry?.at ?? new Date(), randomUUID());
+    expect(second.kind === 'done' && second.taskId).toBeFalsy();
+    expect(second.kind === 'done' && second.send.map((n) => n.kind)).toEqual(['occurrence']);
+    const after = await test.db.query<{ schedule_error: string | null; n: string }>({
+      text: 'SELECT schedule_error, (SELECT count(*) FROM tasks WHERE job_id = $1::uuid) AS n FROM jobs WHERE id = $1::uuid',
+      values: [jobId],
+    });
+    expect(after.rows[0]).toEqual({ schedule_error: null, n: '1' });
+  });
+});
+
 describe('the notices a deploy sends again', () => {
   it('names every live scheduled job and every open task, across pages', async () => {
     const fresh = await freshDatabase();

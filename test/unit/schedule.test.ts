@@ -1,3 +1,5 @@
+import { CronExpressionParser } from 'cron-parser';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { retryDelayMs } from '../../lambdas/domain/execution.js';
 import {
@@ -54,6 +56,60 @@ describe('cron occurrences across DST (Europe/Berlin)', () => {
       nextOccurrence({ type: 'timedelta', seconds: 90 }, new Date('2026-01-01T00:00:00Z'))?.toISOString(),
     ).toBe('2026-01-01T00:01:30.000Z');
     expect(nextOccurrence({ type: 'manual' }, new Date())).toBeNull();
+  });
+});
+
+describe('cron in zones with 30-minute changes and 45-minute offsets (regressions: cron-parser threw or went back)', () => {
+  it('Australia/Lord_Howe: 12:00 daily around its 30-minute change on 5 April 2026 never throws', () => {
+    const noon: Schedule = { type: 'cron', expression: '0 12 * * *', timezone: 'Australia/Lord_Howe' };
+    for (let t = Date.parse('2026-04-04T01:00:00Z'); t <= Date.parse('2026-04-04T14:29:00Z'); t += 60_000) {
+      expect(nextOccurrence(noon, new Date(t))?.toISOString()).toBe('2026-04-05T01:30:00.000Z'); // 12:00 +10:30
+    }
+  });
+
+  it('Pacific/Chatham: an hourly schedule never returns an occurrence at or before its start', () => {
+    const hourly: Schedule = { type: 'cron', expression: '0 * * * *', timezone: 'Pacific/Chatham' };
+    expect(nextOccurrence(hourly, new Date('2026-04-04T13:00:00Z'))?.toISOString()).toBe(
+      '2026-04-04T13:15:00.000Z',
+    );
+    for (
+      let t = Date.parse('2026-04-03T00:00:00Z');
+      t <= Date.parse('2026-04-06T00:00:00Z');
+      t += 5 * 60_000
+    ) {
+      expect(nextOccurrence(hourly, new Date(t))?.getTime()).toBeGreaterThan(t);
+    }
+  });
+});
+
+describe('cron syntax (in UTC, where cron-parser iterates soundly, both agree)', () => {
+  const expressions = [
+    '0 9 * * MON-FRI',
+    '*/7 */5 * * *',
+    '0 0 L * *',
+    '30 6 * * 5L',
+    '0 12 * * 2#3',
+    '0 0 1,15 * 0', // day of month OR day of week when both are restricted
+    '15 10 ? JAN,JUL *',
+    '0 0 29 2 *',
+    '5 4 * * 7',
+  ];
+  it('gives the same next occurrence as cron-parser from any instant', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...expressions),
+        fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2030, 0, 1) }),
+        (expression, at) => {
+          const ours = nextOccurrence({ type: 'cron', expression, timezone: 'UTC' }, new Date(at));
+          const theirs = CronExpressionParser.parse(expression, {
+            tz: 'UTC',
+            currentDate: new Date(at),
+          }).next();
+          expect(ours?.toISOString()).toBe(theirs.toISOString());
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

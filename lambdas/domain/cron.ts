@@ -47,7 +47,9 @@ export function parseCron(expression: string): CronFields {
 }
 
 function parseFields(expression: string): CronFields {
-  const { fields } = CronExpressionParser.parse(expression, { tz: 'UTC' });
+  // `H` fields take a value cron-parser picks: seeded by the expression, every process picks the same one (unseeded
+  // it is random per parse, and a job would run at another time in each Lambda container).
+  const { fields } = CronExpressionParser.parse(expression, { tz: 'UTC', hashSeed: expression });
   const numbers = (values: readonly (number | string)[]) =>
     values.filter((v): v is number => typeof v === 'number');
   const dayOfWeek = fields.dayOfWeek.values as readonly (number | string)[];

@@ -1,3 +1,4 @@
+import { loggableError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
 import { createLogger, type Logger } from '../logger.js';
 import { advanceSchedules, materializeDueOccurrences, recordScheduleError } from '../sql/schedules.js';
@@ -87,10 +88,8 @@ export async function isolatedStep(
     return await run();
   } catch (error) {
     failed.push(step);
-    log.error('scheduler step failed', {
-      step,
-      error: error instanceof Error ? error.message : String(error),
-    });
+    // Like a 500: a database error's message can quote the failing row (a user's payload), so only its SQLSTATE.
+    log.error('scheduler step failed', { step, ...loggableError(error) });
     return 0;
   }
 }

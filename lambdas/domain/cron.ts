@@ -17,8 +17,12 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 /** UTC offsets stay within −12 h … +14 h; a local day's instants lie within this margin of its wall-clock span. */
 const OFFSET_MARGIN = 15 * HOUR;
-/** How far ahead to look for a matching day: `0 0 29 2 *` can wait 8 years (no 29 February in 2100). */
-const HORIZON_DAYS = 366 * 9;
+/**
+ * How far ahead to look for a matching day: past the longest gap any expression can have, so an expression that
+ * matches some date always has a next one. The rarest is the fifth of a weekday in February (`0 0 * 2 5#5`): a
+ * leap year whose 1 February is that weekday, 28 years apart, and 40 across 2100 (no 29 February then): 2088 → 2128.
+ */
+const HORIZON_DAYS = 366 * 41;
 
 interface CronFields {
   minutes: number[];

@@ -64,7 +64,20 @@ export async function startLocalServer(options: {
   auth: LocalAuth;
 }): Promise<LocalServer> {
   const server = createServer(async (request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    // A target that is no URL (`//[`, `http://a@x:99999/`) is refused here: a throw out of this async callback
+    // would be an unhandled rejection, which ends the whole process.
+    const url = URL.canParse(request.url ?? '/', 'http://localhost')
+      ? new URL(request.url ?? '/', 'http://localhost')
+      : undefined;
+    if (!url) {
+      const problem = {
+        type: 'about:blank',
+        title: 'Bad Request',
+        status: 400,
+        detail: 'The request target is not a URL.',
+      };
+      return answerEarly(request, response, problemResponse(problem));
+    }
     const method = request.method ?? 'GET';
     try {
       const match = matchRoute(method, url.pathname);

@@ -17,8 +17,12 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 /** UTC offsets stay within −12 h … +14 h; a local day's instants lie within this margin of its wall-clock span. */
 const OFFSET_MARGIN = 15 * HOUR;
-/** How far ahead to look for a matching day: `0 0 29 2 *` can wait 8 years (no 29 February in 2100). */
-const HORIZON_DAYS = 366 * 9;
+/**
+ * How far ahead to look for a matching day: past the longest gap any expression can have, so an expression that
+ * matches some date always has a next one. The rarest is the fifth of a weekday in February (`0 0 * 2 5#5`): a
+ * leap year whose 1 February is that weekday, 28 years apart, and 40 across 2100 (no 29 February then): 2088 → 2128.
+ */
+const HORIZON_DAYS = 366 * 41;
 
 interface CronFields {
   minutes: number[];
@@ -47,7 +51,9 @@ export function parseCron(expression: string): CronFields {
 }
 
 function parseFields(expression: string): CronFields {
-  const { fields } = CronExpressionParser.parse(expression, { tz: 'UTC' });
+  // `H` fields take a value cron-parser picks: seeded by the expression, every process picks the same one (unseeded
+  // it is random per parse, and a job would run at another time in each Lambda container).
+  const { fields } = CronExpressionParser.parse(expression, { tz: 'UTC', hashSeed: expression });
   const numbers = (values: readonly (number | string)[]) =>
     values.filter((v): v is number => typeof v === 'number');
   const dayOfWeek = fields.dayOfWeek.values as readonly (number | string)[];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { OutcomeUnknownError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
 import {
   cancelStrandedTasks,
@@ -87,6 +88,27 @@ export async function claim(
     rows.filter((row) => row.job_status !== 'processing').map((row) => String(row.job_id)),
   );
   return tasks;
+}
+
+/**
+ * Claims for a worker that polls (the local pool): a new claim token per poll, except after a claim whose outcome
+ * stayed unknown (its answer lost on every resend the adapter made). That claim may have leased tasks the worker
+ * never saw, so the next poll sends its token again and gets them back, instead of leaving them leased to nobody
+ * until the lease expires (their attempt burned; on a last attempt, the task failed without running).
+ */
+export function pollingClaimer(db: Database, workerId: string) {
+  let unsettledToken: string | undefined;
+  return async (options: { limit: number; leaseSeconds: number }): Promise<ClaimedTask[]> => {
+    const claimToken = unsettledToken ?? randomUUID();
+    try {
+      const tasks = await claim(db, workerId, { ...options, claimToken });
+      unsettledToken = undefined;
+      return tasks;
+    } catch (error) {
+      if (error instanceof OutcomeUnknownError) unsettledToken = claimToken;
+      throw error;
+    }
+  };
 }
 
 export type LeaseState = { held: true } | { held: false; reason: 'cancelled' | 'lost' };

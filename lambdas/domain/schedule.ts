@@ -35,7 +35,8 @@ export function cronProblem(expression: string): string | undefined {
  * The first occurrence strictly after `after`. Cron runs in its own timezone's wall-clock time, DST rules as in
  * ./cron.ts (a time that does not exist runs once, shifted by the jump — 02:30 becomes 03:30 —; one that repeats
  * runs once, except that hourly schedules follow real time); timedelta counts from `after`; manual never occurs.
- * Null also when a cron expression matches no date within years. Throws only for a schedule that fails validation.
+ * Null also for a cron expression that matches no date at all (validation refuses those). Throws only for a schedule
+ * that fails validation.
  */
 export function nextOccurrence(schedule: Schedule, after: Date): Date | null {
   switch (schedule.type) {

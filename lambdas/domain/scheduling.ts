@@ -1,3 +1,4 @@
+import { loggableError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
 import { createLogger, type Logger } from '../logger.js';
 import { advanceSchedules, materializeDueOccurrences, recordScheduleError } from '../sql/schedules.js';
@@ -13,15 +14,22 @@ const messageOf = (error: unknown) =>
   (error instanceof Error ? error.message : String(error)).slice(0, ERROR_LENGTH) || 'unknown error';
 
 /**
- * The next occurrence as `compute` gives it, or — when it throws — a retry time and why. A failure stays with
- * its job: recorded as the job's schedule_error and tried again after SCHEDULE_RETRY_MS.
+ * The next occurrence as `compute` gives it, or — when it throws, or gives anything but null or a date strictly
+ * after `now` — a retry time and why. A failure stays with its job: recorded as the job's schedule_error and tried
+ * again after SCHEDULE_RETRY_MS. The check covers stored schedules today's validation would refuse (seconds not a
+ * number, zero, negative or beyond any date; an unknown type): an Invalid Date would fail the whole batch's
+ * advance, and a time not after now would make the job due again at once, a task every pass.
  */
 export function occurrenceOrRetry(
   compute: () => Date | null,
   now: Date,
 ): { next: Date | null; error: string | null } {
   try {
-    return { next: compute(), error: null };
+    const next: unknown = compute();
+    if (next !== null && !(next instanceof Date && next.getTime() > now.getTime())) {
+      throw new Error(`the schedule gave no valid next occurrence after ${now.toISOString()}`);
+    }
+    return { next, error: null };
   } catch (error) {
     return { next: new Date(now.getTime() + SCHEDULE_RETRY_MS), error: messageOf(error) };
   }
@@ -80,10 +88,8 @@ export async function isolatedStep(
     return await run();
   } catch (error) {
     failed.push(step);
-    log.error('scheduler step failed', {
-      step,
-      error: error instanceof Error ? error.message : String(error),
-    });
+    // Like a 500: a database error's message can quote the failing row (a user's payload), so only its SQLSTATE.
+    log.error('scheduler step failed', { step, ...loggableError(error) });
     return 0;
   }
 }

@@ -35,7 +35,7 @@ export const Payload = z
     message: `must be at most ${LIMITS.payloadBytes} bytes as JSON`,
   })
   .meta({
-    description: `What the job is about: a prompt about a resource; further keys are kept as given. At most ${LIMITS.jsonDepth} levels deep counting from the request body; no string or key may contain U+0000 or a lone UTF-16 surrogate.`,
+    description: `What the job is about: a prompt about a resource; further keys are kept as given. At most ${LIMITS.jsonDepth} levels deep counting from the request body; no string or key may contain U+0000 or a lone UTF-16 surrogate, no key be "__proto__", no number exceed a double.`,
   });
 
 export const Schedule = z

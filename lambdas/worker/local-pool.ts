@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/port.js';
-import { claim } from '../domain/execution.js';
+import { pollingClaimer } from '../domain/execution.js';
 import { schedulerTick } from '../domain/scheduling.js';
 import type { Logger } from '../logger.js';
 import { HANDLERS } from './registry.js';
@@ -26,6 +26,7 @@ export function startLocalWorkers(
   handlers: Readonly<Record<string, TaskHandler>> = HANDLERS,
 ): WorkerPool {
   const workerId = `local-${randomUUID()}`;
+  const claimNext = pollingClaimer(db, workerId);
   const running = new Set<Promise<unknown>>();
   const outcomes: Record<Outcome, number> = {
     completed: 0,
@@ -52,7 +53,7 @@ export function startLocalWorkers(
       let claimed = 0;
       if (free > 0) {
         try {
-          const tasks = await claim(db, workerId, { limit: free, leaseSeconds: settings.LEASE_SECONDS });
+          const tasks = await claimNext({ limit: free, leaseSeconds: settings.LEASE_SECONDS });
           claimed = tasks.length;
           for (const task of tasks) {
             const run = runTask(db, task, workerId, settings, log, handlers)

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, SqlStatement } from '../../lambdas/db/port.js';
+import { claimNoticedTask, takeNoticedOccurrence } from '../../lambdas/domain/dispatch.js';
 import type { WorkNotice } from '../../lambdas/domain/notices.js';
 import { createLogger } from '../../lambdas/logger.js';
 import { handleNotice } from '../../lambdas/worker/notice-worker.js';
@@ -178,5 +179,36 @@ describe('handling a notice', () => {
       },
     );
     expect(old).toEqual({ kind: 'done', outcome: 'dropped' });
+  });
+});
+
+describe('an occurrence whose worker died after the chain moved on', () => {
+  it('takes its task back when its message comes again, although a later occurrence already took the chain', async () => {
+    // Review finding: the occurrence's message M made task T and ran it leased to M#1; its worker died. Before M
+    // came back (one lease later), the next occurrence's message advanced the chain. M#2 must still take T back:
+    // no other message names T, and in AWS there is no reaper.
+    const at = new Date(Date.now() - 2_000);
+    at.setMilliseconds(0);
+    const jobId = await insertJob(test.db, {
+      userId: USER,
+      schedule: { type: 'timedelta', seconds: 1 },
+      nextRunAt: at,
+    });
+    const message = randomUUID();
+    const taken = await takeNoticedOccurrence(test.db, jobId, at, message);
+    const taskId = taken.kind === 'done' ? (taken.taskId ?? '') : '';
+    expect((await claimNoticedTask(test.db, taskId, { messageId: message, receiveCount: 1 }, 30)).kind).toBe(
+      'run',
+    );
+    const next = taken.kind === 'done' ? taken.send[0] : undefined;
+    if (next?.kind !== 'occurrence') throw new Error('no next occurrence was sent');
+    await takeNoticedOccurrence(test.db, jobId, next.at, randomUUID());
+
+    const disposition = await handleNotice(
+      { messageId: message, notice: { kind: 'occurrence', jobId, at }, receiveCount: 2, sentAt: at },
+      { db: test.db, send: async () => {}, settings, log },
+    );
+    expect(disposition).toEqual({ kind: 'done', outcome: 'completed' });
+    expect((await taskRow(test.db, taskId)).status).toBe('completed');
   });
 });

@@ -85,7 +85,8 @@ export type NoticedOccurrence = { kind: 'missing' } | { kind: 'done'; send: Work
  * occurrence's notice and the task (which the same worker runs at once, saving a queue hop). Of duplicate notices
  * for one occurrence exactly one does this; a notice for an occurrence the job no longer has (rescheduled,
  * cancelled) does nothing. The notice that did it, delivered again because its worker died before sending or while
- * running the task, recognises itself by its message id and returns the same again.
+ * running the task, recognises itself by its message id and returns the same again. Every notice for an occurrence
+ * whose task exists is told the task: the claim decides whether it runs (see `claimNoticedTask`).
  */
 export async function takeNoticedOccurrence(
   db: Database,
@@ -117,13 +118,13 @@ export async function takeNoticedOccurrence(
       ...(taken.task_id ? { taskId: String(taken.task_id) } : {}),
     };
   }
-  if (job.occurrence_message_id !== messageId) return { kind: 'done', send: [] };
+  // The occurrence's task is named to any notice for it, not only to the one that made it: the maker, back after
+  // its worker died, may no longer be recognisable (a later occurrence's message took the chain meanwhile), and no
+  // other message names the task. The claim's fencing decides (a live holder keeps it; a dead one loses it).
+  const task = job.task_id ? { taskId: String(job.task_id) } : {};
+  if (job.occurrence_message_id !== messageId) return { kind: 'done', send: [], ...task };
   const nextRunAt = job.next_run_at as Date | null;
-  return {
-    kind: 'done',
-    send: nextRunAt ? [occurrenceNotice(jobId, nextRunAt)] : [],
-    ...(job.task_id ? { taskId: String(job.task_id) } : {}),
-  };
+  return { kind: 'done', send: nextRunAt ? [occurrenceNotice(jobId, nextRunAt)] : [], ...task };
 }
 
 /** Whether the job (still) has its next occurrence at `at`: the one check an unconfirmed notice makes. */

@@ -121,7 +121,12 @@ describe('taking a job occurrence a notice names', () => {
       values: [jobId],
     });
     expect(rows).toHaveLength(1);
-    expect(toRun).toEqual([rows[0]?.id]);
+    expect(new Set(toRun)).toEqual(new Set([rows[0]?.id]));
+    // Every notice may name the task; of their claims exactly one runs it.
+    const claims = await Promise.all(
+      toRun.map((taskId) => claimNoticedTask(test.db, taskId, holder(randomUUID()), 30)),
+    );
+    expect(claims.filter((claim) => claim.kind === 'run')).toHaveLength(1);
   });
 
   it('the notice that took it, delivered again, sends the same notices; a stale or duplicate one sends none', async () => {
@@ -132,7 +137,12 @@ describe('taking a job occurrence a notice names', () => {
     const first = await takeNoticedOccurrence(test.db, jobId, at, message);
     const redelivered = await takeNoticedOccurrence(test.db, jobId, at, message);
     expect(redelivered).toEqual(first);
-    expect(await takeNoticedOccurrence(test.db, jobId, at, randomUUID())).toEqual({ kind: 'done', send: [] });
+    // A duplicate sends nothing; it is told the occurrence's task, which its claim finds held (or dead, or done).
+    expect(await takeNoticedOccurrence(test.db, jobId, at, randomUUID())).toEqual({
+      kind: 'done',
+      send: [],
+      taskId: first.kind === 'done' ? first.taskId : undefined,
+    });
   });
 
   it('drops a notice for an occurrence the job no longer has (rescheduled or cancelled), and reports an unknown job', async () => {

@@ -66,8 +66,9 @@ export async function claimNoticedTask(
     };
   }
   if (row.status === 'created') return { kind: 'wait', notice: taskNotice(taskId, row.run_at as Date) };
-  // An end this notice caused (abandon, cancel), or one whose worker died before deriving the job's status.
-  if (action !== 'none' || row.job_status === 'processing') await refreshQuietly(db, jobId);
+  // An end this notice caused (abandon, cancel), or one whose worker died before deriving the job's status. Not
+  // quietly: no scheduler settles jobs in AWS, so a failure keeps the message, which comes back to try again.
+  if (action !== 'none' || row.job_status === 'processing') await refreshJobs(db, [jobId]);
   return { kind: 'settled' };
 }
 

@@ -56,7 +56,8 @@ export async function refreshJobs(db: Database, jobIds: string[], attempts = 10)
 /**
  * Derives the statuses after a write that has committed. Its failure must not undo what the write returned — the
  * tasks a claim leased, an outcome recorded — so it is not thrown: a job left behind is derived again by its
- * tasks' ends or, once nothing is open, by the scheduler's settling.
+ * tasks' ends or, once nothing is open, by the scheduler's settling (in AWS, where no scheduler runs, by the
+ * worker, which derives it again before it lets the message go: lambdas/worker/notice-worker.ts).
  */
 async function refreshJobsAfterWrite(db: Database, jobIds: string[]): Promise<void> {
   await refreshJobs(db, jobIds).catch(() => {});

@@ -5,6 +5,7 @@ import {
   retryNotice,
   takeNoticedOccurrence,
 } from '../domain/dispatch.js';
+import { refreshJobs } from '../domain/execution.js';
 import { wakeDatabase } from '../domain/health.js';
 import { dueTime, type WorkNotice } from '../domain/notices.js';
 import type { Logger } from '../logger.js';
@@ -121,6 +122,10 @@ export async function handleNotice(received: ReceivedNotice, deps: NoticeDeps): 
         if (outcome === 'unrecorded')
           return { kind: 'later', afterSeconds: Math.min(60, 2 ** received.receiveCount), reason: outcome };
         if (outcome === 'retrying') await deps.send(await retryNotice(deps.db, claimed.task.id));
+        // The end's own derivation of the job's status swallows failures (locally the scheduler settles such a
+        // job); in AWS nothing would, so derive it here and keep the message (throw) if that fails too.
+        if (outcome === 'completed' || outcome === 'failed' || outcome === 'cancelled')
+          await refreshJobs(deps.db, [claimed.task.jobId]);
         deps.log.info('task run', { task_id: claimed.task.id, attempt: claimed.task.attempt, outcome });
         return { kind: 'done', outcome };
       }

@@ -171,6 +171,44 @@ describe('the AWS topology, end to end', () => {
     expect(tasks[0]?.attempt).toBe(2);
   }, 40_000);
 
+  it('a worker killed mid-occurrence, once later occurrences took the chain, still leads to one completed task', async () => {
+    // Review finding: the occurrence's message came back after its worker died, found the chain taken by a later
+    // occurrence's message and dropped itself; its task stayed `processing` for ever (nothing else names it).
+    const jobId = await createJob({
+      job_type: 'sleep',
+      payload: { prompt: 'crash my occurrence', seconds: 3 },
+      schedule_interval: { type: 'timedelta', seconds: 1 },
+    });
+    expect(
+      await eventually(
+        async () => (await tasksOf(jobId)).filter((t) => t.status === 'processing').length >= 2,
+        10_000,
+        20,
+      ),
+    ).toBe(true);
+    await sleep(200);
+    for (const container of stack.containers().filter((c) => c.busy)) container.kill('SIGKILL');
+    // Let the killed messages come back (one lease) while later occurrences take the chain, then stop it (no more
+    // occurrences; running tasks go on).
+    await sleep(6_000);
+    const current = await fetch(`${stack.url}/jobs/${jobId}`, { headers });
+    const etag = current.headers.get('etag') ?? '';
+    const patched = await fetch(`${stack.url}/jobs/${jobId}`, {
+      method: 'PATCH',
+      headers: { ...headers, 'if-match': etag },
+      body: JSON.stringify({ schedule_interval: { type: 'manual' } }),
+    });
+    expect(patched.status).toBe(200);
+    const settled = await eventually(
+      async () => (await tasksOf(jobId)).every((t) => t.status === 'completed'),
+      20_000,
+      200,
+    );
+    const left = (await tasksOf(jobId)).filter((t) => t.status !== 'completed');
+    expect(settled, `tasks left: ${JSON.stringify(left)}`).toBe(true);
+    expect((await tasksOf(jobId)).some((t) => t.attempt === 2)).toBe(true);
+  }, 60_000);
+
   it('a poison message lands in the dead-letter queue', async () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: 'this is not a notice' }));
     const inDlq = async () =>

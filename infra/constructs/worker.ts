@@ -21,10 +21,12 @@ export const VISIBILITY_TIMEOUT = Duration.seconds(
  * Receives before a message is parked in the DLQ. A receive that never reaches a healthy run still counts: a
  * throttled invocation (account concurrency exhausted, a cold burst) returns the message to the queue and raises its
  * ApproximateReceiveCount. The worker retries failed tasks by sending a new message, not by failing this one, and it
- * shortens the visibility of a message while it works (heartbeats), so only crashes, poison messages and throttling
- * raise the count. A throttled message comes back after the full 90-minute visibility timeout, so 10 receives mean
- * ten throttled deliveries in a row, about 15 hours — an outage the alarms report long before — while a poison message
- * that crashes the worker is still parked after ten short visibility windows. Lambda's own guidance is at least 5.
+ * shortens the visibility of a message while it works (heartbeats), so only crashes, poison messages, throttling,
+ * infrastructure failures (the database or SQS down: the worker backs off 2 s, 2 s, then 32 s doubling to 15
+ * minutes, so ten receives span about 45 minutes of outage) and notices that outran their commit (dropped, not
+ * parked, after 30 s) raise the count. A throttled message comes back after the full 90-minute visibility timeout,
+ * so 10 receives mean ten throttled deliveries in a row, about 15 hours — an outage the alarms report long before —
+ * while a poison message is visible again at once and parked after ten receives. Lambda's guidance is at least 5.
  */
 export const MAX_RECEIVE_COUNT = 10;
 export const BATCH_SIZE = 5;

@@ -21,6 +21,10 @@ export interface NoticeBatchDeps {
  * it sent; infrastructure failures and work not yet visible are reported back (partial batch response), with a
  * visibility that says when to try again.
  */
+/** Seconds before a message whose handling failed for an infrastructure reason is tried again. */
+export const infrastructureBackoff = (receives: number) =>
+  receives <= 2 ? 2 : Math.min(900, 2 ** (receives + 2));
+
 export async function handleNoticeBatch(event: SQSEvent, deps: NoticeBatchDeps): Promise<SQSBatchResponse> {
   const { log, settings } = deps;
   const held = new Map(event.Records.map((record) => [record.messageId, record.receiptHandle]));
@@ -58,9 +62,10 @@ export async function handleNoticeBatch(event: SQSEvent, deps: NoticeBatchDeps):
             keep(record.messageId, record.receiptHandle, disposition.afterSeconds);
         } catch (error) {
           // Poison never improves: visible again at once, it reaches the DLQ after maxReceiveCount receives.
-          // Anything else (the database or SQS failing) backs off.
+          // Anything else (the database or SQS failing) backs off: 2 s twice (a lost answer, a blip), then
+          // doubling from 32 s to 15 minutes, so the 10 receives before the DLQ span about 45 minutes of outage.
           const poison = error instanceof PoisonMessageError;
-          keep(record.messageId, record.receiptHandle, poison ? 0 : Math.min(300, 2 ** receives));
+          keep(record.messageId, record.receiptHandle, poison ? 0 : infrastructureBackoff(receives));
           log.error(poison ? 'poison message' : 'message failed', {
             message_id: record.messageId,
             error: (error as Error).name,

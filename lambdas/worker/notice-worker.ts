@@ -114,6 +114,10 @@ export async function handleNotice(received: ReceivedNotice, deps: NoticeDeps): 
       case 'settled':
         return { kind: 'done', outcome: 'dropped' };
       case 'wait':
+        // Due by this worker's clock but not yet by the database's (clocks a little apart): look again in a second
+        // rather than hand the notice on with no delay, round and round.
+        if ((dueTime(claimed.notice)?.getTime() ?? 0) - now() <= 1_000)
+          return { kind: 'later', afterSeconds: 1, reason: 'not due yet by the database clock' };
         await deps.send([claimed.notice]);
         return { kind: 'done', outcome: 'handed-on' };
       case 'run': {

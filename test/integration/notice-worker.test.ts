@@ -104,6 +104,26 @@ describe('handling a notice', () => {
     expect(sent).toEqual([{ kind: 'occurrence', jobId, at }]);
   });
 
+  it('keeps a notice whose retry is due by its clock but not yet by the database, instead of re-sending it at once', async () => {
+    const jobId = await insertJob(test.db, { userId: USER });
+    await insertTasks(test.db, jobId, 1);
+    const { rows } = await test.db.query<{ id: string }>({
+      text: `UPDATE tasks SET run_at = now() + interval '600 milliseconds' WHERE job_id = $1::uuid RETURNING id`,
+      values: [jobId],
+    });
+    const sent: WorkNotice[] = [];
+    const disposition = await handleNotice(received({ kind: 'task', taskId: rows[0]?.id ?? '' }), {
+      db: test.db,
+      send: async (notices) => {
+        sent.push(...notices);
+      },
+      settings,
+      log,
+    });
+    expect(disposition).toMatchObject({ kind: 'later', afterSeconds: 1 });
+    expect(sent).toEqual([]);
+  });
+
   it('waits out the last second before a notice is due, then runs its task', async () => {
     const jobId = await insertJob(test.db, { userId: USER });
     await insertTasks(test.db, jobId, 1);

@@ -6,6 +6,7 @@ import {
   encodeNotice,
   PoisonMessageError,
 } from '../../lambdas/queue/task-queue.js';
+import { infrastructureBackoff } from '../../lambdas/worker/notice-batch.js';
 
 const JOB = '8f1e2d3c-4b5a-4697-8877-665544332211';
 const TASK = '0a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3';
@@ -59,5 +60,16 @@ describe('when a notice is sent to arrive', () => {
     expect(taskPlanned).toEqual(task);
     expect(withWakeUps([far], now, { pauseSeconds: 600, aheadSeconds: 0 })).toEqual([far]);
     expect(withWakeUps([far], now, { pauseSeconds: 0, aheadSeconds: 30 })).toEqual([far]);
+  });
+});
+
+describe('how long a message that failed for an infrastructure reason waits', () => {
+  it('retries a blip quickly, then backs off so that ten receives outlast a 40-minute outage', () => {
+    expect([1, 2, 3, 4, 9, 10].map(infrastructureBackoff)).toEqual([2, 2, 32, 64, 900, 900]);
+    const total = Array.from({ length: 9 }, (_, i) => infrastructureBackoff(i + 1)).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    expect(total).toBeGreaterThan(40 * 60);
   });
 });

@@ -123,7 +123,10 @@ const Timestamp = z.iso.datetime();
 
 export const Job = z.object({
   id: z.uuid(),
-  user_id: z.uuid(),
+  user_id: z.guid().meta({
+    description:
+      "The caller's token subject (`sub`), lower-cased: any UUID-shaped value (8-4-4-4-12 hex digits), whatever its version or variant bits.",
+  }),
   status: JobStatus,
   job_type: z.string(),
   payload: Payload,
@@ -165,14 +168,26 @@ const NextCursor = z.string().nullable().meta({
 export const JobList = z.object({ items: z.array(Job), next_cursor: NextCursor });
 export const TaskList = z.object({ items: z.array(Task), next_cursor: NextCursor });
 
+/** RFC 9457 problem details with every extension member lambdas/http/errors.ts and handler.ts set. */
 export const Problem = z.object({
-  type: z.string(),
+  type: z.string().meta({ description: 'about:blank or a /problems/… slug listed in docs/errors.md.' }),
   title: z.string(),
   status: z.int(),
   detail: z.string().optional(),
-  instance: z.string().optional(),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  instance: z.string().optional().meta({ description: 'The request path.' }),
+  errors: z
+    .array(z.object({ field: z.string(), message: z.string() }))
+    .optional()
+    .meta({ description: 'The fields at fault: `body.…`, `query.…`, `header.…`.' }),
+  current_version: z
+    .int()
+    .optional()
+    .meta({ description: "412 /problems/version-conflict: the job's version now (also its ETag)." }),
+  request_id: z.string().optional().meta({ description: '500: quote it when reporting the failure.' }),
 });
+
+/** What API Gateway itself answers (its JWT authorizer's 401, its own 413 and 503): not problem+json. */
+export const GatewayMessage = z.object({ message: z.string() });
 
 /** GET /health: the API answers; deliberately nothing about the database (it must not wake it). */
 export const Health = z.object({

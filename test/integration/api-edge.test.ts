@@ -7,6 +7,7 @@ import { handler as notFound } from '../../lambdas/handlers/not-found.js';
 import { LIMITS } from '../../lambdas/http/schemas.js';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../local/auth.js';
 import { echoJob, startApi, type TestApi, type TestUser } from '../support/api.js';
+import { assertResultContract, fetchChecked } from '../support/contract.js';
 import { sampleEvent } from '../support/events.js';
 
 /** Hostile input at the HTTP edge: each case was a 500 (or a wrong answer) before the edge learnt to refuse it. */
@@ -113,7 +114,7 @@ describe('forged cursors', () => {
 describe('malformed percent-escapes in the path', () => {
   it('GET /jobs/%ZZ is a 404, with or without a token', async () => {
     for (const headers of [{}, { authorization: `Bearer ${user.token}` }] as Record<string, string>[]) {
-      const response = await fetch(`${api.url}/jobs/%ZZ`, { headers });
+      const response = await fetchChecked(`${api.url}/jobs/%ZZ`, { headers });
       expect(response.status).toBe(404);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
     }
@@ -124,6 +125,7 @@ describe('malformed percent-escapes in the path', () => {
       const result = await notFound(sampleEvent({ routeKey: '$default', rawPath }));
       expect(result.statusCode, rawPath).toBe(404);
       expect(result.headers?.['content-type']).toBe('application/problem+json');
+      await assertResultContract('GET', rawPath, result);
     }
   });
 });
@@ -161,12 +163,12 @@ describe('local tokens', () => {
       .setAudience(LOCAL_AUDIENCE)
       .setIssuedAt()
       .sign(await importJWK(keys.privateJwk, 'ES256'));
-    const response = await fetch(`${api.url}/jobs`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetchChecked(`${api.url}/jobs`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(401);
     // The same claims with exp are accepted: only the missing exp made the difference.
     const withExp = await api.auth.mint(user.id);
-    expect((await fetch(`${api.url}/jobs`, { headers: { authorization: `Bearer ${withExp}` } })).status).toBe(
-      200,
-    );
+    expect(
+      (await fetchChecked(`${api.url}/jobs`, { headers: { authorization: `Bearer ${withExp}` } })).status,
+    ).toBe(200);
   });
 });

@@ -3,12 +3,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchRoute } from '../../lambdas/http/routes.js';
 import { echoJob, startApi, type TestApi } from '../support/api.js';
+import { contractViolations } from '../support/contract.js';
 import { DRIVERS } from '../support/drivers.js';
 import { type FuzzRequest, type FuzzTargets, fuzzRequest } from '../support/fuzz-requests.js';
 
 /**
- * Whatever a client sends: never a 5xx, and every error is problem+json with a status the OpenAPI document lists
- * for that operation. 10,000 requests per driver over real HTTP, 8 in flight at once, across every route.
+ * Whatever a client sends: never a 5xx, every error is problem+json with a status the OpenAPI document lists for
+ * that operation, and every answer is one docs/openapi.json describes (test/support/contract.ts). 10,000 requests per driver over real HTTP, 8 in flight at once, across every route.
  */
 const REQUESTS = 10_000;
 const IN_FLIGHT = 8;
@@ -43,6 +44,14 @@ async function check(base: string, request: FuzzRequest): Promise<Outcome> {
   const text = await response.text();
   const outcome = (problem?: string): Outcome => ({ request, status: response.status, problem });
   if (response.status >= 500) return outcome(`status ${response.status}: ${text.slice(0, 200)}`);
+  const violations = await contractViolations({
+    method: request.method,
+    path: new URL(request.path, base).pathname,
+    status: response.status,
+    headers: response.headers,
+    body: text ? JSON.parse(text) : undefined,
+  });
+  if (violations.length > 0) return outcome(`breaks docs/openapi.json: ${violations.join('; ')}`);
   if (response.status < 400) return outcome();
   if (response.headers.get('content-type') !== 'application/problem+json') return outcome('not problem+json');
   const problem = JSON.parse(text) as { status?: unknown; title?: unknown; type?: unknown };

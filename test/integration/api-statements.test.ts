@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lambdas/http/routes.js';
 import { echoJob, startApi, type TestApi, type TestUser } from '../support/api.js';
+import { fetchChecked } from '../support/contract.js';
 
 /**
  * In AWS every SQL statement is one HTTPS call to the Data API. Counted at the local endpoint, each API operation
@@ -90,7 +91,7 @@ describe('SQL round trips per operation (Data API path)', () => {
     if (!engine) throw new Error('the data-api stack has no in-process endpoint');
     const before = { ...engine.calls };
     for (let probe = 0; probe < 5; probe += 1) {
-      const response = await fetch(`${api.url}/health`);
+      const response = await fetchChecked(`${api.url}/health`);
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ status: 'ok' });
     }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lambdas/http/routes.js';
 import { echoJob, startApi, type TestApi, type TestUser } from '../support/api.js';
+import { fetchChecked } from '../support/contract.js';
 
 let api: TestApi;
 let alice: TestUser;
@@ -107,7 +108,7 @@ describe('authentication', () => {
       issuer: await api.auth.mint(alice.id, { issuer: 'https://evil.example' }),
     };
     for (const [name, token] of Object.entries(tokens)) {
-      const response = await fetch(`${api.url}${anyRoute}`, {
+      const response = await fetchChecked(`${api.url}${anyRoute}`, {
         headers: token ? { authorization: `Bearer ${token}` } : {},
       });
       expect(response.status, name).toBe(401);
@@ -118,16 +119,18 @@ describe('authentication', () => {
 
   it('a valid token whose subject is not a UUID is refused by the handler too', async () => {
     const token = await api.auth.mint('not-a-uuid');
-    const response = await fetch(`${api.url}/jobs`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetchChecked(`${api.url}/jobs`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(401);
   });
 
   it('health and the OpenAPI document are public; every other route needs a token', async () => {
-    expect((await fetch(`${api.url}/health`)).status).toBe(200);
-    expect((await fetch(`${api.url}/openapi.json`)).status).toBe(200);
+    expect((await fetchChecked(`${api.url}/health`)).status).toBe(200);
+    expect((await fetchChecked(`${api.url}/openapi.json`)).status).toBe(200);
     const id = '2c3d4e5f-6071-4829-93a4-b5c6d7e8f9a0';
     for (const route of ROUTES.filter((r) => !r.public)) {
-      const response = await fetch(`${api.url}${route.path.replace('{id}', id)}`, { method: route.method });
+      const response = await fetchChecked(`${api.url}${route.path.replace('{id}', id)}`, {
+        method: route.method,
+      });
       expect(response.status, `${route.method} ${route.path}`).toBe(401);
     }
   });

@@ -4,6 +4,7 @@ import { closeDatabase } from '../../lambdas/db/index.js';
 import { handler as createJob } from '../../lambdas/handlers/create-job.js';
 import { LOCAL_CLUSTER_ARN, LOCAL_SECRET_ARN } from '../../local/data-api/local-arns.js';
 import { type LocalDataApi, startLocalDataApi } from '../../local/data-api/server.js';
+import { assertResultContract } from '../support/contract.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { DRIVERS, type Driver } from '../support/drivers.js';
 import { sampleEvent } from '../support/events.js';
@@ -78,6 +79,7 @@ describe.each(DRIVERS)('a 500 from a constraint violation (%s)', (driver) => {
         }),
       );
       expect(result.statusCode).toBe(500);
+      await assertResultContract('POST', '/jobs', result);
       expect(result.body).not.toContain(SECRET);
       const failure = logged
         .map((line) => JSON.parse(line) as Record<string, unknown>)

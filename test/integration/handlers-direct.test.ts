@@ -7,6 +7,7 @@ import { handler as health } from '../../lambdas/handlers/health.js';
 import { handler as deepHealth } from '../../lambdas/handlers/health-deep.js';
 import { handler as listJobs } from '../../lambdas/handlers/list-jobs.js';
 import { handler as openapi } from '../../lambdas/handlers/openapi.js';
+import { assertResultContract } from '../support/contract.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { sampleEvent } from '../support/events.js';
 
@@ -99,6 +100,7 @@ describe('handlers invoked with API Gateway v2 events', () => {
     const result = await listJobs(sampleEvent({ routeKey: 'GET /jobs', rawPath: '/jobs' }));
     expect(result.statusCode).toBe(401);
     expect(result.headers?.['content-type']).toBe('application/problem+json');
+    await assertResultContract('GET', '/jobs', result);
   });
 
   it('an unreachable database is a 503 with Retry-After that names no host or user, and logs no payload', async () => {
@@ -106,6 +108,7 @@ describe('handlers invoked with API Gateway v2 events', () => {
       const result = await createJob(secretEvent());
       expect(result.statusCode).toBe(503);
       expect(result.headers?.['retry-after']).toBe('5');
+      await assertResultContract('POST', '/jobs', result);
       expect(result.body).not.toContain('secret');
       expect(result.body).not.toContain('127.0.0.1');
       expect(logged.join('\n')).not.toContain('TOP-SECRET-PROMPT');
@@ -118,6 +121,7 @@ describe('handlers invoked with API Gateway v2 events', () => {
       await againstDatabase(unmigrated.url, async (logged) => {
         const result = await createJob(secretEvent());
         expect(result.statusCode).toBe(500);
+        await assertResultContract('POST', '/jobs', result);
         const problem = JSON.parse(result.body ?? '') as Record<string, unknown>;
         expect(problem).toEqual({
           type: 'about:blank',
@@ -142,8 +146,10 @@ describe('handlers invoked with API Gateway v2 events', () => {
       sampleEvent({ routeKey: 'GET /health/deep', rawPath: '/health/deep', sub: SUB }),
     );
     expect(report.statusCode).toBe(200);
+    await assertResultContract('GET', '/health/deep', report);
     expect(JSON.parse(report.body ?? '').migrations.applied[0]).toBe('001_create_jobs_and_tasks_tables');
     const document = await openapi(sampleEvent({ routeKey: 'GET /openapi.json', rawPath: '/openapi.json' }));
+    await assertResultContract('GET', '/openapi.json', document);
     expect(JSON.parse(document.body ?? '').openapi).toBe('3.1.0');
   });
 
@@ -151,6 +157,7 @@ describe('handlers invoked with API Gateway v2 events', () => {
     await againstDatabase('postgres://nobody@127.0.0.1:1/none', async () => {
       const report = await health(sampleEvent({ routeKey: 'GET /health', rawPath: '/health' }));
       expect(report.statusCode).toBe(200);
+      await assertResultContract('GET', '/health', report);
       expect(JSON.parse(report.body ?? '')).toEqual({
         status: 'ok',
         service: 'background-job-service',
@@ -168,6 +175,7 @@ describe('handlers invoked with API Gateway v2 events', () => {
           sampleEvent({ routeKey: 'GET /health/deep', rawPath: '/health/deep', sub: SUB }),
         );
         expect(report.statusCode).toBe(503);
+        await assertResultContract('GET', '/health/deep', report);
         expect(JSON.parse(report.body ?? '').database).toMatchObject({
           reachable: true,
           error: 'schema not migrated',

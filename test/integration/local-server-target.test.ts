@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type TestApi } from '../support/api.js';
+import { fetchChecked } from '../support/contract.js';
 
 /** Request targets that are not URLs at all, sent on raw sockets: what a client gets, and that the server lives on. */
 let api: TestApi;
@@ -42,7 +43,7 @@ describe('request targets that are not URLs', () => {
       const answer = await raw(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
       expect(answer.status).toBe(400);
       expect(answer.contentType).toBe('application/problem+json');
-      const health = await fetch(`${api.url}/health`);
+      const health = await fetchChecked(`${api.url}/health`);
       expect(health.status).toBe(200);
     },
   );

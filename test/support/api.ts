@@ -5,6 +5,7 @@ import path from 'node:path';
 import { type WorkerSettings, workerSettings } from '../../lambdas/worker/settings.js';
 import { type LocalAuth, localAuth } from '../../local/auth.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { assertContract } from './contract.js';
 import { freshDatabase, type TestDatabase } from './database.js';
 import type { Driver } from './drivers.js';
 
@@ -37,7 +38,10 @@ export interface CallInit {
   headers?: Record<string, string>;
 }
 
-/** Real HTTP against the real local stack (this file's own database; `pg` or the Data API path underneath). */
+/**
+ * Real HTTP against the real local stack (this file's own database; `pg` or the Data API path underneath). Every
+ * response is held to docs/openapi.json (test/support/contract.ts): one the document does not describe fails the test.
+ */
 export async function startApi(driver: Driver = 'pg', workers?: Partial<WorkerSettings>): Promise<TestApi> {
   const database = await freshDatabase({ empty: true });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bgjobs-api-'));
@@ -69,11 +73,15 @@ export async function startApi(driver: Driver = 'pg', workers?: Partial<WorkerSe
               : JSON.stringify(init.body),
       });
       const text = await response.text();
-      return {
+      const result = {
         status: response.status,
         headers: response.headers,
         body: (text ? JSON.parse(text) : undefined) as T,
       };
+      // Every response a suite receives must be one docs/openapi.json describes.
+      const requestPath = new URL(route, stack.url).pathname;
+      await assertContract({ method, path: requestPath, ...result });
+      return result;
     };
   return {
     url: stack.url,

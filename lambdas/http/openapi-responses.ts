@@ -104,7 +104,7 @@ export const RESPONSES: Record<number, { name: string; body: unknown }> = {
   413: {
     name: 'ContentTooLarge',
     body: problemOrGateway(
-      'The body is larger than the service takes (256 KiB). Above API Gateway\'s own 10 MB limit, AWS answers `application/json` `{"message":…}` instead.',
+      'The body is larger than the service takes (256 KiB, on the routes that take one), or than API Gateway\'s 10 MB (on any route): AWS answers that one itself with `application/json` `{"message":…}`; the local server emulates it with problem+json and `Connection: close`.',
     ),
   },
   415: { name: 'UnsupportedMediaType', body: problem('Send the body as application/json.') },

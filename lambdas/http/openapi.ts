@@ -38,8 +38,11 @@ interface Outcome {
   headers?: HeaderName[];
 }
 
-/** Every route that queries the database: it may not answer (503), and anything may fail (500). */
-const COMMON_ERRORS = [400, 401, 404, 500, 503];
+/**
+ * Every route that queries the database: it may not answer (503), and anything may fail (500). A body over API
+ * Gateway's 10 MB is a 413 on any route, even one that takes no body.
+ */
+const COMMON_ERRORS = [400, 401, 404, 413, 500, 503];
 
 const OPERATIONS: Record<string, Operation> = {
   'create-job': {
@@ -70,7 +73,7 @@ const OPERATIONS: Record<string, Operation> = {
     tag: 'jobs',
     query: ListJobsQuery,
     success: { status: 200, schema: 'JobList', description: 'One page; follow next_cursor for the next.' },
-    errors: [400, 401, 500, 503],
+    errors: [400, 401, 413, 500, 503],
   },
   'get-job': {
     summary: 'Get a job',
@@ -92,7 +95,7 @@ const OPERATIONS: Record<string, Operation> = {
       description: 'The changed job, with its new ETag.',
       headers: ['ETag'],
     },
-    errors: [...COMMON_ERRORS, 412, 413, 415, 428],
+    errors: [...COMMON_ERRORS, 412, 415, 428],
   },
   'delete-job': {
     summary: 'Delete a job (its waiting and running tasks are cancelled)',
@@ -144,7 +147,7 @@ const OPERATIONS: Record<string, Operation> = {
     description: 'Public; never queries the database, so it never wakes a paused cluster.',
     tag: 'service',
     success: { status: 200, schema: 'Health', description: 'Up.', headers: ['CacheControl'] },
-    errors: [500],
+    errors: [413, 500],
   },
   'health-deep': {
     summary: 'Database and migration state',
@@ -164,14 +167,14 @@ const OPERATIONS: Record<string, Operation> = {
         headers: ['CacheControl'],
       },
     ],
-    errors: [401, 500],
+    errors: [401, 413, 500],
   },
   openapi: {
     summary: 'This document',
     description: 'Public; generated from the same schemas that validate the requests.',
     tag: 'service',
     success: { status: 200, description: 'OpenAPI 3.1.', headers: ['CacheControl'] },
-    errors: [500],
+    errors: [413, 500],
   },
 };
 

@@ -58,6 +58,28 @@ describe('every response is held to docs/openapi.json', () => {
     expect(responsesChecked() - before).toBe(16);
   });
 
+  it('a UUID-shaped subject that is no RFC 4122 UUID is the user_id the document declares (a strict pattern refused it)', async () => {
+    // Version digit 0 and variant digit 0: not RFC 4122, still what the API accepts as a `sub`.
+    const sub = 'ABCDEF01-2345-0789-0BCD-EF0123456789';
+    const token = await api.auth.mint(sub);
+    const response = await fetchChecked(`${api.url}/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(echoJob()),
+    });
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as { user_id: string }).user_id).toBe(sub.toLowerCase());
+  });
+
+  it('cancelling a cancelled task again is a 200 with the task, as docs/errors.md says', async () => {
+    const job = await user.call('POST', '/jobs', { body: echoJob() });
+    const task = await user.call('POST', `/jobs/${String(job.body.id)}/run`);
+    const first = await user.call('POST', `/tasks/${String(task.body.id)}/cancel`);
+    expect([first.status, first.body.status]).toEqual([200, 'cancelled']);
+    const again = await user.call('POST', `/tasks/${String(task.body.id)}/cancel`);
+    expect([again.status, again.body.status]).toEqual([200, 'cancelled']);
+  });
+
   const refused: [string, ObservedResponse, RegExp][] = [
     [
       'an undeclared status',

@@ -25,4 +25,49 @@ describe('OpenAPI document', () => {
     expect(text).toContain('"maxLength":8000');
     expect(text).toContain('"maximum":100');
   });
+
+  it('declares 500 on every operation and 503 on every one that queries the database', () => {
+    const document = openApiDocument();
+    for (const route of ROUTES) {
+      const operation = (
+        document.paths[route.path] as Record<string, { responses: Record<string, unknown> }>
+      )[route.method.toLowerCase()];
+      const statuses = Object.keys(operation?.responses ?? {});
+      expect(statuses, `${route.method} ${route.path}`).toContain('500');
+      if (route.database !== false) expect(statuses, `${route.method} ${route.path}`).toContain('503');
+    }
+  });
+
+  it('describes every problem member the code sets, and the headers each answer carries', () => {
+    const document = openApiDocument();
+    const problem = document.components.schemas.Problem as { properties: Record<string, unknown> };
+    for (const member of [
+      'type',
+      'title',
+      'status',
+      'detail',
+      'instance',
+      'errors',
+      'current_version',
+      'request_id',
+    ])
+      expect(Object.keys(problem.properties)).toContain(member);
+    const responses = document.components.responses as Record<string, { headers?: Record<string, unknown> }>;
+    expect(Object.keys(responses.MethodNotAllowed?.headers ?? {})).toEqual(['Allow']);
+    expect(Object.keys(responses.ServiceUnavailable?.headers ?? {})).toEqual(['Retry-After']);
+    expect(Object.keys(responses.Unauthorized?.headers ?? {})).toEqual(['WWW-Authenticate']);
+    const created = (
+      document.paths['/jobs'] as Record<string, { responses: Record<string, { headers: object }> }>
+    ).post?.responses['201'];
+    expect(Object.keys(created?.headers ?? {})).toEqual(['Location', 'ETag', 'Idempotent-Replayed']);
+  });
+
+  it("declares API Gateway's own JSON answers beside problem+json where AWS gives them", () => {
+    const responses = openApiDocument().components.responses as Record<string, { content: object }>;
+    for (const name of ['Unauthorized', 'ContentTooLarge', 'ServiceUnavailable'])
+      expect(Object.keys(responses[name]?.content ?? {}), name).toEqual([
+        'application/problem+json',
+        'application/json',
+      ]);
+  });
 });

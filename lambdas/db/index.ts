@@ -1,9 +1,13 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { type Config, config } from '../config.js';
+import { createLogger } from '../logger.js';
+import { putMetric } from '../metrics.js';
 import { createDataApiDatabase } from './data-api/adapter.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './data-api/retry.js';
 import { createPgDatabase } from './pg-adapter.js';
 import type { Database } from './port.js';
+
+const retryLog = createLogger({ component: 'data-api' });
 
 /** Builds the adapter the configuration names. */
 export function createDatabase(settings: Config, options: { retry?: RetryPolicy } = {}): Database {
@@ -16,16 +20,11 @@ export function createDatabase(settings: Config, options: { retry?: RetryPolicy 
     secretArn: settings.SECRET_ARN ?? '',
     database: settings.DATABASE_NAME,
     retry: options.retry ?? { ...DEFAULT_RETRY_POLICY, budgetMs: settings.DATA_API_RETRY_BUDGET_MS },
-    onRetry: ({ error, attempt, delayMs }) =>
-      console.warn(
-        JSON.stringify({
-          level: 'warn',
-          message: 'Data API call retried',
-          error: error.name,
-          attempt,
-          delayMs,
-        }),
-      ),
+    onRetry: ({ error, attempt, delayMs }) => {
+      retryLog.warn('Data API call retried', { error: error.name, attempt, delayMs });
+      putMetric('DataApiRetry', 1);
+      if (error.name === 'DatabaseResumingException') putMetric('DataApiResuming', 1);
+    },
   });
 }
 

@@ -13,7 +13,7 @@ export interface ObservabilityProps {
   queue: sqs.IQueue;
   deadLetterQueue: sqs.IQueue;
   /** The service's own functions (not the CDK Provider framework's). */
-  functions: lambda.IFunction[];
+  functions: lambda.Function[];
   settings: StackSettings;
 }
 
@@ -174,13 +174,18 @@ export class Observability extends Construct {
 }
 
 /**
- * X-Ray active tracing on every function (`-c tracing=true`), with the write permissions it needs. HTTP APIs (API
- * Gateway v2) have no X-Ray tracing of their own; the trace starts at the function.
+ * X-Ray active tracing on every function (`-c tracing=true`), with the write permissions it needs, and the SDK
+ * clients captured (lambdas/tracing.ts). HTTP APIs (API Gateway v2) have no X-Ray tracing of their own; the trace
+ * starts at the function.
  */
-function enableTracing(functions: lambda.IFunction[]): void {
+function enableTracing(functions: lambda.Function[]): void {
   for (const fn of functions) {
     const cfn = fn.node.defaultChild as lambda.CfnFunction;
     cfn.tracingConfig = { mode: lambda.Tracing.ACTIVE };
+    // lambdas/tracing.ts loads the Powertools Tracer only then; it never records responses or errors (payloads).
+    fn.addEnvironment('TRACING', 'true');
+    fn.addEnvironment('POWERTOOLS_TRACER_CAPTURE_RESPONSE', 'false');
+    fn.addEnvironment('POWERTOOLS_TRACER_CAPTURE_ERROR', 'false');
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],

@@ -2,6 +2,7 @@ import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { type Config, config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { putMetric } from '../metrics.js';
+import { traced } from '../tracing.js';
 import { createDataApiDatabase } from './data-api/adapter.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './data-api/retry.js';
 import { createPgDatabase } from './pg-adapter.js';
@@ -35,7 +36,7 @@ export function createDatabase(settings: Config, options: { retry?: RetryPolicy 
  * may have committed. The adapter's retry (data-api/retry.ts) resends only what is safe.
  */
 export function createDataApiClient(endpoint: string | undefined): RDSDataClient {
-  if (!endpoint) return new RDSDataClient({ maxAttempts: 1 });
+  if (!endpoint) return traced(new RDSDataClient({ maxAttempts: 1 }));
   const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
   return new RDSDataClient({
     maxAttempts: 1,

@@ -99,8 +99,20 @@ describe('operations dashboard and alarms', () => {
         .map((fn) => fn.Properties?.TracingConfig);
     expect(traced().length).toBeGreaterThan(10);
     expect(traced().every((config) => config === undefined)).toBe(true);
-    const on = traced(synthStack({ context: { tracing: true } }).template);
+    const { template } = synthStack({ context: { tracing: true } });
+    const on = traced(template);
     expect(on.every((config) => JSON.stringify(config) === JSON.stringify({ Mode: 'Active' }))).toBe(true);
+    // The SDK clients are captured (lambdas/tracing.ts), never recording responses or errors.
+    for (const fn of Object.values(resourcesOf(template, 'AWS::Lambda::Function'))) {
+      const variables = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables;
+      if (!variables?.POWERTOOLS_SERVICE_NAME) continue;
+      expect(variables).toMatchObject({
+        TRACING: 'true',
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+        POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
+      });
+    }
   });
 
   it('with tracing on, the stack still passes cdk-nag (the X-Ray write statement is acknowledged)', () => {

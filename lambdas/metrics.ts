@@ -4,10 +4,13 @@ import { METRIC_NAMESPACE_DEFAULT, METRICS, type MetricDimension, type MetricNam
 /**
  * CloudWatch embedded metric format (EMF): each metric is one JSON line on stdout that CloudWatch Logs turns into a
  * metric, so recording one costs no AWS API call on the hot path. Written in Lambda (where the log group receives
- * it) and locally only when METRICS_STDOUT=true. The namespace is METRICS_NAMESPACE.
+ * it) and locally only when METRICS_STDOUT=true; METRICS_STDOUT=false silences it (the local Lambda emulation's
+ * tests). The namespace is METRICS_NAMESPACE.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
-const enabled = () => Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME) || process.env.METRICS_STDOUT === 'true';
+const enabled = () =>
+  process.env.METRICS_STDOUT === 'true' ||
+  (process.env.METRICS_STDOUT !== 'false' && Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME));
 export const metricsNamespace = () => process.env.METRICS_NAMESPACE || METRIC_NAMESPACE_DEFAULT;
 
 type Dimensions = Partial<Record<Exclude<MetricDimension, 'service'>, string>>;

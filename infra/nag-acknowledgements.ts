@@ -1,4 +1,6 @@
 import { type Stack, Validations } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -49,6 +51,17 @@ export function acknowledgeNagFindings(stack: Stack): void {
       id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason:
         "The CDK Provider framework's own onEvent function uses the basic execution role (CloudWatch Logs only); CDK does not expose it for replacement.",
+    });
+  }
+
+  // `-c tracing=true` only: X-Ray's write actions have no resource-level permissions.
+  for (const fn of stack.node.findAll()) {
+    if (!(fn instanceof nodejs.NodejsFunction) || !fn.role) continue;
+    if (!(fn.node.defaultChild as lambda.CfnFunction).tracingConfig) continue;
+    Validations.of(fn.role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (X-Ray service authorization reference); the statement allows only those two write actions, for active tracing.',
     });
   }
 

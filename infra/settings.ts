@@ -1,4 +1,5 @@
 import type { App } from 'aws-cdk-lib';
+import { METRIC_NAMESPACE_DEFAULT } from '../lambdas/metrics-names.js';
 
 /** Deploy-time settings from CDK context (`-c key=value` or cdk.json), with defaults, checked before synth. */
 export interface StackSettings {
@@ -27,6 +28,16 @@ export interface StackSettings {
   /** Where alarm notifications go (an SNS email subscription); none by default, the topic exists regardless. */
   alarmEmail?: string;
   logRetentionDays: number;
+  /** CloudWatch namespace of the service's embedded metrics (lambdas/metrics.ts). */
+  metricsNamespace: string;
+  /** X-Ray active tracing for every function; off by default (a cold-start and per-trace cost). */
+  tracing: boolean;
+  /** Alarm when failed tasks exceed this percentage of tasks that ended (succeeded + failed) within 15 minutes. */
+  alarmTaskFailurePercent: number;
+  /** Alarm when the p99 queue delay (due → started) stays above this many seconds for 3 × 5 minutes. */
+  alarmQueueDelaySeconds: number;
+  /** Alarm when the API answers at least this many 5xx within 5 minutes. */
+  alarmApi5xxCount: number;
 }
 
 /** Deliberately plain: one @, no spaces, a dot in the domain. SNS sends a confirmation mail to it anyway. */
@@ -55,6 +66,21 @@ function list(app: App, key: string): string[] {
     .filter(Boolean);
 }
 
+function flag(app: App, key: string): boolean {
+  const raw = app.node.tryGetContext(key);
+  if (raw === undefined || raw === '' || raw === false || raw === 'false') return false;
+  if (raw === true || raw === 'true') return true;
+  throw new Error(`context ${key} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+/** CloudWatch's namespace rules, narrowed: letters, digits and . _ - / #, not starting with AWS/. */
+function namespace(app: App): string {
+  const raw = app.node.tryGetContext('metricsNamespace') ?? METRIC_NAMESPACE_DEFAULT;
+  if (!/^[A-Za-z0-9._\-/#]{1,255}$/.test(String(raw)) || String(raw).startsWith('AWS/'))
+    throw new Error(`context metricsNamespace is not a usable CloudWatch namespace: ${JSON.stringify(raw)}`);
+  return String(raw);
+}
+
 export function readSettings(app: App): StackSettings {
   const removal = app.node.tryGetContext('removal') ?? 'retain';
   if (removal !== 'retain' && removal !== 'destroy')
@@ -79,6 +105,11 @@ export function readSettings(app: App): StackSettings {
     ...optionalNumber(app, 'workerReservedConcurrency', 1, 1000),
     ...(alarmEmail ? { alarmEmail } : {}),
     logRetentionDays: number(app, 'logRetentionDays', 30, 1, 3653),
+    metricsNamespace: namespace(app),
+    tracing: flag(app, 'tracing'),
+    alarmTaskFailurePercent: number(app, 'alarmTaskFailurePercent', 10, 0, 100),
+    alarmQueueDelaySeconds: number(app, 'alarmQueueDelaySeconds', 300, 1, 86_400),
+    alarmApi5xxCount: number(app, 'alarmApi5xxCount', 5, 1, 1_000_000),
   };
   if (settings.maxCapacity < settings.minCapacity)
     throw new Error('context maxCapacity must be at least minCapacity');

@@ -1,9 +1,11 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from './constructs/alarm-topic.js';
 import { Api } from './constructs/api.js';
 import { Database } from './constructs/database.js';
 import { Migrations } from './constructs/migrations.js';
+import { Observability } from './constructs/observability.js';
 import { Resync } from './constructs/resync.js';
 import { Worker } from './constructs/worker.js';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
@@ -11,7 +13,8 @@ import type { StackSettings } from './settings.js';
 
 /**
  * Wiring only: database → schema → (API, worker, resync). Nothing that serves traffic updates before the schema;
- * the resync re-sends due work once the schema is migrated. Every alarm notifies the alarm topic.
+ * the resync re-sends due work once the schema is migrated. The dashboard and alarms watch everything; every alarm
+ * notifies the alarm topic.
  */
 export class BackgroundJobServiceStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps & { settings: StackSettings }) {
@@ -23,7 +26,17 @@ export class BackgroundJobServiceStack extends Stack {
     const api = new Api(this, 'Api', { cluster, queue: worker.queue, settings });
     for (const fn of [...api.functions, ...worker.functions]) fn.node.addDependency(migrations.schema);
     new Resync(this, 'Resync', { cluster, queue: worker.queue, schema: migrations.schema, settings });
-    new AlarmTopic(this, 'Alarms', { alarms: worker.alarms, settings });
+    // The service's own functions; the CDK Provider framework's are plain lambda.Function and stay out.
+    const functions = this.node.findAll().filter((c) => c instanceof nodejs.NodejsFunction);
+    for (const fn of functions) fn.addEnvironment('METRICS_NAMESPACE', settings.metricsNamespace);
+    const observability = new Observability(this, 'Operations', {
+      cluster,
+      queue: worker.queue,
+      deadLetterQueue: worker.deadLetterQueue,
+      functions,
+      settings,
+    });
+    new AlarmTopic(this, 'Alarms', { alarms: [...worker.alarms, ...observability.alarms], settings });
 
     new CfnOutput(this, 'ClusterArn', { value: cluster.clusterArn });
     new CfnOutput(this, 'SecretArn', { value: cluster.secret?.secretArn ?? '' });

@@ -1,7 +1,13 @@
 /**
  * Structured JSON logs, one line per event, for CloudWatch Logs Insights. Callers pass identifiers and counts,
  * never tokens, secrets or payload contents.
+ *
+ * Lines are written to the process's stdout/stderr directly, not through console.*: with Lambda's JSON log format
+ * the runtime wraps whatever console.* prints into `message` as a string, whereas a line written straight to the
+ * stream that is already a JSON object is stored as it is, so every field below is queryable.
  */
+import { SERVICE_NAME } from './metrics-names.js';
+
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -13,14 +19,47 @@ export function configuredLevel(): Level {
   return level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? level : 'info';
 }
 
+/** The service every line names (the same name as the metrics' `service` dimension). */
+export const serviceName = () => process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME;
+
+/** The Lambda function's name, or `local` outside Lambda. */
+export const functionName = () => process.env.AWS_LAMBDA_FUNCTION_NAME || 'local';
+
+let invoked = false;
+
+/**
+ * Called once at the start of each invocation: true the first time in this process (a cold start), false after.
+ * Lambda runs one invocation at a time per container, so the first call is the cold one.
+ */
+export function takeColdStart(): boolean {
+  const cold = !invoked;
+  invoked = true;
+  return cold;
+}
+
+/** X-Ray's trace id of the current invocation when tracing is on (Lambda sets it per invocation). */
+function traceId(): string | undefined {
+  const header = process.env._X_AMZN_TRACE_ID;
+  return header ? /Root=([^;]+)/.exec(header)?.[1] : undefined;
+}
+
 export function createLogger(base: Record<string, unknown> = {}, minimum: Level = configuredLevel()): Logger {
   const write =
     (level: Level) =>
     (message: string, fields: Record<string, unknown> = {}) => {
       if (ORDER[level] < ORDER[minimum]) return;
-      const line = JSON.stringify({ level, time: new Date().toISOString(), message, ...base, ...fields });
-      if (level === 'error' || level === 'warn') console.error(line);
-      else console.log(line);
+      const trace = traceId();
+      const line = JSON.stringify({
+        level,
+        time: new Date().toISOString(),
+        message,
+        service: serviceName(),
+        function: functionName(),
+        ...(trace ? { xray_trace_id: trace } : {}),
+        ...base,
+        ...fields,
+      });
+      (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
     };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { SERVICE_NAME } from '../../lambdas/metrics-names.js';
 
 export const ROOT_DIR = path.resolve(import.meta.dirname, '..', '..');
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -61,7 +62,7 @@ export function serviceFunction(
     loggingFormat: lambda.LoggingFormat.JSON,
     environment: {
       NODE_OPTIONS: '--enable-source-maps',
-      POWERTOOLS_SERVICE_NAME: 'background-job-service',
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       ...props.environment,
     },
     bundling: {

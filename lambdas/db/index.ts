@@ -1,9 +1,14 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { type Config, config } from '../config.js';
+import { createLogger } from '../logger.js';
+import { putMetric } from '../metrics.js';
+import { traced } from '../tracing.js';
 import { createDataApiDatabase } from './data-api/adapter.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './data-api/retry.js';
 import { createPgDatabase } from './pg-adapter.js';
 import type { Database } from './port.js';
+
+const retryLog = createLogger({ component: 'data-api' });
 
 /** Builds the adapter the configuration names. */
 export function createDatabase(settings: Config, options: { retry?: RetryPolicy } = {}): Database {
@@ -16,16 +21,11 @@ export function createDatabase(settings: Config, options: { retry?: RetryPolicy 
     secretArn: settings.SECRET_ARN ?? '',
     database: settings.DATABASE_NAME,
     retry: options.retry ?? { ...DEFAULT_RETRY_POLICY, budgetMs: settings.DATA_API_RETRY_BUDGET_MS },
-    onRetry: ({ error, attempt, delayMs }) =>
-      console.warn(
-        JSON.stringify({
-          level: 'warn',
-          message: 'Data API call retried',
-          error: error.name,
-          attempt,
-          delayMs,
-        }),
-      ),
+    onRetry: ({ error, attempt, delayMs }) => {
+      retryLog.warn('Data API call retried', { error: error.name, attempt, delayMs });
+      putMetric('DataApiRetry', 1);
+      if (error.name === 'DatabaseResumingException') putMetric('DataApiResuming', 1);
+    },
   });
 }
 
@@ -36,7 +36,7 @@ export function createDatabase(settings: Config, options: { retry?: RetryPolicy 
  * may have committed. The adapter's retry (data-api/retry.ts) resends only what is safe.
  */
 export function createDataApiClient(endpoint: string | undefined): RDSDataClient {
-  if (!endpoint) return new RDSDataClient({ maxAttempts: 1 });
+  if (!endpoint) return traced(new RDSDataClient({ maxAttempts: 1 }));
   const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
   return new RDSDataClient({
     maxAttempts: 1,

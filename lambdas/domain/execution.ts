@@ -24,6 +24,8 @@ export interface ClaimedTask {
   jobPayload: Record<string, unknown>;
   timeoutSeconds: number;
   maxRetries: number;
+  /** When the attempt was due (run_at as claimed): the queue delay is measured from it. */
+  runAt?: Date;
 }
 
 /** A claim statement's row (claimTasks, claimNamedTask) as the task a worker holds. */
@@ -39,6 +41,7 @@ export function toClaimedTask(row: Record<string, unknown>): ClaimedTask {
     jobPayload: row.job_payload as Record<string, unknown>,
     timeoutSeconds: Number(row.timeout_seconds),
     maxRetries: Number(row.max_retries),
+    ...(row.run_at == null ? {} : { runAt: new Date(row.run_at as string | Date) }),
   };
 }
 

@@ -1,16 +1,20 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { config } from '../config.js';
 import { database } from '../db/index.js';
-import { createLogger } from '../logger.js';
+import { createLogger, takeColdStart } from '../logger.js';
 import { sendNotices, setVisibility } from '../queue/task-queue.js';
 import { handleNoticeBatch } from '../worker/notice-batch.js';
 import { workerSettings } from '../worker/settings.js';
 
 const settings = workerSettings();
-const log = createLogger({ component: 'worker' });
 
 /** SQS → the worker: each message is a work notice (a task or a job occurrence); see handleNoticeBatch. */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
+  const log = createLogger({
+    component: 'worker',
+    ...(context ? { request_id: context.awsRequestId } : {}),
+    cold_start: takeColdStart(),
+  });
   const queueUrl = config().QUEUE_URL;
   if (!queueUrl) throw new Error('QUEUE_URL is not configured');
   return handleNoticeBatch(event, {

@@ -1,7 +1,8 @@
 import { loggableError } from '../db/errors.js';
 import { database } from '../db/index.js';
 import type { Database } from '../db/port.js';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, type Logger, takeColdStart } from '../logger.js';
+import { putMetric, statusClass } from '../metrics.js';
 import { toProblem } from './errors.js';
 import { problemResponse } from './problem.js';
 import { type ApiEvent, callerId } from './request.js';
@@ -19,11 +20,14 @@ type Work<C> = (context: C) => Promise<HttpResult>;
 
 /**
  * The edge every route shares: typed errors become problem+json; anything unexpected becomes a 500 that reveals
- * only the request id, and is logged (never the token or the payload). One log line per request.
+ * only the request id, and is logged (never the token or the payload). One log line and two metrics (count and
+ * latency, by route template and status class) per request.
  */
 async function respond(event: ApiEvent, work: (log: Logger) => Promise<HttpResult>): Promise<HttpResult> {
   const requestId = event.requestContext.requestId;
-  const log = createLogger({ request_id: requestId, route: event.routeKey });
+  // The route template (`GET /jobs/{id}`, `$default`), never the raw path: a bounded metric dimension.
+  const route = event.routeKey;
+  const log = createLogger({ request_id: requestId, route, cold_start: takeColdStart() });
   const started = performance.now();
   let result: HttpResult;
   try {
@@ -44,7 +48,11 @@ async function respond(event: ApiEvent, work: (log: Logger) => Promise<HttpResul
       });
     }
   }
-  log.info('request', { status: result.statusCode, duration_ms: Math.round(performance.now() - started) });
+  const durationMs = Math.round(performance.now() - started);
+  log.info('request', { status: result.statusCode, duration_ms: durationMs });
+  const status_class = statusClass(result.statusCode);
+  putMetric('RequestCount', 1, { route, status_class });
+  putMetric('RequestLatency', durationMs, { route, status_class });
   return result;
 }
 

@@ -7,6 +7,7 @@ import {
   type WorkNotice,
   withWakeUps,
 } from '../domain/notices.js';
+import { traced } from '../tracing.js';
 
 /**
  * In AWS, work notices travel through one SQS queue: a message names one task or one job occurrence, and waits
@@ -15,7 +16,7 @@ import {
  */
 let client: SQSClient | undefined;
 const sqs = () => {
-  client ??= new SQSClient({});
+  client ??= traced(new SQSClient({}));
   return client;
 };
 

@@ -41,7 +41,7 @@ export function claimTasks(
   return {
     idempotent: true,
     text: `WITH candidates AS (
-             SELECT t.id FROM tasks t
+             SELECT t.id, t.run_at FROM tasks t
               WHERE t.status = 'created' AND NOT t.is_deleted AND t.run_at <= now() ${only}
                 AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.claim_token = $4::uuid)
                 -- A task inserted while its job was being cancelled escapes the cancel's snapshot: never run it.
@@ -53,13 +53,13 @@ export function claimTasks(
                     lease_owner = $2::text, lease_expires_at = ${LEASE(3)}, version = t.version + 1,
                     claim_token = $4::uuid
                FROM candidates c WHERE t.id = c.id
-             RETURNING t.id, t.job_id, t.version, t.attempt, t.payload),
+             RETURNING t.id, t.job_id, t.version, t.attempt, t.payload, c.run_at),
            taken AS (
              SELECT * FROM claimed
              UNION ALL
-             SELECT t.id, t.job_id, t.version, t.attempt, t.payload FROM tasks t
+             SELECT t.id, t.job_id, t.version, t.attempt, t.payload, t.run_at FROM tasks t
               WHERE t.claim_token = $4::uuid AND t.status = 'processing' AND t.lease_owner = $2::text)
-           SELECT c.id, c.job_id, c.version, c.attempt, c.payload, j.user_id, j.job_type, j.status AS job_status,
+           SELECT c.id, c.job_id, c.version, c.attempt, c.payload, c.run_at, j.user_id, j.job_type, j.status AS job_status,
                   j.payload AS job_payload, j.timeout_seconds, j.max_retries
              FROM taken c JOIN jobs j ON j.id = c.job_id`,
     values: taskId

@@ -130,7 +130,6 @@ export async function handleNotice(received: ReceivedNotice, deps: NoticeDeps): 
         // job); in AWS nothing would, so derive it here and keep the message (throw) if that fails too.
         if (outcome === 'completed' || outcome === 'failed' || outcome === 'cancelled')
           await refreshJobs(deps.db, [claimed.task.jobId]);
-        deps.log.info('task run', { task_id: claimed.task.id, attempt: claimed.task.attempt, outcome });
         return { kind: 'done', outcome };
       }
       case 'missing':

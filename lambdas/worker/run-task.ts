@@ -1,6 +1,8 @@
 import type { Database } from '../db/port.js';
 import { type ClaimedTask, complete, fail, refreshJobs, renew, retryDelayMs } from '../domain/execution.js';
 import type { Logger } from '../logger.js';
+import { putMetric } from '../metrics.js';
+import type { MetricName } from '../metrics-names.js';
 import { HANDLERS } from './registry.js';
 import type { WorkerSettings } from './settings.js';
 import { storableText } from './storable-text.js';
@@ -37,6 +39,55 @@ export async function runTask(
   settings: Pick<WorkerSettings, 'LEASE_SECONDS' | 'HEARTBEAT_MS' | 'RETRY_BASE_DELAY_MS'>,
   log: Logger,
   handlers: Readonly<Record<string, TaskHandler>> = HANDLERS,
+): Promise<Outcome> {
+  // job_type is bounded only for registered types; anything else (a row written by hand) is counted as `unknown`.
+  const jobType = Object.hasOwn(handlers, task.jobType) ? task.jobType : 'unknown';
+  const started = Date.now();
+  putMetric('TaskStarted', 1, { job_type: jobType });
+  const queueDelayMs = task.runAt ? Math.max(0, started - task.runAt.getTime()) : undefined;
+  if (queueDelayMs !== undefined) putMetric('TaskQueueDelay', queueDelayMs, { job_type: jobType });
+  let timedOut = false;
+  const outcome = await attempt(db, task, workerId, settings, log, handlers, (kind) => {
+    timedOut = kind === 'timeout';
+  });
+  const durationMs = Date.now() - started;
+  putMetric('TaskRunDuration', durationMs, { job_type: jobType });
+  log.info('task run', {
+    task_id: task.id,
+    job_id: task.jobId,
+    job_type: jobType,
+    attempt: task.attempt,
+    outcome,
+    duration_ms: durationMs,
+    ...(queueDelayMs === undefined ? {} : { queue_delay_ms: queueDelayMs }),
+    ...(timedOut ? { timed_out: true } : {}),
+  });
+  const counted = OUTCOME_METRIC[outcome];
+  if (counted) putMetric(counted, 1, { job_type: jobType });
+  // A timeout is also a retry or a failure; it is counted under both names.
+  if (timedOut && (outcome === 'retrying' || outcome === 'failed'))
+    putMetric('TaskTimedOut', 1, { job_type: jobType });
+  return outcome;
+}
+
+/** `lost` and `unrecorded` are not an outcome of the task (another attempt decides it): not counted. */
+const OUTCOME_METRIC = {
+  completed: 'TaskSucceeded',
+  retrying: 'TaskRetried',
+  failed: 'TaskFailed',
+  cancelled: 'TaskCancelled',
+  lost: undefined,
+  unrecorded: undefined,
+} as const satisfies Record<Outcome, MetricName | undefined>;
+
+async function attempt(
+  db: Database,
+  task: ClaimedTask,
+  workerId: string,
+  settings: Pick<WorkerSettings, 'LEASE_SECONDS' | 'HEARTBEAT_MS' | 'RETRY_BASE_DELAY_MS'>,
+  log: Logger,
+  handlers: Readonly<Record<string, TaskHandler>>,
+  stopped: (kind: StopReason['kind']) => void,
 ): Promise<Outcome> {
   const lease = new HeldLease(settings.LEASE_SECONDS * 1000);
   const controller = new AbortController();
@@ -86,6 +137,7 @@ export async function runTask(
     } catch (caught) {
       if (caught instanceof LeaseRanOut) throw caught;
       const reason = controller.signal.aborted ? controller.signal.reason : caught;
+      if (reason instanceof StopReason) stopped(reason.kind);
       if (reason instanceof StopReason && reason.kind === 'cancelled') {
         // Nothing to record (the cancel did), but the job may have nothing left running: the scheduler's settling
         // derives it should this fail.

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lambdas/config.js';
 import { createDataApiDatabase } from '../../lambdas/db/data-api/adapter.js';
 import { DatabaseError, OutcomeUnknownError } from '../../lambdas/db/errors.js';
-import { createDataApiClient } from '../../lambdas/db/index.js';
+import { createDataApiClient, createDatabase } from '../../lambdas/db/index.js';
 import { type LocalDataApi, startLocalDataApi } from '../../local/data-api/server.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { CLUSTER_ARN, SECRET_ARN } from '../support/drivers.js';
+import { captureLines } from '../support/log-lines.js';
 
 let test: TestDatabase;
 let api: LocalDataApi;
@@ -61,6 +63,44 @@ describe('the adapter waits out a resuming cluster', () => {
     expect(retries).toEqual([1, 2]);
     api.engine.injectResuming(0);
     await db.close();
+  });
+});
+
+describe('the service database (createDatabase) reports each retry', () => {
+  it('as a warning log line and as DataApiRetry and DataApiResuming metrics (EMF)', async () => {
+    const settings = parseConfig({
+      DB_DRIVER: 'data-api',
+      DATA_API_ENDPOINT: api.endpoint,
+      CLUSTER_ARN,
+      SECRET_ARN,
+      DATABASE_NAME: test.name,
+    });
+    const db = createDatabase(settings, {
+      retry: { maxAttempts: 10, baseDelayMs: 10, maxDelayMs: 40, budgetMs: 5_000 },
+    });
+    const saved = process.env.METRICS_STDOUT;
+    process.env.METRICS_STDOUT = 'true';
+    try {
+      api.engine.injectResuming(2);
+      const lines = await captureLines(async (captured) => {
+        await db.query({ text: 'SELECT 1 AS one', values: [] });
+        return [...captured.stdout, ...captured.stderr].map((line) => JSON.parse(line));
+      });
+      const metric = (name: string) => lines.filter((line) => '_aws' in line && name in line);
+      expect(metric('DataApiRetry')).toHaveLength(2);
+      expect(metric('DataApiResuming')).toHaveLength(2);
+      for (const line of [...metric('DataApiRetry'), ...metric('DataApiResuming')])
+        expect(line._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service']]);
+      const warnings = lines.filter((line) => line.message === 'Data API call retried');
+      expect(warnings.map((line) => [line.level, line.error])).toEqual([
+        ['warn', 'DatabaseResumingException'],
+        ['warn', 'DatabaseResumingException'],
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env.METRICS_STDOUT;
+      else process.env.METRICS_STDOUT = saved;
+      await db.close();
+    }
   });
 });
 

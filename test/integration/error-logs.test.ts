@@ -8,6 +8,7 @@ import { assertResultContract } from '../support/contract.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { DRIVERS, type Driver } from '../support/drivers.js';
 import { sampleEvent } from '../support/events.js';
+import { captureLines } from '../support/log-lines.js';
 
 /**
  * A 500 caused by the database is logged with its SQLSTATE and constraint name only: PostgreSQL's message and its
@@ -48,15 +49,11 @@ const ENVIRONMENT: Record<Driver, () => Record<string, string>> = {
 async function withDriver(driver: Driver, work: (logged: string[]) => Promise<void>): Promise<void> {
   const environment = ENVIRONMENT[driver]();
   const saved = Object.fromEntries(Object.keys(environment).map((key) => [key, process.env[key]]));
-  const logged: string[] = [];
-  const original = console.error;
-  console.error = (line: string) => logged.push(line);
   Object.assign(process.env, environment);
   resetConfig();
   try {
-    await work(logged);
+    await captureLines((lines) => work(lines.stderr));
   } finally {
-    console.error = original;
     await closeDatabase();
     for (const [key, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[key];

@@ -10,6 +10,7 @@ import { handler as openapi } from '../../lambdas/handlers/openapi.js';
 import { assertResultContract } from '../support/contract.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { sampleEvent } from '../support/events.js';
+import { captureLines } from '../support/log-lines.js';
 
 /** The Lambda entry points called exactly as Lambda calls them, with API Gateway v2 sample events. */
 let test: TestDatabase;
@@ -29,16 +30,12 @@ const body = JSON.stringify({ job_type: 'echo', payload: { prompt: 'From a sampl
 
 /** Runs `work` with the handlers pointed at another database, capturing what they log to stderr; then restores. */
 async function againstDatabase<T>(url: string, work: (logged: string[]) => Promise<T>): Promise<T> {
-  const logged: string[] = [];
-  const original = console.error;
-  console.error = (line: string) => logged.push(line);
   await closeDatabase();
   process.env.DATABASE_URL = url;
   resetConfig();
   try {
-    return await work(logged);
+    return await captureLines((lines) => work(lines.stderr));
   } finally {
-    console.error = original;
     await closeDatabase();
     process.env.DATABASE_URL = test.url;
     resetConfig();

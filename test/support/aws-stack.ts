@@ -30,7 +30,7 @@ export async function startTestAwsStack(options: Partial<AwsStackOptions> = {}):
     visibilityTimeoutSeconds: 960,
     functionTimeoutSeconds: 900,
     batchSize: 5,
-    workerEnvironment: { LOG_LEVEL: 'error' },
+    workerEnvironment: { LOG_LEVEL: 'error', METRICS_STDOUT: 'false' },
     log: () => {},
     ...options,
   });

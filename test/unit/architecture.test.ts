@@ -55,10 +55,16 @@ describe('architecture', () => {
     }
   });
 
-  it('infra/ reaches lambdas/ only through the route table and entry paths', () => {
+  it('infra/ reaches lambdas/ only through the route table, the metric-name list and entry paths', () => {
+    // The metric names are plain data shared so that alarms watch exactly what the code emits.
+    const allowed = ['lambdas/http/routes.js', 'lambdas/metrics-names.js'];
     const offenders = sources('infra').filter((file) =>
-      imports(file).some((spec) => spec.includes('lambdas/') && !spec.endsWith('lambdas/http/routes.js')),
+      imports(file).some((spec) => spec.includes('lambdas/') && !allowed.some((ok) => spec.endsWith(ok))),
     );
     expect(offenders).toEqual([]);
+  });
+
+  it('the metric-name list stays plain data: it imports nothing', () => {
+    expect(imports('lambdas/metrics-names.ts')).toEqual([]);
   });
 });

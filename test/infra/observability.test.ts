@@ -1,0 +1,121 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_NAMESPACE_DEFAULT, METRICS } from '../../lambdas/metrics-names.js';
+import { resourcesOf, synthStack } from './synth.js';
+
+/**
+ * The dashboard and alarms watch the metrics the code emits: names are read from the same list
+ * (lambdas/metrics-names.ts) the code writes from, and every metric of the service's namespace in the template must
+ * be on that list.
+ */
+let synthed: ReturnType<typeof synthStack>;
+beforeAll(() => {
+  synthed = synthStack();
+});
+const alarmsOf = (t = synthed.template) => Object.entries(resourcesOf(t, 'AWS::CloudWatch::Alarm'));
+type MetricStat = { Metric: { Namespace: string; MetricName: string } };
+/** Every metric an alarm reads, whether it is a single metric or a math expression's input. */
+function alarmMetrics(properties: Record<string, unknown>): { namespace: string; name: string }[] {
+  if (properties.MetricName)
+    return [{ namespace: String(properties.Namespace), name: String(properties.MetricName) }];
+  return ((properties.Metrics as { MetricStat?: MetricStat }[]) ?? []).flatMap((m) =>
+    m.MetricStat ? [{ namespace: m.MetricStat.Metric.Namespace, name: m.MetricStat.Metric.MetricName }] : [],
+  );
+}
+
+describe('operations dashboard and alarms', () => {
+  it('has one dashboard, and its URL as the OperationsDashboardUrl output', () => {
+    expect(Object.keys(resourcesOf(synthed.template, 'AWS::CloudWatch::Dashboard'))).toHaveLength(1);
+    const url = JSON.stringify(synthed.template.toJSON().Outputs.OperationsDashboardUrl);
+    expect(url).toContain('console.aws.amazon.com/cloudwatch/home');
+    expect(url).toContain('#dashboards/dashboard/');
+  });
+
+  it('every alarm notifies the alarm topic when it fires and when it clears', () => {
+    const alarms = alarmsOf();
+    expect(alarms.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'OperationsApi5xx',
+      'OperationsTaskFailureRatio',
+      'OperationsTaskQueueDelayHigh',
+      'WorkerDeadLetterQueueNotEmpty',
+      'WorkerTaskBacklogAging',
+    ]);
+    for (const [id, alarm] of alarms) {
+      for (const key of ['AlarmActions', 'OKActions'])
+        expect(alarm.Properties?.[key], `${id} ${key}`).toEqual([
+          { Ref: expect.stringMatching(/^AlarmsTopic/) },
+        ]);
+    }
+  });
+
+  it('the alarms and the dashboard use only metric names the code emits', () => {
+    const ours = alarmsOf()
+      .flatMap(([, alarm]) => alarmMetrics(alarm.Properties ?? {}))
+      .filter((m) => m.namespace === METRIC_NAMESPACE_DEFAULT);
+    expect(ours.map((m) => m.name).sort()).toEqual([
+      'RequestCount',
+      'TaskFailed',
+      'TaskQueueDelay',
+      'TaskSucceeded',
+    ]);
+    for (const { name } of ours) expect(Object.keys(METRICS)).toContain(name);
+
+    const body = JSON.stringify(
+      Object.values(resourcesOf(synthed.template, 'AWS::CloudWatch::Dashboard'))[0],
+    );
+    const onDashboard = [
+      ...body.matchAll(new RegExp(`\\[\\\\"${METRIC_NAMESPACE_DEFAULT}\\\\",\\\\"(\\w+)\\\\"`, 'g')),
+      ...body.matchAll(/MetricName=\\\\"(\w+)\\\\"/g),
+    ].map((m) => m[1]);
+    expect(new Set(onDashboard)).toEqual(new Set(Object.keys(METRICS)));
+  });
+
+  it('thresholds and the namespace come from context', () => {
+    const { template } = synthStack({
+      context: {
+        alarmApi5xxCount: 7,
+        alarmQueueDelaySeconds: 60,
+        alarmTaskFailurePercent: 25,
+        metricsNamespace: 'Ops/Jobs',
+      },
+    });
+    const byId = (prefix: string) =>
+      alarmsOf(template).find(([id]) => id.startsWith(prefix))?.[1].Properties ?? {};
+    expect(byId('OperationsApi5xx').Threshold).toBe(7);
+    expect(byId('OperationsTaskQueueDelayHigh')).toMatchObject({ Threshold: 60_000, Namespace: 'Ops/Jobs' });
+    expect(byId('OperationsTaskFailureRatio').Threshold).toBe(25);
+    for (const fn of Object.values(resourcesOf(template, 'AWS::Lambda::Function'))) {
+      const variables = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables;
+      if (variables?.POWERTOOLS_SERVICE_NAME) expect(variables.METRICS_NAMESPACE).toBe('Ops/Jobs');
+    }
+    expect(() => synthStack({ context: { metricsNamespace: 'AWS/Lambda' } })).toThrow(/metricsNamespace/);
+    expect(() => synthStack({ context: { tracing: 'yes' } })).toThrow(/tracing must be true or false/);
+  });
+
+  it('tracing is off by default; -c tracing=true turns on active tracing for every service function', () => {
+    const traced = (template = synthed.template) =>
+      Object.values(resourcesOf(template, 'AWS::Lambda::Function'))
+        .filter((fn) => JSON.stringify(fn.Properties?.Environment ?? {}).includes('POWERTOOLS_SERVICE_NAME'))
+        .map((fn) => fn.Properties?.TracingConfig);
+    expect(traced().length).toBeGreaterThan(10);
+    expect(traced().every((config) => config === undefined)).toBe(true);
+    const { template } = synthStack({ context: { tracing: true } });
+    const on = traced(template);
+    expect(on.every((config) => JSON.stringify(config) === JSON.stringify({ Mode: 'Active' }))).toBe(true);
+    // The SDK clients are captured (lambdas/tracing.ts), never recording responses or errors.
+    for (const fn of Object.values(resourcesOf(template, 'AWS::Lambda::Function'))) {
+      const variables = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables;
+      if (!variables?.POWERTOOLS_SERVICE_NAME) continue;
+      expect(variables).toMatchObject({
+        TRACING: 'true',
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+        POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
+      });
+    }
+  });
+
+  it('with tracing on, the stack still passes cdk-nag (the X-Ray write statement is acknowledged)', () => {
+    expect(() => synthStack({ nag: true, context: { tracing: 'true' } })).not.toThrow();
+  });
+});

@@ -11,11 +11,13 @@ import pg from 'pg';
 import { inTransaction } from '../../lambdas/db/pg-adapter.js';
 import { splitStatements } from '../../lambdas/db/sql-lexer.js';
 import { typeCatalog } from '../../lambdas/sql/admin.js';
+import { ColumnCatalog } from './column-catalog.js';
 import {
   type DataApiError,
   databaseError,
   fromPostgresError,
   resuming,
+  transactionAborted,
   transactionNotFound,
   validation,
 } from './errors.js';
@@ -55,7 +57,7 @@ export class DataApiEngine {
    */
   private readonly pools = new Map<
     string,
-    { pool: pg.Pool; transactions: pg.Pool; types: Promise<TypeCatalog> }
+    { pool: pg.Pool; transactions: pg.Pool; types: Promise<TypeCatalog>; columns: ColumnCatalog }
   >();
   private readonly transactions = new Map<string, OpenTransaction>();
   private resumingLeft: number;
@@ -96,7 +98,7 @@ export class DataApiEngine {
         return map;
       });
       types.catch(() => this.pools.delete(key));
-      entry = { pool, transactions, types };
+      entry = { pool, transactions, types, columns: new ColumnCatalog(pool) };
       this.pools.set(key, entry);
     }
     return entry;
@@ -167,14 +169,15 @@ export class DataApiEngine {
     return setTimeout(() => void this.finish(id, 'ROLLBACK').catch(() => {}), this.timeoutMs).unref();
   }
 
-  private async finish(id: string, command: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+  /** Ends the transaction; answers PostgreSQL's command tag, which is ROLLBACK for a COMMIT of a failed one. */
+  private async finish(id: string, command: 'COMMIT' | 'ROLLBACK'): Promise<string> {
     const open = this.transactions.get(id);
     if (!open) throw transactionNotFound(id);
     if (open.busy) throw databaseError('Transaction is still running a query');
     this.transactions.delete(id);
     clearTimeout(open.timer);
     try {
-      await open.client.query(command);
+      return (await open.client.query(command)).command;
     } catch (error) {
       open.broken ??= error as Error;
       throw error;
@@ -196,7 +199,7 @@ export class DataApiEngine {
     this.calls.execute += 1;
     this.checkCommon(input);
     const statement = toPositional(this.checkSql(input.sql), input.parameters);
-    const { pool, types } = this.database(input.database);
+    const { pool, types, columns } = this.database(input.database);
     const result = input.transactionId
       ? await this.inTransaction(input.transactionId, (client) =>
           this.run(client, statement.text, statement.values),
@@ -211,7 +214,7 @@ export class DataApiEngine {
     const options = input.resultSetOptions ?? {};
     const records = encodeRecords(result.rows as (string | null)[][], columnTypes, options);
     const metadata = input.includeResultMetadata
-      ? { columnMetadata: columnMetadata(result.fields, columnTypes) }
+      ? { columnMetadata: columnMetadata(result.fields, columnTypes, await columns.describe(result.fields)) }
       : {};
     if (input.formatRecordsAs === 'JSON') {
       return { formattedRecords: formatRecords(records, result.fields), numberOfRecordsUpdated, ...metadata };
@@ -263,9 +266,14 @@ export class DataApiEngine {
   async commitTransaction(input: CommitTransactionRequest) {
     this.calls.commit += 1;
     this.checkCommon(input);
-    await this.finish(input.transactionId ?? '', 'COMMIT').catch((error: unknown) => {
+    const id = input.transactionId ?? '';
+    const outcome = await this.finish(id, 'COMMIT').catch((error: unknown) => {
       throw (error as DataApiError).errorType ? error : fromPostgresError(error);
     });
+    // A statement failed inside it, so PostgreSQL rolled it back instead: never answer "Transaction Committed"
+    // then. data-api.troubleshooting lists "aborted due to an error from a previous call" as a cause of
+    // "Transaction <id> isn't found" (docs/data-api-endpoint.md, "Commit after a failed statement").
+    if (outcome === 'ROLLBACK') throw transactionAborted(id);
     return { transactionStatus: 'Transaction Committed' };
   }
 

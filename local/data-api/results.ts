@@ -1,6 +1,7 @@
 import type { ColumnMetadata, Field, ResultSetOptions } from '@aws-sdk/client-rds-data';
 import type { FieldDef } from 'pg';
 import { parse as parseArray } from 'postgres-array';
+import type { TableColumn } from './column-catalog.js';
 import { databaseError, unsupportedResult } from './errors.js';
 
 /** Result encoding as the Data API does it (data-api-json, API_ExecuteStatement, data-api.limitations). */
@@ -112,24 +113,77 @@ export function formatRecords(records: Field[][], columns: FieldDef[]): string {
   );
 }
 
-export function columnMetadata(columns: FieldDef[], types: TypeInfo[]): ColumnMetadata[] {
+/** PgJDBC's answer for a type without a length (text, json, bytea, …): Integer.MAX_VALUE. */
+const UNKNOWN_LENGTH = 2_147_483_647;
+const FIXED_PRECISION: Record<string, number> = {
+  int2: 5,
+  int4: 10,
+  oid: 10,
+  int8: 19,
+  float4: 8,
+  float8: 17,
+  bool: 1,
+};
+const FIXED_SCALE: Record<string, number> = { float4: 8, float8: 17 };
+
+/** Seconds' digits of a time type: its typmod, 6 when unconstrained (-1). */
+const fractionalDigits = (typmod: number) => (typmod < 0 ? 6 : typmod);
+
+/** PgJDBC's TypeInfoCache.getPrecision, from the type and its typmod (an array answers for its element). */
+export function precisionOf(type: string, typmod: number): number {
+  const fixed = FIXED_PRECISION[type];
+  if (fixed !== undefined) return fixed;
+  if (type === 'numeric') return typmod < 0 ? 0 : ((typmod - 4) >> 16) & 0xffff;
+  if (type === 'varchar' || type === 'bpchar') return typmod < 0 ? UNKNOWN_LENGTH : typmod - 4;
+  const seconds = fractionalDigits(typmod);
+  const fraction = seconds > 0 ? seconds + 1 : 0;
+  if (type === 'date') return 13;
+  if (type === 'time') return 8 + fraction;
+  if (type === 'timetz') return 8 + fraction + 6;
+  if (type === 'timestamp') return 13 + 8 + fraction;
+  if (type === 'timestamptz') return 13 + 8 + fraction + 6;
+  return UNKNOWN_LENGTH;
+}
+
+/** PgJDBC's TypeInfoCache.getScale. */
+export function scaleOf(type: string, typmod: number): number {
+  const fixed = FIXED_SCALE[type];
+  if (fixed !== undefined) return fixed;
+  if (type === 'numeric') return typmod < 0 ? 0 : (typmod - 4) & 0xffff;
+  if (['time', 'timetz', 'timestamp', 'timestamptz'].includes(type)) return fractionalDigits(typmod);
+  return 0;
+}
+
+/** JDBC ResultSetMetaData.isNullable: columnNoNulls 0, columnNullable 1, columnNullableUnknown 2. */
+function nullability(column: TableColumn | undefined): number {
+  if (!column) return 2;
+  return column.notNull ? 0 : 1;
+}
+
+export function columnMetadata(
+  columns: FieldDef[],
+  types: TypeInfo[],
+  tableColumns: (TableColumn | undefined)[] = [],
+): ColumnMetadata[] {
   return columns.map((column, index) => {
     const typeName = types[index]?.name ?? 'unknown';
+    const measured = types[index]?.element ?? typeName;
+    const tableColumn = tableColumns[index];
     return {
       name: column.name,
       label: column.name,
       typeName,
       type: JDBC[typeName] ?? (typeName.startsWith('_') ? 2003 : 1111),
       arrayBaseColumnType: 0,
-      isAutoIncrement: false,
+      isAutoIncrement: tableColumn?.autoIncrement ?? false,
       isCaseSensitive: typeName === 'text' || typeName === 'varchar',
       isCurrency: false,
       isSigned: INTEGER.has(typeName) || FLOAT.has(typeName) || typeName === 'int8' || typeName === 'numeric',
-      nullable: 2,
-      precision: 0,
-      scale: 0,
+      nullable: nullability(tableColumn),
+      precision: precisionOf(measured, column.dataTypeModifier),
+      scale: scaleOf(measured, column.dataTypeModifier),
       schemaName: '',
-      tableName: '',
+      tableName: tableColumn?.tableName ?? '',
     };
   });
 }

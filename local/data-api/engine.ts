@@ -12,6 +12,7 @@ import { inTransaction } from '../../lambdas/db/pg-adapter.js';
 import { splitStatements } from '../../lambdas/db/sql-lexer.js';
 import { typeCatalog } from '../../lambdas/sql/admin.js';
 import { ColumnCatalog } from './column-catalog.js';
+import { columnMetadata } from './column-metadata.js';
 import {
   type DataApiError,
   databaseError,
@@ -22,7 +23,7 @@ import {
   validation,
 } from './errors.js';
 import { toPositional } from './parameters.js';
-import { columnMetadata, encodeRecords, formatRecords, type TypeCatalog, type TypeInfo } from './results.js';
+import { encodeRecords, formatRecords, type TypeCatalog, type TypeInfo } from './results.js';
 
 export interface DataApiEngineOptions {
   /** The PostgreSQL server behind the endpoint; its database is the default when a call names none. */

@@ -105,12 +105,30 @@ describe('local Data API endpoint, as third-party clients use it', () => {
         name: 'made_at',
         tableName: 'fidelity',
         nullable: 0,
-        precision: 31,
+        precision: 32,
         scale: 3,
         isAutoIncrement: false,
       },
-      { name: 'doubled', tableName: '', nullable: 2, precision: 0, scale: 0, isAutoIncrement: false },
-      { name: 'pair', tableName: '', nullable: 2, precision: 10, scale: 0, isAutoIncrement: false },
+      { name: 'doubled', tableName: '', nullable: 1, precision: 0, scale: 0, isAutoIncrement: false },
+      { name: 'pair', tableName: '', nullable: 1, precision: 10, scale: 0, isAutoIncrement: false },
+    ]);
+    // Signedness and case sensitivity follow PgJDBC's TypeInfoCache; an int4[] answers as int4.
+    expect(
+      output.columnMetadata?.map(({ isSigned, isCaseSensitive }) => [isSigned, isCaseSensitive]),
+    ).toEqual([
+      [true, false],
+      [false, true],
+      [true, false],
+      [false, true],
+      [false, false],
+      [true, false],
+      [true, false],
+    ]);
+    // The second time, the table's columns come from the endpoint's cache: the same answer.
+    const again = await execute({ sql: 'SELECT note, code FROM fidelity', includeResultMetadata: true });
+    expect(again.columnMetadata?.map(({ tableName, nullable }) => [tableName, nullable])).toEqual([
+      ['fidelity', 1],
+      ['fidelity', 0],
     ]);
   });
 

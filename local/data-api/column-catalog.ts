@@ -36,40 +36,32 @@ interface ColumnRow {
 
 /**
  * Per database, cached per table (looked up once, the first time one of its columns is returned). A table whose
- * columns change later (ALTER TABLE … SET NOT NULL) keeps its first answer until the endpoint restarts.
+ * columns change later (ALTER TABLE … SET NOT NULL) keeps its first answer until the endpoint restarts. The lookup
+ * runs on the connection that ran the statement, so a table created in a still open transaction is found; a
+ * table not found (dropped meanwhile) is not cached.
  */
 export class ColumnCatalog {
-  private readonly tables = new Map<number, Promise<Map<number, TableColumn>>>();
+  private readonly tables = new Map<number, Map<number, TableColumn>>();
 
-  constructor(private readonly pool: pg.Pool) {}
-
-  async describe(fields: FieldDef[]): Promise<(TableColumn | undefined)[]> {
+  async describe(fields: FieldDef[], db: pg.Pool | pg.PoolClient): Promise<(TableColumn | undefined)[]> {
     const missing = [...new Set(fields.map((field) => field.tableID))].filter(
       (id) => id !== 0 && !this.tables.has(id),
     );
     if (missing.length > 0) {
-      const lookup = this.pool.query<ColumnRow>(COLUMNS_OF_TABLES, [missing]);
-      for (const id of missing) {
-        const table = lookup.then(({ rows }) => {
-          const columns = new Map<number, TableColumn>();
-          for (const row of rows.filter((candidate) => candidate.table_id === id)) {
-            columns.set(row.column_id, {
-              tableName: row.table_name,
-              notNull: row.not_null,
-              autoIncrement: row.auto_increment,
-            });
-          }
-          return columns;
+      const { rows } = await db.query<ColumnRow>(COLUMNS_OF_TABLES, [missing]);
+      for (const row of rows) {
+        let columns = this.tables.get(row.table_id);
+        if (!columns) {
+          columns = new Map();
+          this.tables.set(row.table_id, columns);
+        }
+        columns.set(row.column_id, {
+          tableName: row.table_name,
+          notNull: row.not_null,
+          autoIncrement: row.auto_increment,
         });
-        // A failed lookup is not cached: the next result asks again.
-        table.catch(() => this.tables.delete(id));
-        this.tables.set(id, table);
       }
     }
-    return Promise.all(
-      fields.map(async (field) =>
-        field.tableID === 0 ? undefined : (await this.tables.get(field.tableID))?.get(field.columnID),
-      ),
-    );
+    return fields.map((field) => this.tables.get(field.tableID)?.get(field.columnID));
   }
 }

@@ -49,6 +49,9 @@ interface OpenTransaction {
 const SQL_LIMIT = 65_536;
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
 const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+const rethrowAsDataApi = (error: unknown): never => {
+  throw fromPostgresError(error);
+};
 
 /** The Data API's five operations on top of PostgreSQL. Each behaviour cites the AWS page it follows. */
 export class DataApiEngine {
@@ -99,7 +102,7 @@ export class DataApiEngine {
         return map;
       });
       types.catch(() => this.pools.delete(key));
-      entry = { pool, transactions, types, columns: new ColumnCatalog(pool) };
+      entry = { pool, transactions, types, columns: new ColumnCatalog() };
       this.pools.set(key, entry);
     }
     return entry;
@@ -201,11 +204,15 @@ export class DataApiEngine {
     this.checkCommon(input);
     const statement = toPositional(this.checkSql(input.sql), input.parameters);
     const { pool, types, columns } = this.database(input.database);
-    const result = input.transactionId
-      ? await this.inTransaction(input.transactionId, (client) =>
-          this.run(client, statement.text, statement.values),
-        )
-      : await this.run(pool, statement.text, statement.values);
+    // The metadata lookup runs on the statement's own connection: a table created in the transaction is visible.
+    const runAndDescribe = async (db: pg.Pool | pg.PoolClient) => {
+      const result = await this.run(db, statement.text, statement.values);
+      if (!input.includeResultMetadata || !result.fields?.length) return { result, tableColumns: [] };
+      return { result, tableColumns: await columns.describe(result.fields, db).catch(rethrowAsDataApi) };
+    };
+    const { result, tableColumns } = input.transactionId
+      ? await this.inTransaction(input.transactionId, runAndDescribe)
+      : await runAndDescribe(pool);
     const numberOfRecordsUpdated = DML.has(result.command) ? (result.rowCount ?? 0) : 0;
     if (!result.fields?.length) return { numberOfRecordsUpdated, generatedFields: [] };
     const catalog = await types;
@@ -215,7 +222,7 @@ export class DataApiEngine {
     const options = input.resultSetOptions ?? {};
     const records = encodeRecords(result.rows as (string | null)[][], columnTypes, options);
     const metadata = input.includeResultMetadata
-      ? { columnMetadata: columnMetadata(result.fields, columnTypes, await columns.describe(result.fields)) }
+      ? { columnMetadata: columnMetadata(result.fields, columnTypes, tableColumns) }
       : {};
     if (input.formatRecordsAs === 'JSON') {
       return { formattedRecords: formatRecords(records, result.fields), numberOfRecordsUpdated, ...metadata };
@@ -235,22 +242,14 @@ export class DataApiEngine {
       return { updateResults: statements.map(() => ({ generatedFields: [] })) };
     };
     if (input.transactionId) return this.inTransaction(input.transactionId, runAll);
-    const client = await this.database(input.database)
-      .pool.connect()
-      .catch((error: unknown) => {
-        throw fromPostgresError(error);
-      });
+    const client = await this.database(input.database).pool.connect().catch(rethrowAsDataApi);
     return inTransaction(client, () => runAll(client));
   }
 
   async beginTransaction(input: BeginTransactionRequest) {
     this.calls.begin += 1;
     this.checkCommon(input);
-    const client = await this.database(input.database)
-      .transactions.connect()
-      .catch((error: unknown) => {
-        throw fromPostgresError(error);
-      });
+    const client = await this.database(input.database).transactions.connect().catch(rethrowAsDataApi);
     const transactionId = await this.open(client);
     await this.inTransaction(transactionId, (pinned) => pinned.query('BEGIN')).catch((error: unknown) => {
       // A failed BEGIN must not keep its client: the transaction never existed.

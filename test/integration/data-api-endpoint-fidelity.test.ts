@@ -132,6 +132,23 @@ describe('local Data API endpoint, as third-party clients use it', () => {
     ]);
   });
 
+  it('describes the columns of a table created in the still open transaction', async () => {
+    const { transactionId } = await client.send(
+      new BeginTransactionCommand({ ...arns, database: test.name }),
+    );
+    await execute({ sql: 'CREATE TABLE fidelity_in_tx (k int NOT NULL, v text)', transactionId });
+    const output = await execute({
+      sql: 'SELECT k, v FROM fidelity_in_tx',
+      transactionId,
+      includeResultMetadata: true,
+    });
+    expect(output.columnMetadata?.map(({ tableName, nullable }) => [tableName, nullable])).toEqual([
+      ['fidelity_in_tx', 0],
+      ['fidelity_in_tx', 1],
+    ]);
+    await client.send(new RollbackTransactionCommand({ ...arns, transactionId }));
+  });
+
   it('refuses to commit a transaction PostgreSQL rolled back after a failed statement', async () => {
     const { transactionId } = await client.send(
       new BeginTransactionCommand({ ...arns, database: test.name }),

@@ -41,7 +41,8 @@ export const resuming = (resourceArn: string) =>
  */
 export function fromPostgresError(error: unknown): DataApiError {
   const pgError = error as { message?: string; detail?: string; hint?: string; code?: string };
-  const detail = `${pgError.detail ? `\n  Detail: ${pgError.detail}` : ''}${pgError.hint ? `\n  Hint: ${pgError.hint}` : ''}`;
+  const detail = pgError.detail ? `\n  Detail: ${pgError.detail}` : '';
+  const hint = pgError.hint ? `\n  Hint: ${pgError.hint}` : '';
   const state = pgError.code && /^[0-9A-Z]{5}$/.test(pgError.code) ? pgError.code : 'XX000';
-  return databaseError(`ERROR: ${pgError.message ?? String(error)}${detail}; SQLState: ${state}`);
+  return databaseError(`ERROR: ${pgError.message ?? String(error)}${detail}${hint}; SQLState: ${state}`);
 }

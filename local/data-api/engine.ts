@@ -11,16 +11,19 @@ import pg from 'pg';
 import { inTransaction } from '../../lambdas/db/pg-adapter.js';
 import { splitStatements } from '../../lambdas/db/sql-lexer.js';
 import { typeCatalog } from '../../lambdas/sql/admin.js';
+import { ColumnCatalog } from './column-catalog.js';
+import { columnMetadata } from './column-metadata.js';
 import {
   type DataApiError,
   databaseError,
   fromPostgresError,
   resuming,
+  transactionAborted,
   transactionNotFound,
   validation,
 } from './errors.js';
 import { toPositional } from './parameters.js';
-import { columnMetadata, encodeRecords, formatRecords, type TypeCatalog, type TypeInfo } from './results.js';
+import { encodeRecords, formatRecords, type TypeCatalog, type TypeInfo } from './results.js';
 
 export interface DataApiEngineOptions {
   /** The PostgreSQL server behind the endpoint; its database is the default when a call names none. */
@@ -46,6 +49,9 @@ interface OpenTransaction {
 const SQL_LIMIT = 65_536;
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
 const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+const rethrowAsDataApi = (error: unknown): never => {
+  throw fromPostgresError(error);
+};
 
 /** The Data API's five operations on top of PostgreSQL. Each behaviour cites the AWS page it follows. */
 export class DataApiEngine {
@@ -55,7 +61,7 @@ export class DataApiEngine {
    */
   private readonly pools = new Map<
     string,
-    { pool: pg.Pool; transactions: pg.Pool; types: Promise<TypeCatalog> }
+    { pool: pg.Pool; transactions: pg.Pool; types: Promise<TypeCatalog>; columns: ColumnCatalog }
   >();
   private readonly transactions = new Map<string, OpenTransaction>();
   private resumingLeft: number;
@@ -96,7 +102,7 @@ export class DataApiEngine {
         return map;
       });
       types.catch(() => this.pools.delete(key));
-      entry = { pool, transactions, types };
+      entry = { pool, transactions, types, columns: new ColumnCatalog() };
       this.pools.set(key, entry);
     }
     return entry;
@@ -167,14 +173,15 @@ export class DataApiEngine {
     return setTimeout(() => void this.finish(id, 'ROLLBACK').catch(() => {}), this.timeoutMs).unref();
   }
 
-  private async finish(id: string, command: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+  /** Ends the transaction; answers PostgreSQL's command tag, which is ROLLBACK for a COMMIT of a failed one. */
+  private async finish(id: string, command: 'COMMIT' | 'ROLLBACK'): Promise<string> {
     const open = this.transactions.get(id);
     if (!open) throw transactionNotFound(id);
     if (open.busy) throw databaseError('Transaction is still running a query');
     this.transactions.delete(id);
     clearTimeout(open.timer);
     try {
-      await open.client.query(command);
+      return (await open.client.query(command)).command;
     } catch (error) {
       open.broken ??= error as Error;
       throw error;
@@ -196,12 +203,16 @@ export class DataApiEngine {
     this.calls.execute += 1;
     this.checkCommon(input);
     const statement = toPositional(this.checkSql(input.sql), input.parameters);
-    const { pool, types } = this.database(input.database);
-    const result = input.transactionId
-      ? await this.inTransaction(input.transactionId, (client) =>
-          this.run(client, statement.text, statement.values),
-        )
-      : await this.run(pool, statement.text, statement.values);
+    const { pool, types, columns } = this.database(input.database);
+    // The metadata lookup runs on the statement's own connection: a table created in the transaction is visible.
+    const runAndDescribe = async (db: pg.Pool | pg.PoolClient) => {
+      const result = await this.run(db, statement.text, statement.values);
+      if (!input.includeResultMetadata || !result.fields?.length) return { result, tableColumns: [] };
+      return { result, tableColumns: await columns.describe(result.fields, db).catch(rethrowAsDataApi) };
+    };
+    const { result, tableColumns } = input.transactionId
+      ? await this.inTransaction(input.transactionId, runAndDescribe)
+      : await runAndDescribe(pool);
     const numberOfRecordsUpdated = DML.has(result.command) ? (result.rowCount ?? 0) : 0;
     if (!result.fields?.length) return { numberOfRecordsUpdated, generatedFields: [] };
     const catalog = await types;
@@ -211,7 +222,7 @@ export class DataApiEngine {
     const options = input.resultSetOptions ?? {};
     const records = encodeRecords(result.rows as (string | null)[][], columnTypes, options);
     const metadata = input.includeResultMetadata
-      ? { columnMetadata: columnMetadata(result.fields, columnTypes) }
+      ? { columnMetadata: columnMetadata(result.fields, columnTypes, tableColumns) }
       : {};
     if (input.formatRecordsAs === 'JSON') {
       return { formattedRecords: formatRecords(records, result.fields), numberOfRecordsUpdated, ...metadata };
@@ -231,22 +242,14 @@ export class DataApiEngine {
       return { updateResults: statements.map(() => ({ generatedFields: [] })) };
     };
     if (input.transactionId) return this.inTransaction(input.transactionId, runAll);
-    const client = await this.database(input.database)
-      .pool.connect()
-      .catch((error: unknown) => {
-        throw fromPostgresError(error);
-      });
+    const client = await this.database(input.database).pool.connect().catch(rethrowAsDataApi);
     return inTransaction(client, () => runAll(client));
   }
 
   async beginTransaction(input: BeginTransactionRequest) {
     this.calls.begin += 1;
     this.checkCommon(input);
-    const client = await this.database(input.database)
-      .transactions.connect()
-      .catch((error: unknown) => {
-        throw fromPostgresError(error);
-      });
+    const client = await this.database(input.database).transactions.connect().catch(rethrowAsDataApi);
     const transactionId = await this.open(client);
     await this.inTransaction(transactionId, (pinned) => pinned.query('BEGIN')).catch((error: unknown) => {
       // A failed BEGIN must not keep its client: the transaction never existed.
@@ -263,9 +266,14 @@ export class DataApiEngine {
   async commitTransaction(input: CommitTransactionRequest) {
     this.calls.commit += 1;
     this.checkCommon(input);
-    await this.finish(input.transactionId ?? '', 'COMMIT').catch((error: unknown) => {
+    const id = input.transactionId ?? '';
+    const outcome = await this.finish(id, 'COMMIT').catch((error: unknown) => {
       throw (error as DataApiError).errorType ? error : fromPostgresError(error);
     });
+    // A statement failed inside it, so PostgreSQL rolled it back instead: never answer "Transaction Committed"
+    // then. data-api.troubleshooting lists "aborted due to an error from a previous call" as a cause of
+    // "Transaction <id> isn't found" (docs/data-api-endpoint.md, "Commit after a failed statement").
+    if (outcome === 'ROLLBACK') throw transactionAborted(id);
     return { transactionStatus: 'Transaction Committed' };
   }
 

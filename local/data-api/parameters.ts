@@ -60,7 +60,9 @@ export function toPositional(sql: string, parameters: SqlParameter[] = []): Posi
   const text = scanSql(sql)
     .map((segment) => {
       if (segment.kind !== 'code') return segment.text;
-      return segment.text.replace(/::|:([A-Za-z_]\w*)/g, (token, name: string | undefined) => {
+      // API_SqlParameter gives `name` no pattern: drizzle-orm names its parameters 1, 2, … and kysely-data-api
+      // 0, 1, …, so a name is any run of letters, digits and underscores, a leading digit included.
+      return segment.text.replace(/::|:(\w+)/g, (token, name: string | undefined) => {
         if (!name) return token;
         const parameter = byName.get(name);
         if (!parameter) throw validation(`No value specified for parameter: ${name}`);

@@ -1,4 +1,4 @@
-import type { ColumnMetadata, Field, ResultSetOptions } from '@aws-sdk/client-rds-data';
+import type { Field, ResultSetOptions } from '@aws-sdk/client-rds-data';
 import type { FieldDef } from 'pg';
 import { parse as parseArray } from 'postgres-array';
 import { databaseError, unsupportedResult } from './errors.js';
@@ -12,25 +12,6 @@ export const ROW_LIMIT_BYTES = 64 * 1024;
 const UNSUPPORTED = new Set(['money', 'point', 'line', 'lseg', 'box', 'path', 'polygon', 'circle']);
 const INTEGER = new Set(['int2', 'int4', 'oid']);
 const FLOAT = new Set(['float4', 'float8']);
-/** JDBC type codes, as the Data API reports them in columnMetadata.type. */
-const JDBC: Record<string, number> = {
-  int2: 5,
-  int4: 4,
-  int8: -5,
-  float4: 7,
-  float8: 8,
-  numeric: 2,
-  bool: -7,
-  text: 12,
-  varchar: 12,
-  bpchar: 1,
-  timestamptz: 93,
-  timestamp: 93,
-  date: 91,
-  time: 92,
-  bytea: -2,
-};
-
 export interface TypeInfo {
   name: string;
   /** For arrays, the element type's name. */
@@ -110,28 +91,6 @@ export function formatRecords(records: Field[][], columns: FieldDef[]): string {
   return JSON.stringify(
     records.map((record) => Object.fromEntries(record.map((f, i) => [names[i], jsonValue(f)]))),
   );
-}
-
-export function columnMetadata(columns: FieldDef[], types: TypeInfo[]): ColumnMetadata[] {
-  return columns.map((column, index) => {
-    const typeName = types[index]?.name ?? 'unknown';
-    return {
-      name: column.name,
-      label: column.name,
-      typeName,
-      type: JDBC[typeName] ?? (typeName.startsWith('_') ? 2003 : 1111),
-      arrayBaseColumnType: 0,
-      isAutoIncrement: false,
-      isCaseSensitive: typeName === 'text' || typeName === 'varchar',
-      isCurrency: false,
-      isSigned: INTEGER.has(typeName) || FLOAT.has(typeName) || typeName === 'int8' || typeName === 'numeric',
-      nullable: 2,
-      precision: 0,
-      scale: 0,
-      schemaName: '',
-      tableName: '',
-    };
-  });
 }
 
 export function assertResponseSize(body: string): void {

@@ -510,7 +510,7 @@ describe('identity', () => {
     expect(client?.Properties?.ExplicitAuthFlows).toEqual(
       expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
     );
-    expect((client?.Properties?.ExplicitAuthFlows as string[]).length).toBe(3);
+    expect(client?.Properties?.ExplicitAuthFlows).toHaveLength(3);
     for (const absent of ['AllowedOAuthFlows', 'AllowedOAuthScopes', 'CallbackURLs', 'LogoutURLs'])
       expect(client?.Properties?.[absent], absent).toBeUndefined();
     expect(client?.Properties?.AllowedOAuthFlowsUserPoolClient).toBe(false);
@@ -539,7 +539,8 @@ describe('identity', () => {
     expect(frameworks).toHaveLength(2);
     const roles = resourcesOf(template(), 'AWS::IAM::Role');
     for (const [id, fn] of frameworks) {
-      const roleId = (fn.Properties?.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ?? '';
+      const role = fn.Properties?.Role as { 'Fn::GetAtt'?: string[] } | undefined;
+      const roleId = role?.['Fn::GetAtt']?.[0] ?? '';
       expect(roleId, id).toMatch(/FrameworkOnEventRole/);
       expect(roles[roleId]?.Properties?.ManagedPolicyArns, id).toBeUndefined();
     }

@@ -37,8 +37,8 @@ export function acknowledgeNagFindings(stack: Stack): void {
   // The two custom resources (schema migration, queue resync) use the CDK Provider framework, whose own function
   // has a role of ours (infra/constructs/provider.ts) that may write its logs and invoke its handler.
   for (const [path, fn] of [
-    ['Migrations/Framework', 'MigrationsMigrator4058986C'],
-    ['Resync/Framework', 'ResyncResyncFunction5409DA33'],
+    ['Migrations/ProviderOnEventRole', 'MigrationsMigrator4058986C'],
+    ['Resync/ProviderOnEventRole', 'ResyncResyncFunction5409DA33'],
   ] as const) {
     Validations.of(at(stack, path)).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${fn}.Arn>:*]`,

@@ -5,7 +5,7 @@ import { schemaHash } from '../schema-hash.js';
 import type { StackSettings } from '../settings.js';
 import { DATABASE_NAME } from './database.js';
 import { ROOT_DIR, serviceFunction } from './lambda-function.js';
-import { HandlerProvider } from './provider.js';
+import { handlerProvider } from './provider.js';
 
 /**
  * The database schema as a CloudFormation resource: on every deploy whose migrations or migrator changed, a
@@ -34,7 +34,7 @@ export class Migrations extends Construct {
       afterBundling: (_input, output) => [`cp -r "${ROOT_DIR}/migrations" "${output}/migrations"`],
     });
     cluster.grantDataApiAccess(migrator);
-    const { provider } = new HandlerProvider(this, 'Framework', {
+    const provider = handlerProvider(this, {
       onEventHandler: migrator,
       logRetentionDays: props.settings.logRetentionDays,
     });

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { resyncHash } from '../schema-hash.js';
 import type { StackSettings } from '../settings.js';
 import { ROOT_DIR, serviceFunction } from './lambda-function.js';
-import { HandlerProvider } from './provider.js';
+import { handlerProvider } from './provider.js';
 import { dataApiEnvironment, noticeEnvironment } from './worker.js';
 
 /**
@@ -38,7 +38,7 @@ export class Resync extends Construct {
     });
     cluster.grantDataApiAccess(resync);
     queue.grant(resync, 'sqs:SendMessage');
-    const { provider } = new HandlerProvider(this, 'Framework', {
+    const provider = handlerProvider(this, {
       onEventHandler: resync,
       logRetentionDays: settings.logRetentionDays,
     });

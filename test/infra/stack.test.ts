@@ -482,14 +482,14 @@ describe('log retention', () => {
     expect(Object.keys(groups).length).toBe(ROUTES.length + 4 + 2 + 2);
     for (const [id, group] of Object.entries(groups)) expect(group.Properties?.RetentionInDays, id).toBe(60);
     const ids = Object.keys(groups);
-    expect(ids.filter((id) => /^(Migrations|Resync)Framework/.test(id))).toHaveLength(2);
+    expect(ids.filter((id) => /^(Migrations|Resync)ProviderLogs/.test(id))).toHaveLength(2);
     expect(ids.some((id) => id.startsWith('DatabaseFlowLogs'))).toBe(true);
     const flowLog = Object.values(resourcesOf(t, 'AWS::EC2::FlowLog'))[0];
     expect(JSON.stringify(flowLog?.Properties?.LogGroupName)).toContain('DatabaseFlowLogs');
     for (const fn of Object.values(resourcesOf(t, 'AWS::Lambda::Function')).filter((f) =>
       JSON.stringify(f.Properties).includes('framework'),
     ))
-      expect(JSON.stringify(fn.Properties?.LoggingConfig)).toMatch(/Framework.*Logs/);
+      expect(JSON.stringify(fn.Properties?.LoggingConfig)).toMatch(/ProviderLogs/);
     t.hasResourceProperties('Custom::LogRetention', {
       LogGroupName: {
         'Fn::Join': [
@@ -532,6 +532,20 @@ describe('identity', () => {
       expect(route.Properties?.AuthorizationScopes).toBeUndefined();
   });
 
+  it("the custom resources' ServiceTokens stay the framework functions deployed stacks have (CloudFormation refuses to change one)", () => {
+    for (const type of ['Custom::DatabaseSchema', 'Custom::TaskQueueResync']) {
+      const [resource] = Object.values(resourcesOf(template(), type));
+      expect(resource?.Properties?.ServiceToken, type).toEqual({
+        'Fn::GetAtt': [
+          type === 'Custom::DatabaseSchema'
+            ? 'MigrationsProviderframeworkonEvent15E1BF06'
+            : 'ResyncProviderframeworkonEvent8E0C56E8',
+          'Arn',
+        ],
+      });
+    }
+  });
+
   it("the provider frameworks' functions have a role of their own, without the AWSLambdaBasicExecutionRole managed policy", () => {
     const frameworks = Object.entries(resourcesOf(template(), 'AWS::Lambda::Function')).filter(([, fn]) =>
       JSON.stringify(fn.Properties).includes('framework'),
@@ -541,7 +555,7 @@ describe('identity', () => {
     for (const [id, fn] of frameworks) {
       const role = fn.Properties?.Role as { 'Fn::GetAtt'?: string[] } | undefined;
       const roleId = role?.['Fn::GetAtt']?.[0] ?? '';
-      expect(roleId, id).toMatch(/FrameworkOnEventRole/);
+      expect(roleId, id).toMatch(/ProviderOnEventRole/);
       expect(roles[roleId]?.Properties?.ManagedPolicyArns, id).toBeUndefined();
     }
   });

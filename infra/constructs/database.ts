@@ -35,18 +35,19 @@ export class Database extends Construct {
   constructor(scope: Construct, id: string, settings: StackSettings) {
     super(scope, id);
     const retention = settings.logRetentionDays as logs.RetentionDays;
-    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,
       subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-      flowLogs: {
-        rejected: {
-          trafficType: ec2.FlowLogTrafficType.REJECT,
-          destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs),
-        },
-      },
+      flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } },
     });
+    // The flow log's own log group (CDK's default: kept forever, two years' retention), bounded like every other
+    // one and deleted with the stack. Changed in place rather than replaced, so deployed stacks keep the group.
+    const flowLogGroup = vpc.node.findChild('rejected').node.findChild('LogGroup').node.defaultChild;
+    if (!(flowLogGroup instanceof logs.CfnLogGroup))
+      throw new Error('the VPC flow log has no log group of its own');
+    flowLogGroup.retentionInDays = settings.logRetentionDays;
+    flowLogGroup.applyRemovalPolicy(RemovalPolicy.DESTROY);
     this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
       // 17.5: Data API (17.4+) and auto-pause to 0 ACU (16.3+/17.x) both supported. Pinned, and no automatic minor
       // upgrades: the template states the running version, and raising the pin is the upgrade (docs/operations.md).

@@ -483,9 +483,10 @@ describe('log retention', () => {
     for (const [id, group] of Object.entries(groups)) expect(group.Properties?.RetentionInDays, id).toBe(60);
     const ids = Object.keys(groups);
     expect(ids.filter((id) => /^(Migrations|Resync)ProviderLogs/.test(id))).toHaveLength(2);
-    expect(ids.some((id) => id.startsWith('DatabaseFlowLogs'))).toBe(true);
     const flowLog = Object.values(resourcesOf(t, 'AWS::EC2::FlowLog'))[0];
-    expect(JSON.stringify(flowLog?.Properties?.LogGroupName)).toContain('DatabaseFlowLogs');
+    const flowLogGroup = (flowLog?.Properties?.LogGroupName as { Ref?: string } | undefined)?.Ref ?? '';
+    expect(ids).toContain(flowLogGroup);
+    expect(groups[flowLogGroup]?.DeletionPolicy).toBe('Delete');
     for (const fn of Object.values(resourcesOf(t, 'AWS::Lambda::Function')).filter((f) =>
       JSON.stringify(f.Properties).includes('framework'),
     ))

@@ -27,6 +27,7 @@ export interface StackSettings {
   workerReservedConcurrency?: number;
   /** Where alarm notifications go (an SNS email subscription); none by default, the topic exists regardless. */
   alarmEmail?: string;
+  /** Retention of every log group the stack creates or exports to; one of CLOUDWATCH_RETENTION_DAYS. */
   logRetentionDays: number;
   /** CloudWatch namespace of the service's embedded metrics (lambdas/metrics.ts). */
   metricsNamespace: string;
@@ -39,6 +40,11 @@ export interface StackSettings {
   /** Alarm when the API answers at least this many 5xx within 5 minutes. */
   alarmApi5xxCount: number;
 }
+
+/** The only retention periods CloudWatch Logs (and so CloudFormation's RetentionInDays) accepts. */
+export const CLOUDWATCH_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 /** Deliberately plain: one @, no spaces, a dot in the domain. SNS sends a confirmation mail to it anyway. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -81,6 +87,18 @@ function namespace(app: App): string {
   return String(raw);
 }
 
+/** Refused here, at synth: CloudFormation would accept the template and fail the deploy on the first log group. */
+function retentionDays(app: App): number {
+  const raw = app.node.tryGetContext('logRetentionDays');
+  const value = raw === undefined ? 30 : Number(raw);
+  if (!(CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(value)) {
+    throw new Error(
+      `context logRetentionDays must be one of CloudWatch Logs' retention periods (${CLOUDWATCH_RETENTION_DAYS.join(', ')}), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
 export function readSettings(app: App): StackSettings {
   const removal = app.node.tryGetContext('removal') ?? 'retain';
   if (removal !== 'retain' && removal !== 'destroy')
@@ -104,7 +122,7 @@ export function readSettings(app: App): StackSettings {
     workerConcurrency: number(app, 'workerConcurrency', 10, 2, 1000),
     ...optionalNumber(app, 'workerReservedConcurrency', 1, 1000),
     ...(alarmEmail ? { alarmEmail } : {}),
-    logRetentionDays: number(app, 'logRetentionDays', 30, 1, 3653),
+    logRetentionDays: retentionDays(app),
     metricsNamespace: namespace(app),
     tracing: flag(app, 'tracing'),
     alarmTaskFailurePercent: number(app, 'alarmTaskFailurePercent', 10, 0, 100),

@@ -35,7 +35,7 @@ export class Api extends Construct {
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
     const { settings } = props;
-    const authorizer = this.authorizer(settings);
+    const { authorizer, scopes } = this.authorizer(settings);
     const notFound = this.routeFunction(NOT_FOUND, props);
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'Background Job Service',
@@ -58,7 +58,9 @@ export class Api extends Construct {
         path: route.path,
         methods: [route.method as apigw.HttpMethod],
         integration: new HttpLambdaIntegration(`${route.handler}-integration`, fn),
-        authorizer: route.public ? new apigw.HttpNoneAuthorizer() : authorizer,
+        ...(route.public
+          ? { authorizer: new apigw.HttpNoneAuthorizer() }
+          : { authorizer, ...(scopes ? { authorizationScopes: scopes } : {}) }),
       });
     }
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
@@ -115,12 +117,19 @@ export class Api extends Construct {
     return fn;
   }
 
-  /** Cognito by default; an external issuer and audience when the context names them. */
-  private authorizer(settings: StackSettings): apigw.IHttpRouteAuthorizer {
+  /**
+   * Cognito by default; an external issuer and audience when the context names them. With Cognito, every route
+   * requires the scope of a user access token, which an ID token (no `scope` claim) never carries: API Gateway
+   * checks `client_id` for access tokens and `aud` for ID tokens against the same client, so the scope is what
+   * tells them apart. An external issuer's access tokens name the API as their audience, its ID tokens the client.
+   */
+  private authorizer(settings: StackSettings): { authorizer: apigw.IHttpRouteAuthorizer; scopes?: string[] } {
     if (settings.jwtIssuer && settings.jwtAudience) {
-      return new HttpJwtAuthorizer('JwtAuthorizer', settings.jwtIssuer, {
-        jwtAudience: settings.jwtAudience,
-      });
+      return {
+        authorizer: new HttpJwtAuthorizer('JwtAuthorizer', settings.jwtIssuer, {
+          jwtAudience: settings.jwtAudience,
+        }),
+      };
     }
     const userPool = new cognito.UserPool(this, 'UserPool', {
       selfSignUpEnabled: false,
@@ -135,20 +144,35 @@ export class Api extends Construct {
       mfa: cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      removalPolicy: settings.removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy:
+        settings.removal === 'retain' ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     });
+    // For people at a terminal and for machines (service users): a public client that signs in through the
+    // user pool API (USER_PASSWORD_AUTH, SRP) and refreshes. No OAuth flows, so no implicit grant, no hosted UI
+    // and no callback URL: nothing here redirects a browser anywhere.
     const client = userPool.addClient('ApiClient', {
       authFlows: { userSrp: true, userPassword: true },
+      disableOAuth: true,
       generateSecret: false,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
       preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
     });
     const scope = Stack.of(this);
     new CfnOutput(scope, 'UserPoolId', { value: userPool.userPoolId });
     new CfnOutput(scope, 'UserPoolClientId', { value: client.userPoolClientId });
-    return new HttpJwtAuthorizer('JwtAuthorizer', userPool.userPoolProviderUrl, {
-      jwtAudience: [client.userPoolClientId],
-    });
+    return {
+      authorizer: new HttpJwtAuthorizer('JwtAuthorizer', userPool.userPoolProviderUrl, {
+        jwtAudience: [client.userPoolClientId],
+      }),
+      scopes: [USER_ACCESS_TOKEN_SCOPE],
+    };
   }
 }
+
+/**
+ * The scope of every access token the user pool API issues (InitiateAuth, RespondToAuthChallenge, refresh), the
+ * flows the client allows. Custom resource-server scopes exist only in tokens from the OAuth 2.0 token endpoint.
+ */
+export const USER_ACCESS_TOKEN_SCOPE = 'aws.cognito.signin.user.admin';

@@ -1,12 +1,11 @@
-import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { CustomResource, Duration } from 'aws-cdk-lib';
 import type * as rds from 'aws-cdk-lib/aws-rds';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { schemaHash } from '../schema-hash.js';
 import type { StackSettings } from '../settings.js';
 import { DATABASE_NAME } from './database.js';
 import { ROOT_DIR, serviceFunction } from './lambda-function.js';
+import { handlerProvider } from './provider.js';
 
 /**
  * The database schema as a CloudFormation resource: on every deploy whose migrations or migrator changed, a
@@ -35,13 +34,9 @@ export class Migrations extends Construct {
       afterBundling: (_input, output) => [`cp -r "${ROOT_DIR}/migrations" "${output}/migrations"`],
     });
     cluster.grantDataApiAccess(migrator);
-    const provider = new cr.Provider(this, 'Provider', {
+    const provider = handlerProvider(this, {
       onEventHandler: migrator,
-      // The framework's own function logs here, with a retention (Lambda's default group would keep logs forever).
-      logGroup: new logs.LogGroup(this, 'ProviderLogs', {
-        retention: props.settings.logRetentionDays as logs.RetentionDays,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      logRetentionDays: props.settings.logRetentionDays,
     });
     this.schema = new CustomResource(this, 'Schema', {
       serviceToken: provider.serviceToken,

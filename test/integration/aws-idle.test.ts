@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAuth } from '../../local/auth.js';
 import type { AwsStack } from '../../local/aws-stack.js';
 import { startTestAwsStack, type TestAwsStack } from '../support/aws-stack.js';
+import { fetchChecked } from '../support/contract.js';
 import { eventually, sleep } from '../support/tasks.js';
 
 /**
@@ -27,7 +28,7 @@ describe('an idle minute under the AWS wiring', () => {
       { type: 'cron', expression: '0 3 1 1 *', timezone: 'Pacific/Chatham' },
     ];
     for (const schedule_interval of schedules) {
-      const response = await fetch(`${stack.url}/jobs`, {
+      const response = await fetchChecked(`${stack.url}/jobs`, {
         method: 'POST',
         headers,
         body: JSON.stringify({ job_type: 'echo', payload: { prompt: 'later' }, schedule_interval }),
@@ -49,7 +50,7 @@ describe('an idle minute under the AWS wiring', () => {
       ),
     ).toBe(true);
     // The /health probe an uptime monitor sends does not touch the database either.
-    expect((await fetch(`${stack.url}/health`)).status).toBe(200);
+    expect((await fetchChecked(`${stack.url}/health`)).status).toBe(200);
 
     stack.dataApi?.resetCalls();
     await sleep(60_000);

@@ -4,6 +4,7 @@ import type { AwsStack } from '../../local/aws-stack.js';
 import { customResourceEvent } from '../../local/lambda/deploy-invocations.js';
 import { MIGRATIONS_DIR } from '../../local/paths.js';
 import { startTestAwsStack, type TestAwsStack } from '../support/aws-stack.js';
+import { fetchChecked } from '../support/contract.js';
 import { eventually, sleep } from '../support/tasks.js';
 
 /** startAwsStack in-process: the handles tests use (call counters, containers) and the deploy-time hook. */
@@ -49,7 +50,7 @@ describe('startAwsStack', () => {
     const token = await (await localAuth(aws.dataDir)).mint('0d9b8f3e-4a51-4c1e-8e0f-6b7f5c2d1a00');
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const job = (await (
-      await fetch(`${stack.url}/jobs`, {
+      await fetchChecked(`${stack.url}/jobs`, {
         method: 'POST',
         headers,
         body: JSON.stringify({
@@ -60,13 +61,16 @@ describe('startAwsStack', () => {
     ).json()) as { id: string };
     stack.sqs?.resetCalls();
     const task = (await (
-      await fetch(`${stack.url}/jobs/${job.id}/run`, { method: 'POST', headers })
+      await fetchChecked(`${stack.url}/jobs/${job.id}/run`, { method: 'POST', headers })
     ).json()) as {
       id: string;
     };
     const status = async () =>
-      ((await (await fetch(`${stack.url}/tasks/${task.id}`, { headers })).json()) as { status: string })
-        .status;
+      (
+        (await (await fetchChecked(`${stack.url}/tasks/${task.id}`, { headers })).json()) as {
+          status: string;
+        }
+      ).status;
     expect(await eventually(async () => (await status()) === 'completed', 30_000)).toBe(true);
     expect(await eventually(async () => (stack.sqs?.calls.DeleteMessageBatch ?? 0) >= 1, 5_000)).toBe(true);
     expect(stack.sqs?.calls.SendMessageBatch).toBe(1);

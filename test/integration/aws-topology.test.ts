@@ -5,6 +5,7 @@ import type { Database } from '../../lambdas/db/port.js';
 import { localAuth } from '../../local/auth.js';
 import type { AwsStack } from '../../local/aws-stack.js';
 import { startTestAwsStack, type TestAwsStack } from '../support/aws-stack.js';
+import { fetchChecked } from '../support/contract.js';
 import { eventually, sleep } from '../support/tasks.js';
 
 /**
@@ -61,13 +62,17 @@ afterAll(async () => {
 });
 
 async function createJob(body: Record<string, unknown>): Promise<string> {
-  const response = await fetch(`${stack.url}/jobs`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const response = await fetchChecked(`${stack.url}/jobs`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+  });
   expect(response.status).toBe(201);
   return ((await response.json()) as { id: string }).id;
 }
 
 async function runNow(jobId: string): Promise<string> {
-  const response = await fetch(`${stack.url}/jobs/${jobId}/run`, { method: 'POST', headers });
+  const response = await fetchChecked(`${stack.url}/jobs/${jobId}/run`, { method: 'POST', headers });
   expect(response.status).toBe(202);
   return ((await response.json()) as { id: string }).id;
 }
@@ -115,7 +120,7 @@ describe('the AWS topology, end to end', () => {
       schedule_interval: { type: 'timedelta', seconds: 3 },
     });
     expect(await eventually(async () => (await tasksOf(jobId)).length >= 4, 20_000, 100)).toBe(true);
-    await fetch(`${stack.url}/jobs/${jobId}/cancel`, { method: 'POST', headers });
+    await fetchChecked(`${stack.url}/jobs/${jobId}/cancel`, { method: 'POST', headers });
     const tasks = (await tasksOf(jobId)).slice(0, 4);
     const starts = tasks.map((t) => t.started_at?.getTime() ?? Number.NaN);
     for (const [index, row] of tasks.entries()) {
@@ -200,9 +205,9 @@ describe('the AWS topology, end to end', () => {
     // Let the killed messages come back (one lease) while later occurrences take the chain, then stop it (no more
     // occurrences; running tasks go on).
     await sleep(6_000);
-    const current = await fetch(`${stack.url}/jobs/${jobId}`, { headers });
+    const current = await fetchChecked(`${stack.url}/jobs/${jobId}`, { headers });
     const etag = current.headers.get('etag') ?? '';
-    const patched = await fetch(`${stack.url}/jobs/${jobId}`, {
+    const patched = await fetchChecked(`${stack.url}/jobs/${jobId}`, {
       method: 'PATCH',
       headers: { ...headers, 'if-match': etag },
       body: JSON.stringify({ schedule_interval: { type: 'manual' } }),
@@ -240,7 +245,7 @@ describe('the AWS topology, end to end', () => {
     expect(await eventually(async () => (await task(taskId))?.status === 'processing', 5_000, 20)).toBe(true);
     await sleep(200);
     const cancelledAt = Date.now();
-    const response = await fetch(`${stack.url}/tasks/${taskId}/cancel`, { method: 'POST', headers });
+    const response = await fetchChecked(`${stack.url}/tasks/${taskId}/cancel`, { method: 'POST', headers });
     expect(response.status).toBe(200);
     // The worker's invocation returns once its handler stopped: no container is busy any more.
     expect(

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAuth } from '../../local/auth.js';
 import { startLocalDataApi } from '../../local/data-api/server.js';
 import { startLocalSqs } from '../../local/sqs/server.js';
+import { fetchChecked } from '../support/contract.js';
 import { freshDatabase } from '../support/database.js';
 import { freePort } from '../support/ports.js';
 import { spawnScript, stopProcess, waitForOutput } from '../support/processes.js';
@@ -39,14 +40,14 @@ async function runEchoJob(url: string) {
     job_type: 'echo',
     payload: { prompt: 'hi', resource_type: 'doc', resource_id: '1' },
   });
-  const job = (await (await fetch(`${url}/jobs`, { method: 'POST', headers, body })).json()) as {
+  const job = (await (await fetchChecked(`${url}/jobs`, { method: 'POST', headers, body })).json()) as {
     id: string;
   };
-  const run = await fetch(`${url}/jobs/${job.id}/run`, { method: 'POST', headers });
+  const run = await fetchChecked(`${url}/jobs/${job.id}/run`, { method: 'POST', headers });
   expect(run.status).toBe(202);
   const task = (await run.json()) as { id: string };
   const current = async () =>
-    (await (await fetch(`${url}/tasks/${task.id}`, { headers })).json()) as { status: string };
+    (await (await fetchChecked(`${url}/tasks/${task.id}`, { headers })).json()) as { status: string };
   expect(await eventually(async () => (await current()).status === 'completed', 30_000)).toBe(true);
   expect(await current()).toMatchObject({ status: 'completed', attempt: 1 });
 }
@@ -70,7 +71,7 @@ describe('npm run start:aws', () => {
       expect(output).toMatch(/SQS endpoint: http:\/\/127\.0\.0\.1:\d+/);
       expect(output).toMatch(/Data API endpoint: http:\/\/127\.0\.0\.1:\d+/);
       expect(output).not.toContain('in-process workers');
-      const health = await fetch(`${url}/health`);
+      const health = await fetchChecked(`${url}/health`);
       expect(health.status).toBe(200);
 
       await runEchoJob(url as string);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationNames } from '../../lambdas/migrator/migrator.js';
 import { localAuth } from '../../local/auth.js';
 import { MIGRATIONS_DIR } from '../../local/paths.js';
+import { fetchChecked } from '../support/contract.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { freePort } from '../support/ports.js';
 import { runScript, spawnScript, stopProcess, waitForOutput } from '../support/processes.js';
@@ -47,7 +48,7 @@ describe('npm start', () => {
     });
     try {
       const [, url = ''] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
-      expect((await fetch(`${url}/health`)).status).toBe(200);
+      expect((await fetchChecked(`${url}/health`)).status).toBe(200);
       const response = await deepHealth(url, dataDir);
       expect(response.status).toBe(200);
       const health = (await response.json()) as {

@@ -6,6 +6,7 @@ import { ROUTES } from '../../lambdas/http/routes.js';
 import { METRICS, type MetricName } from '../../lambdas/metrics-names.js';
 import { JOB_TYPES } from '../../lambdas/worker/registry.js';
 import { localAuth } from '../../local/auth.js';
+import { fetchChecked } from '../support/contract.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { spawnScript, stopProcess, waitForOutput } from '../support/processes.js';
 
@@ -72,7 +73,7 @@ beforeAll(async () => {
     const [, url = ''] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
     const token = await (await localAuth(dataDir)).mint(SUB);
     const call = async (method: string, route: string, body?: unknown) => {
-      const response = await fetch(`${url}${route}`, {
+      const response = await fetchChecked(`${url}${route}`, {
         method,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         ...(body ? { body: JSON.stringify(body) } : {}),

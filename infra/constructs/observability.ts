@@ -52,7 +52,10 @@ export class Observability extends Construct {
       new cloudwatch.Alarm(this, 'TaskFailureRatio', {
         alarmDescription: `Over ${settings.alarmTaskFailurePercent}% of the tasks that ended in 15 minutes failed for good (retries exhausted).`,
         metric: new cloudwatch.MathExpression({
-          expression: '100 * failed / (succeeded + failed)',
+          // A metric with no data point in a period makes the whole expression missing there, and missing is not
+          // breaching: without FILL, a window in which every task failed (no TaskSucceeded line at all) would hide
+          // a 100% failure ratio. `failed` is left unfilled: no failures is no breach.
+          expression: '100 * failed / (FILL(succeeded, 0) + failed)',
           usingMetrics: {
             failed: metric('TaskFailed', { statistic: 'Sum', period: ended }),
             succeeded: metric('TaskSucceeded', { statistic: 'Sum', period: ended }),

@@ -69,6 +69,18 @@ describe('operations dashboard and alarms', () => {
     expect(new Set(onDashboard)).toEqual(new Set(Object.keys(METRICS)));
   });
 
+  it('the failure ratio still breaches when every task failed (no TaskSucceeded data in the window)', () => {
+    // CloudWatch metric math yields no value where an input has no data point, and the alarm treats missing data as
+    // not breaching, so the succeeded count must be filled with 0 or a 100% failure window stays OK.
+    const ratio =
+      alarmsOf().find(([id]) => id.startsWith('OperationsTaskFailureRatio'))?.[1].Properties ?? {};
+    const metrics = ratio.Metrics as { Id: string; Expression?: string }[];
+    const expression = metrics.find((m) => m.Expression)?.Expression ?? '';
+    expect(expression).toMatch(/FILL\(succeeded,\s*0\)/);
+    expect(expression.replace(/FILL\(succeeded,\s*0\)/g, '')).not.toMatch(/\bsucceeded\b/);
+    expect(ratio.TreatMissingData).toBe('notBreaching');
+  });
+
   it('thresholds and the namespace come from context', () => {
     const { template } = synthStack({
       context: {

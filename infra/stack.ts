@@ -31,6 +31,7 @@ export class BackgroundJobServiceStack extends Stack {
     for (const fn of functions) fn.addEnvironment('METRICS_NAMESPACE', settings.metricsNamespace);
     const observability = new Observability(this, 'Operations', {
       cluster,
+      httpApi: api.httpApi,
       queue: worker.queue,
       deadLetterQueue: worker.deadLetterQueue,
       functions,

@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,6 +11,7 @@ import type { StackSettings } from '../settings.js';
 
 export interface ObservabilityProps {
   cluster: rds.DatabaseCluster;
+  httpApi: apigw.HttpApi;
   queue: sqs.IQueue;
   deadLetterQueue: sqs.IQueue;
   /** The service's own functions (not the CDK Provider framework's). */
@@ -78,7 +80,9 @@ export class Observability extends Construct {
       }),
       new cloudwatch.Alarm(this, 'Api5xx', {
         alarmDescription: `The API answered ${settings.alarmApi5xxCount} or more 5xx within 5 minutes.`,
-        metric: count('RequestCount', { status_class: '5xx' }),
+        // API Gateway's own count, not the handler's RequestCount: a function that times out, crashes, fails its
+        // init or is throttled writes no EMF line, yet the caller gets a 5xx from the gateway.
+        metric: props.httpApi.metricServerError({ statistic: 'Sum', period: Duration.minutes(5) }),
         threshold: settings.alarmApi5xxCount,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

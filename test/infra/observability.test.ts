@@ -51,12 +51,7 @@ describe('operations dashboard and alarms', () => {
     const ours = alarmsOf()
       .flatMap(([, alarm]) => alarmMetrics(alarm.Properties ?? {}))
       .filter((m) => m.namespace === METRIC_NAMESPACE_DEFAULT);
-    expect(ours.map((m) => m.name).sort()).toEqual([
-      'RequestCount',
-      'TaskFailed',
-      'TaskQueueDelay',
-      'TaskSucceeded',
-    ]);
+    expect(ours.map((m) => m.name).sort()).toEqual(['TaskFailed', 'TaskQueueDelay', 'TaskSucceeded']);
     for (const { name } of ours) expect(Object.keys(METRICS)).toContain(name);
 
     const body = JSON.stringify(
@@ -67,6 +62,18 @@ describe('operations dashboard and alarms', () => {
       ...body.matchAll(/MetricName=\\\\"(\w+)\\\\"/g),
     ].map((m) => m[1]);
     expect(new Set(onDashboard)).toEqual(new Set(Object.keys(METRICS)));
+  });
+
+  it('the 5xx alarm counts what API Gateway answered, so a function that timed out or crashed (no EMF line) counts', () => {
+    const api5xx = alarmsOf().find(([id]) => id.startsWith('OperationsApi5xx'))?.[1].Properties ?? {};
+    expect(api5xx).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Statistic: 'Sum',
+      Period: 300,
+    });
+    const [apiId] = Object.keys(resourcesOf(synthed.template, 'AWS::ApiGatewayV2::Api'));
+    expect(api5xx.Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: apiId } }]);
   });
 
   it('the failure ratio still breaches when every task failed (no TaskSucceeded data in the window)', () => {

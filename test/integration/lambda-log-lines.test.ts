@@ -61,4 +61,39 @@ describe('a handler in Lambda', () => {
     ]);
     for (const line of metrics) expect(line).toMatchObject({ route: 'GET /health', status_class: '2xx' });
   });
+
+  it('each EMF line meets the specification: Timestamp in ms, ≤ 30 dimensions, ≤ 100 metrics, a CloudWatch unit', async () => {
+    const before = Date.now();
+    const metrics = (await invoke('req-4')).filter((line) => '_aws' in line);
+    const after = Date.now();
+    expect(metrics.length).toBeGreaterThan(0);
+    // CloudWatch rejects a Timestamp in seconds (it lies 55 years in the past) or out of its accepted window.
+    const units = ['Milliseconds', 'Count', 'Seconds', 'Bytes', 'Percent', 'None'];
+    for (const line of metrics) {
+      const aws = line._aws as {
+        Timestamp: number;
+        CloudWatchMetrics: {
+          Namespace: string;
+          Dimensions: string[][];
+          Metrics: { Name: string; Unit: string }[];
+        }[];
+      };
+      expect(Number.isInteger(aws.Timestamp)).toBe(true);
+      expect(aws.Timestamp).toBeGreaterThanOrEqual(before);
+      expect(aws.Timestamp).toBeLessThanOrEqual(after);
+      for (const directive of aws.CloudWatchMetrics) {
+        expect(directive.Namespace).toBe('LambdaLogLinesTest');
+        expect(directive.Metrics.length).toBeLessThanOrEqual(100);
+        for (const set of directive.Dimensions) {
+          expect(set.length).toBeGreaterThan(0);
+          expect(set.length).toBeLessThanOrEqual(30);
+          for (const key of set) expect(typeof line[key], key).toBe('string');
+        }
+        for (const metric of directive.Metrics) {
+          expect(units).toContain(metric.Unit);
+          expect(typeof line[metric.Name], metric.Name).toBe('number');
+        }
+      }
+    }
+  });
 });

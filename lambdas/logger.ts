@@ -49,16 +49,17 @@ export function createLogger(base: Record<string, unknown> = {}, minimum: Level 
     (message: string, fields: Record<string, unknown> = {}) => {
       if (ORDER[level] < ORDER[minimum]) return;
       const trace = traceId();
-      const line = JSON.stringify({
+      const own = {
         level,
         time: new Date().toISOString(),
         message,
         service: serviceName(),
         function: functionName(),
         ...(trace ? { xray_trace_id: trace } : {}),
-        ...base,
-        ...fields,
-      });
+      };
+      // The line's own fields win over a caller's of the same name (a handler's `level` must not turn an error
+      // into something `filter level = "error"` misses); assigning them first keeps them first on the line.
+      const line = JSON.stringify(Object.assign({ ...own }, base, fields, own));
       (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
     };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };

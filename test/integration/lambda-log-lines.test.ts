@@ -96,4 +96,24 @@ describe('a handler in Lambda', () => {
       }
     }
   });
+
+  it("a caller's fields cannot overwrite the line's level, message, service or function", async () => {
+    const { createLogger } = await import('../../lambdas/logger.js');
+    const lines = await captureLines(async (captured) => {
+      createLogger({ service: 'spoofed' }).error('handler failed', {
+        level: 'debug',
+        message: 'x',
+        function: 'f',
+      });
+      return captured.stderr.map((line) => JSON.parse(line) as Record<string, unknown>);
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      message: 'handler failed',
+      service: 'background-job-service',
+      function: 'TestStack-ApiHealthFunction',
+    });
+    expect(Object.keys(lines[0] ?? {}).slice(0, 3)).toEqual(['level', 'time', 'message']);
+  });
 });

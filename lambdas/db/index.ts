@@ -22,7 +22,7 @@ export function createDatabase(settings: Config, options: { retry?: RetryPolicy 
     database: settings.DATABASE_NAME,
     retry: options.retry ?? { ...DEFAULT_RETRY_POLICY, budgetMs: settings.DATA_API_RETRY_BUDGET_MS },
     onRetry: ({ error, attempt, delayMs }) => {
-      retryLog.warn('Data API call retried', { error: error.name, attempt, delayMs });
+      retryLog.warn('Data API call retried', { error: error.name, attempt, delay_ms: delayMs });
       putMetric('DataApiRetry', 1);
       if (error.name === 'DatabaseResumingException') putMetric('DataApiResuming', 1);
     },

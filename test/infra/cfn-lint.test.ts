@@ -27,6 +27,13 @@ const COMBINATIONS: Record<string, Record<string, unknown>> = {
   workerReservedConcurrency: { workerReservedConcurrency: 12, workerConcurrency: 12 },
   'minCapacity>0': { minCapacity: 0.5, maxCapacity: 8 },
   'logRetentionDays=365': { logRetentionDays: 365 },
+  // docs/operations.md: tracing, the alarm thresholds and the metrics namespace.
+  'tracing=true': { tracing: 'true' },
+  'alarm thresholds+metricsNamespace': {
+    alarmQueueDelaySeconds: 300,
+    alarmTaskFailurePercent: 10,
+    metricsNamespace: 'Acme/Jobs',
+  },
 };
 
 interface Finding {

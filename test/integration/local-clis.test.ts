@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataApiClient } from '../../lambdas/db/index.js';
 import { LOCAL_CLUSTER_ARN, LOCAL_SECRET_ARN } from '../../local/data-api/local-arns.js';
 import { startApi, type TestApi } from '../support/api.js';
+import { fetchChecked } from '../support/contract.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { runScript, spawnScript, stopProcess, waitForOutput } from '../support/processes.js';
 
@@ -22,11 +23,11 @@ describe('npm run --silent token', () => {
       exp?: unknown;
     };
     expect(claims.exp, 'the server refuses a token without exp').toBeTypeOf('number');
-    const response = await fetch(`${api.url}/jobs`, {
+    const response = await fetchChecked(`${api.url}/jobs`, {
       headers: { authorization: `Bearer ${run.stdout.trim()}` },
     });
     expect(response.status).toBe(200);
-    const created = await fetch(`${api.url}/jobs`, {
+    const created = await fetchChecked(`${api.url}/jobs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${run.stdout.trim()}`, 'content-type': 'application/json' },
       body: JSON.stringify({ job_type: 'echo', payload: { prompt: 'mine' } }),

@@ -28,7 +28,7 @@ let dataDir: string;
 /** GET /health/deep (the database state) with a token signed by the key the server keeps in `dir`. */
 async function deepHealth(url: string, dir: string): Promise<Response> {
   const token = await (await localAuth(dir)).mint('5d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a');
-  return fetch(`${url}/health/deep`, { headers: { authorization: `Bearer ${token}` } });
+  return fetchChecked(`${url}/health/deep`, { headers: { authorization: `Bearer ${token}` } });
 }
 beforeAll(async () => {
   test = await freshDatabase({ empty: true });

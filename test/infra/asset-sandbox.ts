@@ -3,7 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { ROOT_DIR } from '../../infra/constructs/lambda-function.js';
+import { LOCAL_CLUSTER_ARN, LOCAL_SECRET_ARN } from '../../local/data-api/local-arns.js';
+import { resourcesOf } from './synth.js';
 
 const run = promisify(execFile);
 
@@ -86,3 +89,41 @@ export async function invokeAsset(
   const last = stdout.trim().split('\n').at(-1) ?? '{}';
   return { outcomes: [], ...(JSON.parse(last) as Partial<AssetOutcome>) } as AssetOutcome;
 }
+
+/** A Lambda environment value from the template, with a local stand-in for what only a deploy resolves. */
+function placeholder(name: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (name === 'QUEUE_URL') return 'https://sqs.eu-central-1.amazonaws.com/123456789012/tasks';
+  return name === 'SECRET_ARN' ? LOCAL_SECRET_ARN : LOCAL_CLUSTER_ARN;
+}
+
+/** The service's own bundled functions in a synthesized template (by logical id): file and environment. */
+export function bundledAssets(
+  template: Template,
+  outdir: string,
+): Map<string, { file: string; env: Record<string, string> }> {
+  const assets = new Map<string, { file: string; env: Record<string, string> }>();
+  for (const [id, fn] of Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))) {
+    const assetPath = (template.toJSON().Resources[id].Metadata as Record<string, string>)['aws:asset:path'];
+    // Ours only: not the CDK provider framework's function nor CDK's log-retention function.
+    if (!assetPath || /framework|LogRetention/.test(JSON.stringify(fn.Properties))) continue;
+    const variables = ((fn.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables ??
+      {}) as Record<string, unknown>;
+    const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, placeholder(k, v)]));
+    assets.set(id, { file: path.join(outdir, assetPath, 'index.mjs'), env });
+  }
+  return assets;
+}
+
+/** A CloudFormation custom resource event as the Provider framework hands it to a handler. */
+export const cfnEvent = (RequestType: string, extra: Record<string, unknown> = {}) => ({
+  RequestType,
+  ServiceToken: 'arn:aws:lambda:eu-central-1:123456789012:function:provider',
+  ResponseURL: 'https://cloudformation-custom-resource-response-eucentral1.s3.amazonaws.com/x',
+  StackId: 'arn:aws:cloudformation:eu-central-1:123456789012:stack/TestStack/1',
+  RequestId: crypto.randomUUID(),
+  LogicalResourceId: 'MigrationsSchema',
+  ResourceType: 'Custom::DatabaseSchema',
+  ResourceProperties: { ServiceToken: 'x', InputsHash: 'abc' },
+  ...extra,
+});

@@ -2,26 +2,31 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
-  SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_RUNTIME } from '../../infra/constructs/lambda-function.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
 import { migrationNames } from '../../lambdas/migrator/migrator.js';
-import { LOCAL_CLUSTER_ARN, LOCAL_SECRET_ARN } from '../../local/data-api/local-arns.js';
+import { LOCAL_CLUSTER_ARN } from '../../local/data-api/local-arns.js';
 import { type LocalDataApi, startLocalDataApi } from '../../local/data-api/server.js';
 import { MIGRATIONS_DIR } from '../../local/paths.js';
-import { type LocalSqs, startLocalSqs } from '../../local/sqs/server.js';
 import packageJson from '../../package.json' with { type: 'json' };
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { sampleEvent } from '../support/events.js';
 import { publicTables } from '../support/introspection.js';
-import { type AssetOutcome, createRuntimeSandbox, invokeAsset, nodeRuntimes } from './asset-sandbox.js';
-import { resourcesOf, synthStack } from './synth.js';
+import { localSqsForTests } from '../support/local-sqs.js';
+import {
+  type AssetOutcome,
+  bundledAssets,
+  cfnEvent,
+  createRuntimeSandbox,
+  invokeAsset,
+  nodeRuntimes,
+} from './asset-sandbox.js';
+import { synthStack } from './synth.js';
 
 /**
  * The synthesized, bundled Lambda assets themselves — not the sources — run by a plain node that can resolve only
@@ -30,29 +35,12 @@ import { resourcesOf, synthStack } from './synth.js';
 let sandbox: string;
 let db: TestDatabase;
 let api: LocalDataApi;
-let sqs: LocalSqs;
-let client: SQSClient | undefined;
-const sqsClient = () => {
-  client ??= new SQSClient({
-    endpoint: sqs.endpoint,
-    region: 'eu-central-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  return client;
-};
-const createQueue = async (name: string) =>
-  (await sqsClient().send(new CreateQueueCommand({ QueueName: name }))).QueueUrl ?? '';
+const { sqsClient, endpoint: sqsEndpoint, createQueue } = localSqsForTests();
 /** The machine's Node, Lambda's Node 24 and Node 22 from the registry; a missing one is reported and skipped. */
 const RUNTIMES = nodeRuntimes();
 for (const runtime of RUNTIMES)
   if ('reason' in runtime) console.warn(`asset import under ${runtime.name} SKIPPED: ${runtime.reason}`);
 const assets = new Map<string, { file: string; env: Record<string, string> }>();
-
-function placeholder(name: string, value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (name === 'QUEUE_URL') return 'https://sqs.eu-central-1.amazonaws.com/123456789012/tasks';
-  return name === 'SECRET_ARN' ? LOCAL_SECRET_ARN : LOCAL_CLUSTER_ARN;
-}
 
 beforeAll(async () => {
   sandbox = await mkdtemp(path.join(tmpdir(), 'bgjobs-assets-'));
@@ -63,22 +51,11 @@ beforeAll(async () => {
     outdir,
     context: { 'aws:cdk:enable-asset-metadata': true },
   });
-  for (const [id, fn] of Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))) {
-    const assetPath = (template.toJSON().Resources[id].Metadata as Record<string, string>)['aws:asset:path'];
-    // Ours only: not the CDK provider framework's function nor CDK's log-retention function.
-    if (!assetPath || /framework|LogRetention/.test(JSON.stringify(fn.Properties))) continue;
-    const variables = ((fn.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables ??
-      {}) as Record<string, unknown>;
-    const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, placeholder(k, v)]));
-    assets.set(id, { file: path.join(outdir, assetPath, 'index.mjs'), env });
-  }
+  for (const [id, asset] of bundledAssets(template, outdir)) assets.set(id, asset);
   db = await freshDatabase({ empty: true });
   api = await startLocalDataApi({ databaseUrl: db.url });
-  sqs = await startLocalSqs({ region: 'eu-central-1' });
 }, 120_000);
 afterAll(async () => {
-  client?.destroy();
-  await sqs?.close();
   await api?.close();
   await db?.drop();
   await rm(sandbox, { recursive: true, force: true });
@@ -106,17 +83,6 @@ const invoke = (
   const { file, env } = asset(prefix);
   return invokeAsset(file, events, { ...env, ...localEnv(), ...extraEnv });
 };
-const cfnEvent = (RequestType: string, extra: Record<string, unknown> = {}) => ({
-  RequestType,
-  ServiceToken: 'arn:aws:lambda:eu-central-1:123456789012:function:provider',
-  ResponseURL: 'https://cloudformation-custom-resource-response-eucentral1.s3.amazonaws.com/x',
-  StackId: 'arn:aws:cloudformation:eu-central-1:123456789012:stack/TestStack/1',
-  RequestId: crypto.randomUUID(),
-  LogicalResourceId: 'MigrationsSchema',
-  ResourceType: 'Custom::DatabaseSchema',
-  ResourceProperties: { ServiceToken: 'x', InputsHash: 'abc' },
-  ...extra,
-});
 
 describe('bundled Lambda assets', () => {
   for (const runtime of RUNTIMES) {
@@ -272,7 +238,7 @@ describe('bundled Lambda assets', () => {
       values: [],
     });
     const taskId = rows[0]?.id ?? '';
-    const queueUrl = await createQueue('asset-worker');
+    const queueUrl = await createQueue();
     await sqsClient().send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
@@ -304,7 +270,7 @@ describe('bundled Lambda assets', () => {
     const poison = Messages.find((message) => message.Body === 'not json')?.MessageId;
     const outcome = await invoke('WorkerWorkerFunction', [{ Records: records }], {
       QUEUE_URL: queueUrl,
-      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsEndpoint().endpoint,
     });
     expect(outcome.outcomes[0]?.result).toEqual({ batchItemFailures: [{ itemIdentifier: poison }] });
     const task = await db.db.query({
@@ -328,11 +294,11 @@ describe('bundled Lambda assets', () => {
       values: [],
     });
     const expected = Number(rows[0]?.jobs) + Number(rows[0]?.tasks);
-    const queueUrl = await createQueue('asset-resync');
+    const queueUrl = await createQueue();
     const outcome = await invoke(
       'ResyncResyncFunction',
       [cfnEvent('Create', { LogicalResourceId: 'Resync', ResourceType: 'Custom::TaskQueueResync' })],
-      { QUEUE_URL: queueUrl, AWS_ENDPOINT_URL_SQS: sqs.endpoint },
+      { QUEUE_URL: queueUrl, AWS_ENDPOINT_URL_SQS: sqsEndpoint().endpoint },
     );
     expect(outcome.outcomes[0]?.result).toEqual({
       PhysicalResourceId: expect.any(String),

@@ -33,6 +33,17 @@ function counted(db: Database): { db: Database; statements: () => number } {
   };
 }
 
+/** A `send` that keeps what it was given, as the queue would. */
+function collected(): { sent: WorkNotice[]; send: (notices: WorkNotice[]) => Promise<void> } {
+  const sent: WorkNotice[] = [];
+  return {
+    sent,
+    send: async (notices) => {
+      sent.push(...notices);
+    },
+  };
+}
+
 const received = (notice: WorkNotice, sentAt = new Date()) => ({
   messageId: randomUUID(),
   notice,
@@ -43,7 +54,7 @@ const received = (notice: WorkNotice, sentAt = new Date()) => ({
 describe('handling a notice', () => {
   it('hands a notice due in more than a second back to the queue without touching the database', async () => {
     const { db, statements } = counted(test.db);
-    const sent: WorkNotice[] = [];
+    const { sent, send } = collected();
     const notice: WorkNotice = {
       kind: 'occurrence',
       jobId: randomUUID(),
@@ -51,9 +62,7 @@ describe('handling a notice', () => {
     };
     const disposition = await handleNotice(received(notice), {
       db,
-      send: async (notices) => {
-        sent.push(...notices);
-      },
+      send,
       settings,
       log,
     });
@@ -64,15 +73,13 @@ describe('handling a notice', () => {
 
   it('at its wake-up time, wakes the database with one statement and sends the occurrence on to its due time', async () => {
     const { db, statements } = counted(test.db);
-    const sent: WorkNotice[] = [];
+    const { sent, send } = collected();
     const at = new Date(Date.now() + 30_000);
     const disposition = await handleNotice(
       received({ kind: 'occurrence', jobId: randomUUID(), at, wakeAt: new Date(Date.now() - 10) }),
       {
         db,
-        send: async (notices) => {
-          sent.push(...notices);
-        },
+        send,
         settings,
         log,
       },
@@ -90,12 +97,10 @@ describe('handling a notice', () => {
       nextRunAt: at,
     });
     const { db, statements } = counted(test.db);
-    const sent: WorkNotice[] = [];
+    const { sent, send } = collected();
     const disposition = await handleNotice(received({ kind: 'occurrence', jobId, at, confirm: true }), {
       db,
-      send: async (notices) => {
-        sent.push(...notices);
-      },
+      send,
       settings,
       log,
     });
@@ -111,12 +116,10 @@ describe('handling a notice', () => {
       text: `UPDATE tasks SET run_at = now() + interval '600 milliseconds' WHERE job_id = $1::uuid RETURNING id`,
       values: [jobId],
     });
-    const sent: WorkNotice[] = [];
+    const { sent, send } = collected();
     const disposition = await handleNotice(received({ kind: 'task', taskId: rows[0]?.id ?? '' }), {
       db: test.db,
-      send: async (notices) => {
-        sent.push(...notices);
-      },
+      send,
       settings,
       log,
     });
@@ -161,12 +164,10 @@ describe('handling a notice', () => {
       values: [jobId],
     });
     const taskId = rows[0]?.id ?? '';
-    const sent: WorkNotice[] = [];
+    const { sent, send } = collected();
     const disposition = await handleNotice(received({ kind: 'task', taskId }), {
       db: test.db,
-      send: async (notices) => {
-        sent.push(...notices);
-      },
+      send,
       settings,
       log,
     });

@@ -73,18 +73,27 @@ async function refreshJobsAfterWrite(db: Database, jobIds: string[]): Promise<vo
  */
 export const MAX_CLAIM_BATCH = 16;
 
+export interface ClaimOptions {
+  limit: number;
+  leaseSeconds: number;
+  /** USER_MAX_RUNNING: a user's tasks are claimed only while fewer than this run; 0 means no cap. */
+  userMaxRunning?: number;
+  /** Only this task. */
+  taskId?: string;
+  claimToken?: string;
+}
+
 /**
- * Claims due tasks (or one named task); their jobs turn `processing`. One claim token per call (a new one unless
- * given): the claim sent again after a lost answer returns the same tasks and burns no attempt twice.
+ * Claims due tasks, fairly across users (see `claimTasks`); their jobs turn `processing`. One claim token per call
+ * (a new one unless given): the claim sent again after a lost answer returns the same tasks and burns no attempt
+ * twice.
  */
-export async function claim(
-  db: Database,
-  workerId: string,
-  options: { limit: number; leaseSeconds: number; taskId?: string; claimToken?: string },
-): Promise<ClaimedTask[]> {
+export async function claim(db: Database, workerId: string, options: ClaimOptions): Promise<ClaimedTask[]> {
   const limit = Math.min(options.limit, MAX_CLAIM_BATCH);
   const token = options.claimToken ?? randomUUID();
-  const { rows } = await db.query(claimTasks(workerId, limit, options.leaseSeconds, token, options.taskId));
+  const { rows } = await db.query(
+    claimTasks(workerId, limit, options.leaseSeconds, token, options.userMaxRunning ?? 0, options.taskId),
+  );
   const tasks = rows.map(toClaimedTask);
   // Only jobs not already processing need their status moved.
   await refreshJobsAfterWrite(
@@ -102,7 +111,7 @@ export async function claim(
  */
 export function pollingClaimer(db: Database, workerId: string) {
   let unsettledToken: string | undefined;
-  return async (options: { limit: number; leaseSeconds: number }): Promise<ClaimedTask[]> => {
+  return async (options: Omit<ClaimOptions, 'claimToken' | 'taskId'>): Promise<ClaimedTask[]> => {
     const claimToken = unsettledToken ?? randomUUID();
     try {
       const tasks = await claim(db, workerId, { ...options, claimToken });

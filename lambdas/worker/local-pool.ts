@@ -53,7 +53,11 @@ export function startLocalWorkers(
       let claimed = 0;
       if (free > 0) {
         try {
-          const tasks = await claimNext({ limit: free, leaseSeconds: settings.LEASE_SECONDS });
+          const tasks = await claimNext({
+            limit: free,
+            leaseSeconds: settings.LEASE_SECONDS,
+            userMaxRunning: settings.USER_MAX_RUNNING,
+          });
           claimed = tasks.length;
           for (const task of tasks) {
             const run = runTask(db, task, workerId, settings, log, handlers)

@@ -12,6 +12,8 @@ const Settings = z.object({
   HEARTBEAT_MS: z.coerce.number().int().min(50).default(1_000),
   /** How often an idle local worker looks for due tasks. */
   POLL_MS: z.coerce.number().int().min(10).default(250),
+  /** At most this many tasks of one user run at once (their other tasks wait); 0 means no cap. */
+  USER_MAX_RUNNING: z.coerce.number().int().min(0).max(1_000_000).default(0),
   /** How often the local scheduler materialises occurrences and reaps leases. */
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
 });

@@ -39,6 +39,8 @@ export interface StackSettings {
   alarmQueueDelaySeconds: number;
   /** Alarm when the API answers at least this many 5xx within 5 minutes. */
   alarmApi5xxCount: number;
+  /** USER_MAX_RUNNING of the worker Lambdas: at most this many tasks of one user run at once; 0 (default) = no cap. */
+  userMaxRunning: number;
 }
 
 /** The only retention periods CloudWatch Logs (and so CloudFormation's RetentionInDays) accepts. */
@@ -128,7 +130,10 @@ export function readSettings(app: App): StackSettings {
     alarmTaskFailurePercent: number(app, 'alarmTaskFailurePercent', 10, 0, 100),
     alarmQueueDelaySeconds: number(app, 'alarmQueueDelaySeconds', 300, 1, 86_400),
     alarmApi5xxCount: number(app, 'alarmApi5xxCount', 5, 1, 1_000_000),
+    userMaxRunning: number(app, 'userMaxRunning', 0, 0, 1_000_000),
   };
+  if (!Number.isInteger(settings.userMaxRunning))
+    throw new Error(`context userMaxRunning must be a whole number, got ${settings.userMaxRunning}`);
   if (settings.maxCapacity < settings.minCapacity)
     throw new Error('context maxCapacity must be at least minCapacity');
   const reserved = settings.workerReservedConcurrency;

@@ -78,6 +78,7 @@ export class Worker extends Construct {
         LEASE_SECONDS: '60',
         HEARTBEAT_MS: '5000',
         RETRY_BASE_DELAY_MS: '5000',
+        USER_MAX_RUNNING: String(settings.userMaxRunning),
       },
     });
     worker.addEventSource(

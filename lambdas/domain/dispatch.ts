@@ -37,7 +37,9 @@ export type NoticedTask =
   /** No such task: the notice may have outrun the commit that creates it. */
   | { kind: 'missing' }
   /** Nothing to do: it finished, was cancelled, or a live worker holds it. */
-  | { kind: 'settled' };
+  | { kind: 'settled' }
+  /** Due, but its user is at USER_MAX_RUNNING: notice it again later; no attempt was used. */
+  | { kind: 'busy'; userId: string };
 
 /** Derives a job's status after a claim or an end; a failure here loses nothing (the task's own end derives it). */
 async function refreshQuietly(db: Database, jobId: string): Promise<void> {
@@ -50,12 +52,15 @@ export async function claimNoticedTask(
   taskId: string,
   holder: NoticeHolder,
   leaseSeconds: number,
+  userMaxRunning = 0,
 ): Promise<NoticedTask> {
   const owner = ownerOf(holder);
-  const row = (await db.query(claimNamedTask(taskId, owner, earlierReceivesOf(holder), leaseSeconds)))
-    .rows[0];
+  const row = (
+    await db.query(claimNamedTask(taskId, owner, earlierReceivesOf(holder), leaseSeconds, userMaxRunning))
+  ).rows[0];
   if (!row) return { kind: 'missing' };
   const action = String(row.action);
+  if (action === 'busy') return { kind: 'busy', userId: String(row.user_id) };
   const jobId = String(row.job_id);
   if (action === 'claim' || action === 'retake' || action === 'mine') {
     if (row.job_status !== 'processing') await refreshQuietly(db, jobId);
@@ -65,7 +70,8 @@ export async function claimNoticedTask(
       task: toClaimedTask(row),
     };
   }
-  if (row.status === 'created') return { kind: 'wait', notice: taskNotice(taskId, row.run_at as Date) };
+  if (row.status === 'created')
+    return { kind: 'wait', notice: taskNotice(taskId, row.run_at as Date, String(row.user_id)) };
   // An end this notice caused (abandon, cancel), or one whose worker died before deriving the job's status. Not
   // quietly: no scheduler settles jobs in AWS, so a failure keeps the message, which comes back to try again.
   if (action !== 'none' || row.job_status === 'processing') await refreshJobs(db, [jobId]);
@@ -74,8 +80,8 @@ export async function claimNoticedTask(
 
 /** After a failed attempt: the notice that runs the task again when its retry is due (none if it is not waiting). */
 export async function retryNotice(db: Database, taskId: string): Promise<WorkNotice[]> {
-  const row = (await db.query<{ run_at: Date }>(selectWaitingTask(taskId))).rows[0];
-  return row ? [taskNotice(taskId, row.run_at)] : [];
+  const row = (await db.query<{ run_at: Date; user_id: string | null }>(selectWaitingTask(taskId))).rows[0];
+  return row ? [taskNotice(taskId, row.run_at, row.user_id)] : [];
 }
 
 /** `send`: the next occurrence's notice; `taskId`: the occurrence's task, for this notice's worker to run. */
@@ -115,7 +121,7 @@ export async function takeNoticedOccurrence(
     if (!taken?.advanced) return { kind: 'done', send: [] };
     return {
       kind: 'done',
-      send: next ? [occurrenceNotice(jobId, next)] : [],
+      send: next ? [occurrenceNotice(jobId, next, { userId: job.user_id as string })] : [],
       ...(taken.task_id ? { taskId: String(taken.task_id) } : {}),
     };
   }
@@ -125,7 +131,8 @@ export async function takeNoticedOccurrence(
   const task = job.task_id ? { taskId: String(job.task_id) } : {};
   if (job.occurrence_message_id !== messageId) return { kind: 'done', send: [], ...task };
   const nextRunAt = job.next_run_at as Date | null;
-  return { kind: 'done', send: nextRunAt ? [occurrenceNotice(jobId, nextRunAt)] : [], ...task };
+  const userId = job.user_id as string;
+  return { kind: 'done', send: nextRunAt ? [occurrenceNotice(jobId, nextRunAt, { userId })] : [], ...task };
 }
 
 /** Whether the job (still) has its next occurrence at `at`: the one check an unconfirmed notice makes. */
@@ -141,18 +148,23 @@ export async function occurrenceIsNext(db: Database, jobId: string, at: Date): P
  */
 export async function* impliedNotices(db: Database, pageSize = 500): AsyncGenerator<WorkNotice[]> {
   for (let after: string | null = null; ; ) {
-    const rows: { id: string; next_run_at: Date }[] = (await db.query(selectScheduledJobs(after, pageSize)))
-      .rows as { id: string; next_run_at: Date }[];
-    if (rows.length > 0) yield rows.map((row) => occurrenceNotice(row.id, row.next_run_at));
+    const rows = (await db.query(selectScheduledJobs(after, pageSize))).rows as {
+      id: string;
+      user_id: string;
+      next_run_at: Date;
+    }[];
+    if (rows.length > 0)
+      yield rows.map((row) => occurrenceNotice(row.id, row.next_run_at, { userId: row.user_id }));
     if (rows.length < pageSize) break;
     after = rows.at(-1)?.id ?? null;
   }
   for (let after: string | null = null; ; ) {
-    const rows: { id: string; run_at: Date }[] = (await db.query(selectOpenTasks(after, pageSize))).rows as {
+    const rows = (await db.query(selectOpenTasks(after, pageSize))).rows as {
       id: string;
       run_at: Date;
+      user_id: string | null;
     }[];
-    if (rows.length > 0) yield rows.map((row) => taskNotice(row.id, row.run_at));
+    if (rows.length > 0) yield rows.map((row) => taskNotice(row.id, row.run_at, row.user_id));
     if (rows.length < pageSize) break;
     after = rows.at(-1)?.id ?? null;
   }

@@ -71,7 +71,7 @@ export async function createJob(
   const now = new Date();
   const first = occurrenceOrRetry(() => nextOccurrence(spec.schedule_interval, now), now);
   if (first.next)
-    await announceFirst(options.announce, [occurrenceNotice(id, first.next, { confirm: true })]);
+    await announceFirst(options.announce, [occurrenceNotice(id, first.next, { confirm: true, userId })]);
   const statement = insertJob({
     id,
     userId,
@@ -138,7 +138,8 @@ export async function updateJob(
   const now = new Date();
   const { schedule } = changes;
   const first = schedule ? occurrenceOrRetry(() => nextOccurrence(schedule, now), now) : undefined;
-  if (first?.next) await announceFirst(announce, [occurrenceNotice(jobId, first.next, { confirm: true })]);
+  if (first?.next)
+    await announceFirst(announce, [occurrenceNotice(jobId, first.next, { confirm: true, userId })]);
   const row = (
     await db.query(
       updateJobSql(userId, jobId, expectedVersion, {

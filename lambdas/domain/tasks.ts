@@ -18,7 +18,7 @@ export async function runJobNow(
   options: { taskId?: string; announce?: Announce } = {},
 ): Promise<TaskView> {
   const taskId = options.taskId ?? randomUUID();
-  await announceFirst(options.announce, [taskNotice(taskId)]);
+  await announceFirst(options.announce, [taskNotice(taskId, null, userId)]);
   const row = (await db.query(insertManualTask(userId, jobId, taskId))).rows[0];
   if (!row) throw new NotFoundError('job');
   if (row.id === null)

@@ -19,6 +19,9 @@ const ABANDONED = `'the worker stopped renewing its lease (crashed or cut off); 
  *   worker died: SQS only redelivers a message whose holder stopped extending it) → the abandoned attempt counts
  *   and the task is leased to `owner` again; `abandon` when that was its last attempt → failed;
  * - `cancel`: waiting under a cancelled or deleted job (it slipped past the cancel) → cancelled;
+ * - `busy`: waiting and due, but its user already has `userMaxRunning` (> 0) tasks running → nothing changes (no
+ *   attempt is used); the count is taken under the user's claim lock (migration 011), so racing claims of one user
+ *   cannot exceed the cap;
  * - `none`: anything else (finished, not yet due, held by a live worker); the row tells the caller which.
  * No row: no such task (yet: the message may have outrun the API's commit). Safe to send again: a resend of a
  * claim whose answer was lost finds the task leased to `owner` (`mine`).
@@ -28,10 +31,11 @@ export function claimNamedTask(
   owner: string,
   earlierReceives: string,
   leaseSeconds: number,
+  userMaxRunning = 0,
 ): SqlStatement {
   return {
     text: `WITH target AS (
-             SELECT t.id, t.status, t.attempt, t.lease_owner, t.lease_expires_at, t.run_at,
+             SELECT t.id, t.user_id, t.status, t.attempt, t.lease_owner, t.lease_expires_at, t.run_at,
                     j.status AS job_status, j.is_deleted AS job_deleted, j.max_retries
                FROM tasks t JOIN jobs j ON j.id = t.job_id
               WHERE t.id = $1::uuid AND NOT t.is_deleted
@@ -41,6 +45,8 @@ export function claimNamedTask(
                       WHEN status = 'processing' AND lease_owner = $2::text THEN 'mine'
                       WHEN status = 'created' AND (job_status = 'cancelled' OR job_deleted) THEN 'cancel'
                       WHEN job_status = 'cancelled' OR job_deleted THEN 'none'
+                      WHEN status = 'created' AND run_at <= now() AND $5::int > 0
+                           AND user_running_tasks_locked(user_id, true) >= $5::int THEN 'busy'
                       WHEN status = 'created' AND run_at <= now() THEN 'claim'
                       WHEN status = 'processing' AND (lease_owner LIKE $3::text OR lease_expires_at < now())
                         THEN CASE WHEN attempt > max_retries THEN 'abandon' ELSE 'retake' END
@@ -66,14 +72,14 @@ export function claimNamedTask(
              FROM decision d JOIN tasks t ON t.id = d.id JOIN jobs j ON j.id = t.job_id
              LEFT JOIN leased l ON l.id = d.id LEFT JOIN ended e ON e.id = d.id`,
     idempotent: true,
-    values: [taskId, owner, earlierReceives, leaseSeconds],
+    values: [taskId, owner, earlierReceives, leaseSeconds, userMaxRunning],
   };
 }
 
 /** When a waiting task is next due (a retry's time), or no row when it is not waiting. */
 export function selectWaitingTask(taskId: string): SqlStatement {
   return {
-    text: `SELECT id, run_at FROM tasks WHERE id = $1::uuid AND status = 'created' AND NOT is_deleted`,
+    text: `SELECT id, run_at, user_id FROM tasks WHERE id = $1::uuid AND status = 'created' AND NOT is_deleted`,
     idempotent: true,
     values: [taskId],
   };
@@ -85,7 +91,7 @@ export function selectWaitingTask(taskId: string): SqlStatement {
  */
 export function selectOccurrence(jobId: string, at: Date): SqlStatement {
   return {
-    text: `SELECT j.id, j.status, j.schedule_interval, j.next_run_at, j.occurrence_message_id, j.schedule_error,
+    text: `SELECT j.id, j.user_id, j.status, j.schedule_interval, j.next_run_at, j.occurrence_message_id, j.schedule_error,
                   date_trunc('milliseconds', j.next_run_at) = $2::timestamptz AS is_next,
                   (SELECT t.id FROM tasks t WHERE t.job_id = j.id AND t.scheduled_for = $2::timestamptz) AS task_id
              FROM jobs j WHERE j.id = $1::uuid AND NOT j.is_deleted`,
@@ -139,7 +145,7 @@ export function takeOccurrence(occurrence: {
 /** One page of live scheduled jobs with their next occurrence, by id (resync after a deploy). */
 export function selectScheduledJobs(afterId: string | null, limit: number): SqlStatement {
   return {
-    text: `SELECT id, next_run_at FROM jobs
+    text: `SELECT id, user_id, next_run_at FROM jobs
             WHERE next_run_at IS NOT NULL AND NOT is_deleted AND status <> 'cancelled'
               AND ($1::uuid IS NULL OR id > $1::uuid)
             ORDER BY id LIMIT $2`,
@@ -151,7 +157,7 @@ export function selectScheduledJobs(afterId: string | null, limit: number): SqlS
 /** One page of open tasks (waiting or running) with when each is due, by id (resync after a deploy). */
 export function selectOpenTasks(afterId: string | null, limit: number): SqlStatement {
   return {
-    text: `SELECT id, run_at FROM tasks
+    text: `SELECT id, run_at, user_id FROM tasks
             WHERE status IN ('created', 'processing') AND NOT is_deleted
               AND ($1::uuid IS NULL OR id > $1::uuid)
             ORDER BY id LIMIT $2`,

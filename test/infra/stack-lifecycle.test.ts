@@ -71,6 +71,16 @@ describe('event-driven worker', () => {
     );
   });
 
+  it('passes userMaxRunning to the worker as USER_MAX_RUNNING (default 0), and refuses a bad value at synth', () => {
+    const variables = (t = template()) =>
+      (workerOf(t).Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables ?? {};
+    expect(variables().USER_MAX_RUNNING).toBe('0');
+    expect(variables(synthStack({ context: { userMaxRunning: '5' } }).template).USER_MAX_RUNNING).toBe('5');
+    for (const bad of ['-1', '2.5', 'many'])
+      expect(() => synthStack({ context: { userMaxRunning: bad } })).toThrow(/userMaxRunning/);
+  });
+
   it("the queue's visibility timeout is at least 6 × the worker's timeout plus the batching window (Lambda's guidance)", () => {
     const timeout = Number(workerOf().Properties?.Timeout);
     const window = Number(mappingOf()?.Properties?.MaximumBatchingWindowInSeconds ?? 0);

@@ -11,7 +11,7 @@ import type { Database } from './port.js';
 const retryLog = createLogger({ component: 'data-api' });
 
 /** Builds the adapter the configuration names. */
-export function createDatabase(settings: Config, options: { retry?: RetryPolicy } = {}): Database {
+export function openDatabase(settings: Config, options: { retry?: RetryPolicy } = {}): Database {
   if (settings.DB_DRIVER === 'pg') {
     return createPgDatabase({ connectionString: settings.DATABASE_URL ?? '' });
   }
@@ -50,7 +50,7 @@ let shared: Database | undefined;
 
 /** One database per process (per Lambda container), created on first use, outside any handler invocation. */
 export function database(): Database {
-  shared ??= createDatabase(config());
+  shared ??= openDatabase(config());
   return shared;
 }
 

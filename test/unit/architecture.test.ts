@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROUTES } from '../../lambdas/http/routes.js';
+import { ROUTES, UNMATCHED_ROUTE } from '../../lambdas/http/routes.js';
 import { ROOT_DIR } from '../../local/paths.js';
 
 /** The walls between layers (docs/architecture.md), checked on every run so they stay walls. */
@@ -71,7 +71,7 @@ describe('architecture', () => {
   });
 
   it('job-type implementations reach only workers: no API entry, HTTP or domain file loads them', () => {
-    const apiEntries = [...new Set([...ROUTES.map((route) => route.handler), 'not-found'])].map(
+    const apiEntries = [...new Set([...ROUTES, UNMATCHED_ROUTE].map((route) => route.handler))].map(
       (handler) => `lambdas/handlers/${handler}.ts`,
     );
     const apiFiles = new Set(
@@ -88,16 +88,17 @@ describe('architecture', () => {
     expect(closure('lambdas/handlers/worker.ts')).toContain('lambdas/job-types/implementations.ts');
   });
 
-  it('infra/ reaches lambdas/ only through the route table, the metric-name list and entry paths', () => {
-    // The metric names are plain data shared so that alarms watch exactly what the code emits.
-    const allowed = ['lambdas/http/routes.js', 'lambdas/metrics-names.js'];
+  it('infra/ reaches lambdas/ only through the route table, the metric and environment names, and entry paths', () => {
+    // Plain data shared so that alarms watch what the code emits and functions get the variables it reads.
+    const allowed = ['lambdas/http/routes.js', 'lambdas/metrics-names.js', 'lambdas/environment-names.js'];
     const offenders = sources('infra').filter((file) =>
       imports(file).some((spec) => spec.includes('lambdas/') && !allowed.some((ok) => spec.endsWith(ok))),
     );
     expect(offenders).toEqual([]);
   });
 
-  it('the metric-name list stays plain data: it imports nothing', () => {
-    expect(imports('lambdas/metrics-names.ts')).toEqual([]);
+  it('what infra/ imports from lambdas/ stays plain data: it imports nothing', () => {
+    for (const file of ['lambdas/metrics-names.ts', 'lambdas/environment-names.ts', 'lambdas/http/routes.ts'])
+      expect(imports(file), file).toEqual([]);
   });
 });

@@ -32,9 +32,9 @@ const OTHERS_OPEN = (taskParam: string) => `EXISTS (
  * tasks running, and a user with one due task is served before the next task of a user with thousands.
  * With `userMaxRunning` > 0 a user's tasks are taken only while its running ones stay under it; the count is taken
  * under the user's claim lock (`user_running_tasks_locked`, migration 011), so racing claims cannot exceed it.
- * With `taskId`, claims only that task (if it is due and its user under the cap). Every task taken is stamped with the caller's `claimToken`: sent again after its answer was lost, the claim takes
- * nothing more and returns the tasks the first send took (those still processing for this worker), their attempts
- * counted once.
+ * With `taskId`, claims only that task (if it is due and its user under the cap). Every task taken is stamped
+ * with the caller's `claimToken`: sent again after its answer was lost, the claim takes nothing more and returns
+ * the tasks the first send took (those still processing for this worker), their attempts counted once.
  *
  * The plan does not depend on statistics: the users are walked one index probe at a time (a loose index scan over
  * idx_tasks_user_claim), and each user's tasks are one range of that index, so stale statistics after a burst cannot
@@ -48,8 +48,8 @@ export function claimTasks(
   userMaxRunning = 0,
   taskId?: string,
 ): SqlStatement {
-  // `IS TRUE`: the predicate of migration 011's indexes, which idx_tasks_status cannot serve (see there).
   const only = taskId ? 'AND t.id = $6::uuid' : '';
+  // `IS TRUE`: the predicate of migration 011's indexes, which idx_tasks_status cannot serve (see there).
   const WAITING = `(t.status = 'created') IS TRUE AND NOT t.is_deleted`;
   return {
     idempotent: true,

@@ -1,14 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ResponseTooLargeError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
+import { JOB, type JobView } from '../shapes/job.js';
+import type { JobSpec, JobUpdate } from '../shapes/job-requests.js';
+import type { Page, PagePosition } from '../shapes/page.js';
 import {
   cancelJob as cancelJobSql,
   insertJob,
-  type JobChanges,
   selectJob,
   selectJobs,
   updateJob as updateJobSql,
 } from '../sql/jobs.js';
+import { settle } from '../sql/outcome.js';
 import {
   IdempotencyKeyJobDeletedError,
   IdempotencyMismatchError,
@@ -17,19 +20,9 @@ import {
   VersionConflictError,
 } from './errors.js';
 import { occurrenceNotice, type WorkNotice } from './notices.js';
-import { nextOccurrence, type Schedule } from './schedule.js';
+import { fetchPage } from './pages.js';
+import { nextOccurrence } from './schedule.js';
 import { occurrenceOrRetry } from './scheduling.js';
-import { fetchPage, type JobView, type Page, type PagePosition, toJobView } from './views.js';
-
-/** What a caller asks for when creating a job (validated at the edge). */
-export interface JobSpec {
-  job_type: string;
-  payload: Record<string, unknown>;
-  schedule_interval: Schedule;
-  max_retries: number;
-  priority: number;
-  timeout_seconds: number;
-}
 
 /**
  * Sends work notices (in AWS: to the queue). Called before the write that creates the work, so that no committed
@@ -73,18 +66,13 @@ export async function createJob(
   if (first.next)
     await announceFirst(options.announce, [occurrenceNotice(id, first.next, { confirm: true })]);
   const statement = insertJob({
+    ...spec,
     id,
-    userId,
-    jobType: spec.job_type,
-    payload: spec.payload,
-    schedule: spec.schedule_interval,
-    maxRetries: spec.max_retries,
-    priority: spec.priority,
-    timeoutSeconds: spec.timeout_seconds,
-    nextRunAt: first.next,
-    scheduleError: first.error,
-    idempotencyKey: idempotencyKey ?? null,
-    requestHash,
+    user_id: userId,
+    next_run_at: first.next,
+    schedule_error: first.error,
+    idempotency_key: idempotencyKey ?? null,
+    request_hash: requestHash,
   });
   // No row means a concurrent request with the same key committed after our snapshot: the second run sees it.
   const row = (await db.query(statement)).rows[0] ?? (await db.query(statement)).rows[0];
@@ -92,13 +80,13 @@ export async function createJob(
   if (row.replayed && row.request_hash !== requestHash) throw new IdempotencyMismatchError();
   // Replaying a deleted job would answer 201 for something GET calls 404; creating a new one would break the key.
   if (row.replayed && row.is_deleted) throw new IdempotencyKeyJobDeletedError();
-  return { job: toJobView(row), replayed: Boolean(row.replayed) };
+  return { job: JOB.view(row), replayed: Boolean(row.replayed) };
 }
 
 export async function getJob(db: Database, userId: string, jobId: string): Promise<JobView> {
   const row = (await db.query(selectJob(userId, jobId))).rows[0];
   if (!row) throw new NotFoundError('job');
-  return toJobView(row);
+  return JOB.view(row);
 }
 
 export interface JobListQuery {
@@ -122,7 +110,7 @@ export async function listJobs(db: Database, userId: string, query: JobListQuery
         }),
       )
     ).rows;
-  return fetchPage(query.limit, fetch, toJobView, (error) => error instanceof ResponseTooLargeError);
+  return fetchPage(query.limit, fetch, JOB.view, (error) => error instanceof ResponseTooLargeError);
 }
 
 export async function updateJob(
@@ -130,34 +118,36 @@ export async function updateJob(
   userId: string,
   jobId: string,
   expectedVersion: number,
-  changes: Omit<JobChanges, 'schedule' | 'nextRunAt' | 'scheduleError'> & { schedule?: Schedule },
+  changes: JobUpdate,
   announce?: Announce,
 ): Promise<JobView> {
   // A new schedule starts counting now; its notice goes out before the write. A failure to compute it is recorded
   // on the job and retried a minute later, never a 500.
   const now = new Date();
-  const { schedule } = changes;
+  const schedule = changes.schedule_interval;
   const first = schedule ? occurrenceOrRetry(() => nextOccurrence(schedule, now), now) : undefined;
   if (first?.next) await announceFirst(announce, [occurrenceNotice(jobId, first.next, { confirm: true })]);
-  const row = (
-    await db.query(
-      updateJobSql(userId, jobId, expectedVersion, {
-        ...changes,
-        nextRunAt: first?.next,
-        scheduleError: first?.error,
-      }),
-    )
-  ).rows[0];
-  if (!row) throw new NotFoundError('job');
-  if (row.id === null) throw new VersionConflictError(Number(row.current_version));
-  return toJobView(row);
+  const outcome = settle(
+    (
+      await db.query(
+        updateJobSql(userId, jobId, expectedVersion, {
+          ...changes,
+          next_run_at: first?.next,
+          schedule_error: first?.error,
+        }),
+      )
+    ).rows,
+  );
+  if (!outcome.found) throw new NotFoundError('job');
+  if (outcome.refused) throw new VersionConflictError(Number(outcome.refused.current_version));
+  return JOB.view(outcome.row);
 }
 
 /** Cancels the job and its waiting and running tasks; cancelling a cancelled job changes nothing. */
 export async function cancelJob(db: Database, userId: string, jobId: string): Promise<JobView> {
   const row = (await db.query(cancelJobSql(userId, jobId, { softDelete: false }))).rows[0];
   if (!row) throw new NotFoundError('job');
-  return toJobView(row);
+  return JOB.view(row);
 }
 
 /** Soft-deletes the job (it then reads as not found) and cancels its waiting and running tasks. */

@@ -31,7 +31,7 @@ describe('a notice for work that was never written', () => {
         USER,
         randomUUID(),
         1,
-        { schedule: { type: 'cron', expression: '0 0 29 2 *', timezone: 'UTC' } },
+        { schedule_interval: { type: 'cron', expression: '0 0 29 2 *', timezone: 'UTC' } },
         async (notices) => {
           sent.push(...notices);
         },

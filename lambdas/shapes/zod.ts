@@ -1,0 +1,11 @@
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
+
+/**
+ * The one zod every Lambda loads: `zod/mini`, whose functions tree-shake (the full `zod` classic API costs every
+ * function about 440 KB of bundle; docs/benchmarks.md). Mini ships no messages: English ones are configured here,
+ * once, so every field error says what is wrong instead of "Invalid input".
+ */
+z.config(en());
+
+export { z };

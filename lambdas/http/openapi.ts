@@ -1,5 +1,5 @@
 import { CreateJobRequest, ListJobsQuery, ListTasksQuery, UpdateJobRequest } from '../shapes/job-requests.js';
-import { z } from '../shapes/zod.js';
+import * as z from '../shapes/zod.js';
 import { HEADERS, type HeaderName, headerRefs, RESPONSES } from './openapi-responses.js';
 import { ROUTES } from './routes.js';
 import { DeepHealth, GatewayMessage, Health, Job, JobList, Problem, Task, TaskList } from './schemas.js';

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { LIMITS } from '../shapes/limits.js';
-import type { z } from '../shapes/zod.js';
+import type * as z from '../shapes/zod.js';
 import { HttpError, unauthorized, validationFailed } from './errors.js';
 import type { FieldError } from './problem.js';
 import { fieldSegment, isStorableText, TEXT_PROBLEM, unstorableFields } from './storable.js';

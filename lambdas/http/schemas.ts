@@ -1,7 +1,7 @@
 import { JOB } from '../shapes/job.js';
 import { pageSchema } from '../shapes/page.js';
 import { TASK } from '../shapes/task.js';
-import { z } from '../shapes/zod.js';
+import * as z from '../shapes/zod.js';
 
 /**
  * The response shapes the OpenAPI document publishes besides the requests (shapes/job-requests.ts). Jobs and tasks

@@ -1,4 +1,4 @@
-import { z } from './zod.js';
+import * as z from './zod.js';
 
 /**
  * One field of a representation the API publishes: its schema (validation and the OpenAPI document) and how the

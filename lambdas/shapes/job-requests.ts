@@ -3,7 +3,7 @@ import { isKnownJobType, JOB_TYPES } from '../worker/registry.js';
 import { type JobSettableField, JobStatus, Payload } from './job.js';
 import { LIMITS } from './limits.js';
 import { scheduleSchema } from './schedule.js';
-import { z } from './zod.js';
+import * as z from './zod.js';
 
 /**
  * What a caller may send about jobs: the bodies of POST /jobs and PATCH /jobs/{id} and the list queries. They

@@ -1,7 +1,7 @@
 import { described, field, type RowOf, representation, type ViewOf } from './fields.js';
 import { LIMITS } from './limits.js';
 import { scheduleSchema } from './schedule.js';
-import { z } from './zod.js';
+import * as z from './zod.js';
 
 /** The one definition of a job as the API shows it: its view, its columns and its published schema derive from it. */
 

@@ -1,4 +1,4 @@
-import { z } from './zod.js';
+import * as z from './zod.js';
 
 /** A list page, the same for every list: its items, and where the next page starts. */
 

@@ -1,5 +1,5 @@
 import { LIMITS } from './limits.js';
-import { z } from './zod.js';
+import * as z from './zod.js';
 
 /** What a request's schedule is checked against beyond its shape (the cron parser, the runtime's time zones). */
 export interface ScheduleChecks {

@@ -1,6 +1,6 @@
 import { described, field, type RowOf, representation, type ViewOf } from './fields.js';
 import { JobStatus } from './job.js';
-import { z } from './zod.js';
+import * as z from './zod.js';
 
 /** The one definition of a task as the API shows it: its view, its columns and its published schema derive from it. */
 export const TASK = representation({

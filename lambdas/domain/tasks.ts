@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ResponseTooLargeError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
 import type { Page, PagePosition } from '../shapes/page.js';
-import { TASK, type TaskRow, type TaskView } from '../shapes/task.js';
-import { settle } from '../sql/outcome.js';
+import { TASK, type TaskView } from '../shapes/task.js';
+import { settle, settlePage } from '../sql/outcome.js';
 import { cancelTask as cancelTaskSql, insertManualTask, selectJobTasks, selectTask } from '../sql/tasks.js';
 import { InvalidStateError, NotFoundError } from './errors.js';
 import { type Announce, announceFirst } from './jobs.js';
@@ -57,9 +57,9 @@ export async function listJobTasks(
       after: query.after,
       limit: rows,
     });
-    const found = (await db.query(statement)).rows;
-    jobExists = found.length > 0;
-    return found.filter((row): row is TaskRow => row.id !== null);
+    const page = settlePage((await db.query(statement)).rows);
+    jobExists = page.found;
+    return page.found ? page.rows : [];
   };
   const page = await fetchPage(
     query.limit,

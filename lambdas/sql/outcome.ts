@@ -23,3 +23,14 @@ export function settle<R extends Row, Refusal extends Row>(
   if (row.id === null) return { found: true, refused: row as Refusal };
   return { found: true, row: row as R };
 }
+
+/**
+ * A page read through its parent, guarded the same way: no row, the parent does not exist; one row whose `id` is
+ * null, the parent exists and the page is empty; otherwise the rows are the page.
+ */
+export function settlePage<R extends Row>(
+  rows: readonly Guarded<R, Record<never, never>>[],
+): { found: false } | { found: true; rows: R[] } {
+  if (rows.length === 0) return { found: false };
+  return { found: true, rows: rows.filter((row): row is R => row.id !== null) };
+}

@@ -1,28 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { ResponseTooLargeError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
 import { JOB, type JobView } from '../shapes/job.js';
-import type { JobSpec, JobUpdate } from '../shapes/job-requests.js';
 import type { Page, PagePosition } from '../shapes/page.js';
-import {
-  cancelJob as cancelJobSql,
-  insertJob,
-  selectJob,
-  selectJobs,
-  updateJob as updateJobSql,
-} from '../sql/jobs.js';
-import { settle } from '../sql/outcome.js';
-import {
-  IdempotencyKeyJobDeletedError,
-  IdempotencyMismatchError,
-  NotFoundError,
-  NoticeNotSentError,
-  VersionConflictError,
-} from './errors.js';
-import { occurrenceNotice, type WorkNotice } from './notices.js';
+import { cancelJob as cancelJobSql, selectJob, selectJobs } from '../sql/jobs.js';
+import { NotFoundError, NoticeNotSentError } from './errors.js';
+import type { WorkNotice } from './notices.js';
 import { fetchPage } from './pages.js';
-import { nextOccurrence } from './schedule.js';
-import { occurrenceOrRetry } from './scheduling.js';
+
+/** A job's reads and cancellations. Creating and changing one (which compute schedules) are job-writes.ts. */
 
 /**
  * Sends work notices (in AWS: to the queue). Called before the write that creates the work, so that no committed
@@ -36,51 +21,6 @@ export async function announceFirst(announce: Announce | undefined, notices: Wor
   await announce(notices).catch((error: unknown) => {
     throw new NoticeNotSentError({ cause: error });
   });
-}
-
-/** Canonical JSON (sorted keys) so that the same request always hashes the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonical(inner)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/**
- * Creates a job with the id given in `options` or a new one. The id is chosen before anything is sent, so the
- * insert is safe to send again after a lost answer, and a caller can use the id before the job is committed.
- */
-export async function createJob(
-  db: Database,
-  userId: string,
-  spec: JobSpec,
-  idempotencyKey?: string,
-  options: { id?: string; announce?: Announce } = {},
-): Promise<{ job: JobView; replayed: boolean }> {
-  const requestHash = idempotencyKey ? createHash('sha256').update(canonical(spec)).digest('hex') : null;
-  const id = options.id ?? randomUUID();
-  const now = new Date();
-  const first = occurrenceOrRetry(() => nextOccurrence(spec.schedule_interval, now), now);
-  if (first.next)
-    await announceFirst(options.announce, [occurrenceNotice(id, first.next, { confirm: true })]);
-  const statement = insertJob({
-    ...spec,
-    id,
-    user_id: userId,
-    next_run_at: first.next,
-    schedule_error: first.error,
-    idempotency_key: idempotencyKey ?? null,
-    request_hash: requestHash,
-  });
-  // No row means a concurrent request with the same key committed after our snapshot: the second run sees it.
-  const row = (await db.query(statement)).rows[0] ?? (await db.query(statement)).rows[0];
-  if (!row) throw new Error('idempotent insert returned no row twice');
-  if (row.replayed && row.request_hash !== requestHash) throw new IdempotencyMismatchError();
-  // Replaying a deleted job would answer 201 for something GET calls 404; creating a new one would break the key.
-  if (row.replayed && row.is_deleted) throw new IdempotencyKeyJobDeletedError();
-  return { job: JOB.view(row), replayed: Boolean(row.replayed) };
 }
 
 export async function getJob(db: Database, userId: string, jobId: string): Promise<JobView> {
@@ -111,36 +51,6 @@ export async function listJobs(db: Database, userId: string, query: JobListQuery
       )
     ).rows;
   return fetchPage(query.limit, fetch, JOB.view, (error) => error instanceof ResponseTooLargeError);
-}
-
-export async function updateJob(
-  db: Database,
-  userId: string,
-  jobId: string,
-  expectedVersion: number,
-  changes: JobUpdate,
-  announce?: Announce,
-): Promise<JobView> {
-  // A new schedule starts counting now; its notice goes out before the write. A failure to compute it is recorded
-  // on the job and retried a minute later, never a 500.
-  const now = new Date();
-  const schedule = changes.schedule_interval;
-  const first = schedule ? occurrenceOrRetry(() => nextOccurrence(schedule, now), now) : undefined;
-  if (first?.next) await announceFirst(announce, [occurrenceNotice(jobId, first.next, { confirm: true })]);
-  const outcome = settle(
-    (
-      await db.query(
-        updateJobSql(userId, jobId, expectedVersion, {
-          ...changes,
-          next_run_at: first?.next,
-          schedule_error: first?.error,
-        }),
-      )
-    ).rows,
-  );
-  if (!outcome.found) throw new NotFoundError('job');
-  if (outcome.refused) throw new VersionConflictError(Number(outcome.refused.current_version));
-  return JOB.view(outcome.row);
 }
 
 /** Cancels the job and its waiting and running tasks; cancelling a cancelled job changes nothing. */

@@ -1,4 +1,4 @@
-import { createJob } from '../domain/jobs.js';
+import { createJob } from '../domain/job-writes.js';
 import { HttpError } from '../http/errors.js';
 import { authenticated } from '../http/handler.js';
 import { header, jsonBody } from '../http/request.js';

@@ -3,7 +3,7 @@ import { authenticated } from '../http/handler.js';
 import { decodeCursor, pageBody } from '../http/pagination.js';
 import { pathId, queryParameters } from '../http/request.js';
 import { json } from '../http/response.js';
-import { ListTasksQuery } from '../shapes/job-requests.js';
+import { ListTasksQuery } from '../shapes/list-queries.js';
 
 /** GET /jobs/{id}/tasks?status=&limit=&cursor= — a job's tasks, newest first. */
 export const handler = authenticated(async ({ event, userId, db }) => {

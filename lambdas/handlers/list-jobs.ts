@@ -3,7 +3,7 @@ import { authenticated } from '../http/handler.js';
 import { decodeCursor, pageBody } from '../http/pagination.js';
 import { queryParameters } from '../http/request.js';
 import { json } from '../http/response.js';
-import { ListJobsQuery } from '../shapes/job-requests.js';
+import { ListJobsQuery } from '../shapes/list-queries.js';
 
 /** GET /jobs?status=&job_type=&limit=&cursor= — the caller's jobs, newest first. */
 export const handler = authenticated(async ({ event, userId, db }) => {

@@ -1,4 +1,4 @@
-import { updateJob } from '../domain/jobs.js';
+import { updateJob } from '../domain/job-writes.js';
 import { requiredVersion } from '../http/etag.js';
 import { authenticated } from '../http/handler.js';
 import { header, jsonBody, pathId } from '../http/request.js';

@@ -1,4 +1,5 @@
-import { CreateJobRequest, ListJobsQuery, ListTasksQuery, UpdateJobRequest } from '../shapes/job-requests.js';
+import { CreateJobRequest, UpdateJobRequest } from '../shapes/job-requests.js';
+import { ListJobsQuery, ListTasksQuery } from '../shapes/list-queries.js';
 import * as z from '../shapes/zod.js';
 import { HEADERS, type HeaderName, headerRefs, RESPONSES } from './openapi-responses.js';
 import { ROUTES } from './routes.js';

@@ -1,27 +1,18 @@
 import { cronProblem, isValidTimezone } from '../domain/schedule.js';
 import { isKnownJobType, JOB_TYPES } from '../worker/registry.js';
-import { type JobSettableField, JobStatus, Payload } from './job.js';
+import { type JobSettableField, JobType, Payload } from './job.js';
 import { LIMITS } from './limits.js';
 import { scheduleSchema } from './schedule.js';
 import * as z from './zod.js';
 
 /**
- * What a caller may send about jobs: the bodies of POST /jobs and PATCH /jobs/{id} and the list queries. They
+ * What a caller may send to create or change a job: the bodies of POST /jobs and PATCH /jobs/{id}. They
  * validate requests at the edge, type the domain's inputs (snake_case, as sent) and generate the OpenAPI document.
  * Kept apart from the job's representation (job.ts) because they need the cron parser, which only the functions
  * that take a schedule bundle.
  */
 
 const Schedule = scheduleSchema({ cronProblem, isValidTimezone });
-
-const JobType = z
-  .string()
-  .check(
-    z.regex(
-      /^[a-z][a-z0-9_.-]{0,99}$/,
-      'lower-case letters, digits, "_", "." or "-", starting with a letter',
-    ),
-  );
 
 const KnownJobType = JobType.check(
   z.refine(isKnownJobType, { message: `unknown job type; known: ${JOB_TYPES.join(', ')}` }),
@@ -67,24 +58,3 @@ export const UpdateJobRequest = z
 export type JobSpec = z.output<typeof CreateJobRequest>;
 /** The changes a caller asks for (validated). */
 export type JobUpdate = z.output<typeof UpdateJobRequest>;
-
-const PageSize = z._default(
-  z.coerce.number().check(z.int(), z.minimum(LIMITS.pageSize.min), z.maximum(LIMITS.pageSize.max)),
-  LIMITS.pageSize.default,
-);
-const Cursor = z
-  .optional(z.string().check(z.maxLength(200)))
-  .check(z.describe('next_cursor of the previous page.'));
-
-export const ListJobsQuery = z.strictObject({
-  status: z.optional(JobStatus),
-  job_type: z.optional(JobType),
-  limit: PageSize,
-  cursor: Cursor,
-});
-
-export const ListTasksQuery = z.strictObject({
-  status: z.optional(JobStatus),
-  limit: PageSize,
-  cursor: Cursor,
-});

@@ -8,6 +8,16 @@ import * as z from './zod.js';
 export const JOB_STATUSES = ['created', 'processing', 'completed', 'failed', 'cancelled'] as const;
 export const JobStatus = z.enum(JOB_STATUSES);
 
+/** A job type's spelling; requests also check it names a registered type (job-requests.ts), lists do not. */
+export const JobType = z
+  .string()
+  .check(
+    z.regex(
+      /^[a-z][a-z0-9_.-]{0,99}$/,
+      'lower-case letters, digits, "_", "." or "-", starting with a letter',
+    ),
+  );
+
 const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
 export const Payload = z

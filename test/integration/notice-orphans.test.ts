@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../lambdas/domain/errors.js';
-import { updateJob } from '../../lambdas/domain/jobs.js';
+import { updateJob } from '../../lambdas/domain/job-writes.js';
 import type { WorkNotice } from '../../lambdas/domain/notices.js';
 import { createLogger } from '../../lambdas/logger.js';
 import { handleNotice } from '../../lambdas/worker/notice-worker.js';

@@ -1,7 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { buildSync } from 'esbuild';
-
 /**
  * How every Lambda is bundled: the esbuild options `serviceFunction` hands the CDK (infra/constructs/lambda-function.ts)
  * and the bundle-budget test builds with (test/infra/bundle-budget.test.ts), one object so the two cannot drift.
@@ -29,29 +25,32 @@ export const LAMBDA_BUNDLE = {
     "import { createRequire as __bgjobsCreateRequire } from 'node:module'; const require = __bgjobsCreateRequire(import.meta.url);",
 } as const;
 
+const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+
 /**
- * Writes the tracer package into `outputDir/node_modules/` as one ESM file, bundled with the same options (the AWS
- * SDK stays the runtime's). Runs while the CDK bundles a function (its afterBundling hook), so it is in every asset.
+ * Shell commands that write the tracer package into `outputDir/node_modules/` as one ESM file, bundled with the same
+ * options (the AWS SDK stays the runtime's). The CDK runs them after bundling each function (its afterBundling
+ * hook), so the package is in every asset.
  */
-export function writeTracerPackage(projectRoot: string, outputDir: string): void {
-  const target = path.join(outputDir, 'node_modules', ...TRACER_PACKAGE.split('/'));
-  mkdirSync(target, { recursive: true });
-  buildSync({
-    entryPoints: [path.join(projectRoot, 'node_modules', ...TRACER_PACKAGE.split('/'), 'lib/esm/index.js')],
-    bundle: true,
-    outfile: path.join(target, 'index.mjs'),
-    logLevel: 'error',
-    format: LAMBDA_BUNDLE.format,
-    platform: LAMBDA_BUNDLE.platform,
-    target: LAMBDA_BUNDLE.target,
-    minify: LAMBDA_BUNDLE.minify,
-    sourcemap: LAMBDA_BUNDLE.sourcemap,
-    mainFields: [...LAMBDA_BUNDLE.mainFields],
-    external: LAMBDA_BUNDLE.external.filter((name) => name !== TRACER_PACKAGE),
-    banner: { js: LAMBDA_BUNDLE.banner },
-  });
-  writeFileSync(
-    path.join(target, 'package.json'),
-    `${JSON.stringify({ name: TRACER_PACKAGE, type: 'module', exports: './index.mjs' })}\n`,
-  );
+export function tracerPackageCommands(inputDir: string, outputDir: string): string[] {
+  const target = `${outputDir}/node_modules/${TRACER_PACKAGE}`;
+  const manifest = JSON.stringify({ name: TRACER_PACKAGE, type: 'module', exports: './index.mjs' });
+  const args = [
+    `${inputDir}/node_modules/${TRACER_PACKAGE}/lib/esm/index.js`,
+    '--bundle',
+    `--outfile=${target}/index.mjs`,
+    '--log-level=error',
+    `--format=${LAMBDA_BUNDLE.format}`,
+    `--platform=${LAMBDA_BUNDLE.platform}`,
+    `--target=${LAMBDA_BUNDLE.target}`,
+    ...(LAMBDA_BUNDLE.minify ? ['--minify'] : []),
+    `--main-fields=${LAMBDA_BUNDLE.mainFields.join(',')}`,
+    ...LAMBDA_BUNDLE.external.filter((name) => name !== TRACER_PACKAGE).map((name) => `--external:${name}`),
+    `--banner:js=${LAMBDA_BUNDLE.banner}`,
+  ];
+  return [
+    `mkdir -p ${quote(target)}`,
+    [`${inputDir}/node_modules/.bin/esbuild`, ...args].map(quote).join(' '),
+    `printf '%s\\n' ${quote(manifest)} > ${quote(`${target}/package.json`)}`,
+  ];
 }

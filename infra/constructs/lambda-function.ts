@@ -6,7 +6,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '../../lambdas/metrics-names.js';
-import { LAMBDA_BUNDLE, writeTracerPackage } from '../bundling.js';
+import { LAMBDA_BUNDLE, tracerPackageCommands } from '../bundling.js';
 
 export const ROOT_DIR = path.resolve(import.meta.dirname, '..', '..');
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -79,11 +79,10 @@ export function serviceFunction(
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],
-        afterBundling: (inputDir, outputDir) => {
-          // Local bundling (the only kind this project uses) runs the hooks here, with real directories.
-          writeTracerPackage(inputDir, outputDir);
-          return props.afterBundling?.(inputDir, outputDir) ?? [];
-        },
+        afterBundling: (inputDir, outputDir) => [
+          ...tracerPackageCommands(inputDir, outputDir),
+          ...(props.afterBundling?.(inputDir, outputDir) ?? []),
+        ],
       },
     },
   });

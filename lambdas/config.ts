@@ -1,3 +1,5 @@
+import type { ConfigVariable } from './environment-names.js';
+import { describeIssues } from './settings-issues.js';
 import * as z from './shapes/zod.js';
 
 /**
@@ -29,7 +31,7 @@ const Environment = z.object({
    */
   DB_AUTO_PAUSE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(86_400)), 0),
   DB_WAKE_AHEAD_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(600)), 0),
-});
+} satisfies Record<ConfigVariable, unknown>);
 
 export type Config = z.output<typeof Environment>;
 
@@ -47,12 +49,7 @@ function driverProblems(env: NodeJS.ProcessEnv): string[] {
 
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const result = Environment.safeParse(env);
-  const problems = [
-    ...driverProblems(env),
-    ...(result.success
-      ? []
-      : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
-  ];
+  const problems = [...driverProblems(env), ...(result.success ? [] : describeIssues(result.error.issues))];
   if (result.success && problems.length === 0) return result.data;
   throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 }

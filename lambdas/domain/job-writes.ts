@@ -12,8 +12,8 @@ import {
 } from './errors.js';
 import { type Announce, announceFirst } from './jobs.js';
 import { occurrenceNotice } from './notices.js';
-import { nextOccurrence } from './schedule.js';
-import { occurrenceOrRetry } from './scheduling.js';
+import { nextOccurrence } from './occurrences.js';
+import { occurrenceOrRetry } from './scheduler-pass.js';
 
 /**
  * The job writes that take a schedule, creating and changing a job: they compute its first occurrence, so they

@@ -1,5 +1,5 @@
-import { cronProblem, isValidTimezone } from '../domain/schedule.js';
-import { isKnownJobType, JOB_TYPES } from '../worker/registry.js';
+import { cronProblem, isValidTimezone } from '../domain/occurrences.js';
+import { isKnownJobType, JOB_TYPES } from '../job-types/names.js';
 import { type JobSettableField, JobType, Payload } from './job.js';
 import { LIMITS } from './limits.js';
 import { scheduleSchema } from './schedule.js';

@@ -1,3 +1,5 @@
+import type { WorkerVariable } from '../environment-names.js';
+import { describeIssues } from '../settings-issues.js';
 import * as z from '../shapes/zod.js';
 
 /** Worker and scheduler tuning, from the environment, read once and checked. */
@@ -14,16 +16,14 @@ const Settings = z.object({
   POLL_MS: z._default(z.coerce.number().check(z.int(), z.minimum(10)), 250),
   /** How often the local scheduler materialises occurrences and reaps leases. */
   SCHEDULER_INTERVAL_MS: z._default(z.coerce.number().check(z.int(), z.minimum(50)), 1_000),
-});
+} satisfies Record<WorkerVariable, unknown>);
 
 export type WorkerSettings = z.output<typeof Settings>;
 
 export function workerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
   const parsed = Settings.safeParse(env);
   if (!parsed.success) {
-    throw new Error(
-      `Invalid worker settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+    throw new Error(`Invalid worker settings: ${describeIssues(parsed.error.issues).join('; ')}`);
   }
   return parsed.data;
 }

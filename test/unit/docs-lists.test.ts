@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JOB_TYPES } from '../../lambdas/worker/registry.js';
+import { JOB_TYPES } from '../../lambdas/job-types/names.js';
 import { ROOT_DIR } from '../../local/paths.js';
 
 /**

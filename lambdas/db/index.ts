@@ -17,7 +17,7 @@ const retryLog = createLogger({ component: 'data-api' });
  */
 const PG_ADAPTER_MODULE = ['.', 'pg-adapter.js'].join('/');
 
-/** A pg database whose adapter module is loaded on the first call (a few milliseconds, once per process). */
+/** A pg database whose adapter module (and pg) is loaded on its first call, once per process. */
 function lazyPgDatabase(connectionString: string): Database {
   let opened: Promise<Database> | undefined;
   const open = () => {

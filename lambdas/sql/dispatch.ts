@@ -114,10 +114,10 @@ export function takeOccurrence(occurrence: {
              UPDATE jobs SET next_run_at = $3::timestamptz, occurrence_message_id = $4::text, schedule_error = $7::text
               WHERE id = $1::uuid AND date_trunc('milliseconds', next_run_at) = $2::timestamptz
                 AND NOT is_deleted AND status <> 'cancelled'
-             RETURNING id, payload, priority),
+             RETURNING id, user_id, payload, priority),
            made AS (
-             INSERT INTO tasks (id, job_id, payload, priority, run_at, scheduled_for)
-             SELECT $5::uuid, id, payload, priority, now(), $2::timestamptz FROM advanced WHERE $6::boolean
+             INSERT INTO tasks (id, job_id, user_id, payload, priority, run_at, scheduled_for)
+             SELECT $5::uuid, id, user_id, payload, priority, now(), $2::timestamptz FROM advanced WHERE $6::boolean
              ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
              RETURNING id)
            SELECT EXISTS (SELECT 1 FROM advanced) AS advanced,

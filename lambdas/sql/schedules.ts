@@ -10,12 +10,12 @@ import type { SqlStatement } from '../db/port.js';
 export function materializeDueOccurrences(limit: number): SqlStatement {
   return {
     text: `WITH due AS (
-             SELECT id, next_run_at, schedule_interval, schedule_error, payload, priority FROM jobs
+             SELECT id, user_id, next_run_at, schedule_interval, schedule_error, payload, priority FROM jobs
               WHERE next_run_at <= now() AND NOT is_deleted AND status <> 'cancelled'
               ORDER BY next_run_at LIMIT $1 FOR UPDATE SKIP LOCKED),
            made AS (
-             INSERT INTO tasks (job_id, payload, priority, run_at, scheduled_for)
-             SELECT id, payload, priority, now(), next_run_at FROM due WHERE schedule_error IS NULL
+             INSERT INTO tasks (job_id, user_id, payload, priority, run_at, scheduled_for)
+             SELECT id, user_id, payload, priority, now(), next_run_at FROM due WHERE schedule_error IS NULL
              ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
              RETURNING job_id)
            SELECT d.id, d.next_run_at, d.schedule_interval, EXISTS (SELECT 1 FROM made m WHERE m.job_id = d.id) AS created

@@ -12,10 +12,10 @@ export function insertManualTask(userId: string, jobId: string, taskId: string):
   return {
     idempotent: true,
     text: `WITH job AS (
-             SELECT id, payload, status, priority FROM jobs WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted),
+             SELECT id, user_id, payload, status, priority FROM jobs WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted),
            inserted AS (
-             INSERT INTO tasks AS t (id, job_id, payload, priority)
-             SELECT $3::uuid, id, payload, priority FROM job WHERE status <> 'cancelled'
+             INSERT INTO tasks AS t (id, job_id, user_id, payload, priority)
+             SELECT $3::uuid, id, user_id, payload, priority FROM job WHERE status <> 'cancelled'
              ON CONFLICT (id) DO NOTHING
              RETURNING ${taskColumns('t')}),
            task AS (

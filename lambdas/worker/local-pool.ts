@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { HANDLERS } from './registry.js';
 import { type Outcome, runTask } from './run-task.js';
 import type { WorkerSettings } from './settings.js';
+import { successBatcher } from './success-batcher.js';
 import type { TaskHandler } from './types.js';
 
 export interface WorkerPool {
@@ -27,6 +28,8 @@ export function startLocalWorkers(
 ): WorkerPool {
   const workerId = `local-${randomUUID()}`;
   const claimNext = pollingClaimer(db, workerId);
+  // Successes of the pool's tasks are recorded in batches: one statement for all that finished meanwhile.
+  const successes = successBatcher(db, workerId);
   const running = new Set<Promise<unknown>>();
   const outcomes: Record<Outcome, number> = {
     completed: 0,
@@ -56,7 +59,7 @@ export function startLocalWorkers(
           const tasks = await claimNext({ limit: free, leaseSeconds: settings.LEASE_SECONDS });
           claimed = tasks.length;
           for (const task of tasks) {
-            const run = runTask(db, task, workerId, settings, log, handlers)
+            const run = runTask(db, task, workerId, settings, log, handlers, successes.complete)
               .then((outcome) => {
                 outcomes[outcome] += 1;
               })

@@ -25,7 +25,7 @@ export async function benchGraphileWorker(
   const processPhase = await timed(counter, async () => {
     const runner = await run({
       pgPool: pool,
-      concurrency: workers * batch,
+      concurrency: Number(process.env.GW_CONC ?? workers * batch),
       noHandleSignals: true,
       pollInterval: 1_000,
       logger: quiet,

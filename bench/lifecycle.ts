@@ -89,13 +89,12 @@ async function lifecycle() {
       const service = await openService(await urlFor('bench_service'), WORKERS);
       const ours = await benchService(service, shape);
       await service.close();
-      const boss = await benchPgBoss(await urlFor('bench_pgboss'), shape);
-      const graphile = await benchGraphileWorker(await urlFor('bench_graphile'), shape);
-      const results = {
-        'background-job-service': ours,
-        'pg-boss 10.4.2': boss,
-        'graphile-worker 0.17.3': graphile,
-      };
+      const results: Record<string, Result> = { 'background-job-service': ours };
+      // BENCH_ONLY=service skips the peers (to profile the service alone).
+      if (process.env.BENCH_ONLY !== 'service') {
+        results['pg-boss 10.4.2'] = await benchPgBoss(await urlFor('bench_pgboss'), shape);
+        results['graphile-worker 0.17.3'] = await benchGraphileWorker(await urlFor('bench_graphile'), shape);
+      }
       runs.push(results);
       printRun(`run ${run}`, results);
     }

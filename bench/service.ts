@@ -46,7 +46,7 @@ export async function benchService(raw: Database, { tasks, workers, batch }: Ben
   const enqueue = await timed(counter, () =>
     lanes(tasks, workers, async (i) => void (await runJobNow(db, USER, jobIds[i % JOBS] ?? ''))),
   );
-  const processPhase = await drain(raw, db, counter, tasks, workers * batch);
+  const processPhase = await drain(raw, db, counter, jobIds, tasks, workers * batch);
   return { enqueue, process: processPhase };
 }
 
@@ -54,6 +54,7 @@ async function drain(
   raw: Database,
   db: Database,
   counter: { statements: number },
+  jobIds: string[],
   tasks: number,
   slots: number,
 ): Promise<Phase> {
@@ -71,23 +72,24 @@ async function drain(
     await pool.stop();
   });
   const done = await raw.query<{ n: number }>({
-    text: `SELECT count(*)::int AS n FROM tasks WHERE status = 'completed' AND scheduled_for IS NULL
-              AND created_at > now() - interval '1 day'`,
-    values: [],
+    text: `SELECT count(*)::int AS n FROM tasks
+            WHERE status = 'completed' AND job_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+    values: [JSON.stringify(jobIds)],
   });
   if (done.rows[0]?.n !== tasks) throw new Error(`service completed ${done.rows[0]?.n} of ${tasks}`);
   return phase;
 }
 
 /** Enqueues `tasks` due tasks over 100 new jobs (not measured). */
-export async function enqueueOnly(raw: Database, { tasks, workers }: BenchShape): Promise<void> {
+export async function enqueueOnly(raw: Database, { tasks, workers }: BenchShape): Promise<string[]> {
   const jobIds = await createJobs(raw);
   await lanes(tasks, workers, async (i) => void (await runJobNow(raw, USER, jobIds[i % JOBS] ?? '')));
+  return jobIds;
 }
 
 /** Enqueues `tasks` due tasks (not measured) and drains them: the history mode's measured phase. */
 export async function drainOnly(raw: Database, shape: BenchShape): Promise<Phase> {
   const { db, counter } = counting(raw);
-  await enqueueOnly(raw, shape);
-  return drain(raw, db, counter, shape.tasks, shape.workers * shape.batch);
+  const jobIds = await enqueueOnly(raw, shape);
+  return drain(raw, db, counter, jobIds, shape.tasks, shape.workers * shape.batch);
 }

@@ -31,17 +31,19 @@ export function completeTasks(
            done AS (
              SELECT id, job_id FROM updated
              UNION ALL
-             SELECT t.id, t.job_id FROM tasks t JOIN batch b ON b.id = t.id
-              WHERE t.version = b.version + 1 AND t.status = 'completed' AND t.result = b.result
-                AND NOT EXISTS (SELECT 1 FROM updated u WHERE u.id = t.id))
-           SELECT d.id, d.job_id,
-                  EXISTS (SELECT 1 FROM (SELECT 1 FROM tasks o
-                                          WHERE o.job_id = d.job_id AND NOT o.is_deleted
-                                            AND o.id NOT IN (SELECT id FROM batch)
-                                            AND (o.status = 'processing'
-                                                 OR (o.status = 'created' AND (o.attempt > 0 OR o.run_at <= now())))
-                                          LIMIT 1 FOR SHARE OF o SKIP LOCKED) open_task) AS others_open
-             FROM done d`,
+             SELECT t.id, t.job_id FROM batch b JOIN tasks t ON t.id = b.id
+              WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.id = b.id)
+                AND t.version = b.version + 1 AND t.status = 'completed' AND t.result = b.result),
+           settled AS (
+             SELECT j.job_id,
+                    EXISTS (SELECT 1 FROM (SELECT 1 FROM tasks o
+                                            WHERE o.job_id = j.job_id AND NOT o.is_deleted
+                                              AND o.id NOT IN (SELECT id FROM batch)
+                                              AND (o.status = 'processing'
+                                                   OR (o.status = 'created' AND (o.attempt > 0 OR o.run_at <= now())))
+                                            LIMIT 1 FOR SHARE OF o SKIP LOCKED) open_task) AS others_open
+               FROM (SELECT DISTINCT job_id FROM done) j)
+           SELECT d.id, d.job_id, s.others_open FROM done d JOIN settled s ON s.job_id = d.job_id`,
     values: [workerId, JSON.stringify(items)],
   };
 }

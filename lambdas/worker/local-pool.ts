@@ -17,7 +17,8 @@ export interface WorkerPool {
 
 /**
  * The in-process scheduler and worker pool `npm start` runs: one claim statement fetches as many due tasks as
- * there are free slots; an idle pool polls every POLL_MS. Stopping waits briefly for running tasks; any still
+ * there are free slots, and successes are recorded in batches (success-batcher.ts); an idle pool polls every
+ * POLL_MS. Stopping waits briefly for running tasks; any still
  * running are left to their leases, so another worker re-runs them.
  */
 export function startLocalWorkers(

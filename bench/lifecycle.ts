@@ -14,7 +14,7 @@ import { type BenchShape, median, type Phase, type Result } from './support.js';
 /**
  * Task lifecycle — enqueue one at a time, then drain with each queue's own runner — for this service, pg-boss and
  * graphile-worker, on the same PostgreSQL in the same run, RUNS times (median reported).
- *   npm run bench [-- TASKS WORKERS BATCH] [--runs R]          (defaults 2000 8 10, 3 runs)
+ *   npm run bench [-- TASKS WORKERS BATCH] [--runs R] [--jobs J] (defaults 2000 8 10, 3 runs, tasks over 100 jobs)
  *   npm run bench -- --history FINISHED [TASKS WORKERS BATCH]  (drain TASKS (default 20000) due tasks with and
  *                                                               without FINISHED finished tasks in the tables)
  * DATABASE_URL names a server to use; without it an embedded PostgreSQL is started.
@@ -29,8 +29,9 @@ const flag = (name: string) => {
 };
 const HISTORY = flag('--history');
 const RUNS = flag('--runs') ?? 3;
+const JOBS = flag('--jobs') ?? 100;
 const [TASKS = HISTORY ? 20_000 : 2000, WORKERS = 8, BATCH = 10] = argv.map(Number);
-const shape: BenchShape = { tasks: TASKS, workers: WORKERS, batch: BATCH };
+const shape: BenchShape = { tasks: TASKS, workers: WORKERS, batch: BATCH, jobs: JOBS };
 
 async function withServer(work: (urlFor: (name: string) => Promise<string>) => Promise<void>) {
   let adminUrl = process.env.DATABASE_URL;
@@ -149,7 +150,7 @@ async function history(finished: number) {
 }
 
 console.log(
-  `task lifecycle: ${TASKS} tasks, ${WORKERS} workers, batch ${BATCH}; node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+  `task lifecycle: ${TASKS} tasks (service: over ${JOBS} jobs), ${WORKERS} workers, batch ${BATCH}; node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
 );
 (HISTORY ? history(HISTORY) : lifecycle()).catch((error: Error) => {
   console.error(`bench: ${error.stack ?? error.message}`);

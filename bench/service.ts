@@ -9,7 +9,6 @@ import { MIGRATIONS_DIR } from '../local/paths.js';
 import { type BenchShape, counting, lanes, type Phase, type Result, timed, until } from './support.js';
 
 export const USER = '0b7e3f2a-1c4d-4e5f-8a6b-7c8d9e0f1a2b';
-const JOBS = 100;
 
 /** A migrated service database, and `prepare` to run before the measured phases (the history seed). */
 export async function openService(url: string, workers: number) {
@@ -18,10 +17,10 @@ export async function openService(url: string, workers: number) {
   return raw;
 }
 
-/** Creates the bench's jobs (manual, echo), spread so that no single job is hot. */
-async function createJobs(db: Database): Promise<string[]> {
+/** Creates the bench's jobs (manual, echo); the tasks are spread over them (100 by default; `--jobs 1`: one hot job). */
+async function createJobs(db: Database, jobs: number): Promise<string[]> {
   const ids: string[] = [];
-  for (let i = 0; i < JOBS; i += 1) {
+  for (let i = 0; i < jobs; i += 1) {
     const spec = {
       job_type: 'echo',
       payload: { prompt: `bench ${i}` },
@@ -36,15 +35,18 @@ async function createJobs(db: Database): Promise<string[]> {
 }
 
 /**
- * The service: enqueue through the same domain call as `POST /jobs/{id}/run` (one task per call, over 100 jobs),
+ * The service: enqueue through the same domain call as `POST /jobs/{id}/run` (one task per call, spread over JOBS jobs),
  * then the drain by the service's own runner — the local pool `npm start` runs (lambdas/worker/local-pool.ts),
  * with WORKERS × BATCH slots, its scheduler pass included — until every task is completed.
  */
-export async function benchService(raw: Database, { tasks, workers, batch }: BenchShape): Promise<Result> {
+export async function benchService(
+  raw: Database,
+  { tasks, workers, batch, jobs }: BenchShape,
+): Promise<Result> {
   const { db, counter } = counting(raw);
-  const jobIds = await createJobs(raw);
+  const jobIds = await createJobs(raw, jobs);
   const enqueue = await timed(counter, () =>
-    lanes(tasks, workers, async (i) => void (await runJobNow(db, USER, jobIds[i % JOBS] ?? ''))),
+    lanes(tasks, workers, async (i) => void (await runJobNow(db, USER, jobIds[i % jobIds.length] ?? ''))),
   );
   const processPhase = await drain(raw, db, counter, jobIds, tasks, workers * batch);
   return { enqueue, process: processPhase };
@@ -81,9 +83,13 @@ async function drain(
 }
 
 /** Enqueues `tasks` due tasks over 100 new jobs (not measured). */
-export async function enqueueOnly(raw: Database, { tasks, workers }: BenchShape): Promise<string[]> {
-  const jobIds = await createJobs(raw);
-  await lanes(tasks, workers, async (i) => void (await runJobNow(raw, USER, jobIds[i % JOBS] ?? '')));
+export async function enqueueOnly(raw: Database, { tasks, workers, jobs }: BenchShape): Promise<string[]> {
+  const jobIds = await createJobs(raw, jobs);
+  await lanes(
+    tasks,
+    workers,
+    async (i) => void (await runJobNow(raw, USER, jobIds[i % jobIds.length] ?? '')),
+  );
   return jobIds;
 }
 

@@ -18,6 +18,8 @@ export interface BenchShape {
   tasks: number;
   workers: number;
   batch: number;
+  /** Jobs the service's tasks are spread over (the peers have no parent job). */
+  jobs: number;
 }
 
 export type Counter = { statements: number };

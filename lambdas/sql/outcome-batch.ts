@@ -10,6 +10,9 @@ import type { SqlStatement } from '../db/port.js';
  * version) — and reports it recorded again, so a resend never turns a recorded success into "lost" and never
  * records one twice.
  *
+ * The ids come twice — as rows, and as an array the tasks are looked up by (`id = ANY`): so the plan reads each
+ * task by its primary key whatever the statistics say, never every running or every completed task.
+ *
  * Per recorded task it also says whether its job still has an open task outside this batch. Read without waiting
  * (SKIP LOCKED leaves out a row being written right now, so the answer errs towards deriving the job's status):
  * when one is open, that task's own end derives the job's status, and this batch need not.
@@ -26,12 +29,17 @@ export function completeTasks(
              UPDATE tasks t SET status = 'completed', result = b.result, last_error = NULL, finished_at = now(),
                     lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
                FROM batch b
-              WHERE t.id = b.id AND t.lease_owner = $1::text AND t.version = b.version AND t.status = 'processing'
+              WHERE t.id = ANY ($3::text::uuid[]) AND t.id = b.id AND t.lease_owner = $1::text AND t.version = b.version
+                AND t.status = 'processing'
              RETURNING t.id, t.job_id),
            done AS (
              SELECT id, job_id FROM updated
              UNION ALL
-             SELECT t.id, t.job_id FROM batch b JOIN tasks t ON t.id = b.id
+             -- OFFSET 0: the tasks by primary key only, never intersected with the history of completed tasks.
+             SELECT t.id, t.job_id
+               FROM batch b
+               JOIN (SELECT id, job_id, version, status, result FROM tasks WHERE id = ANY ($3::text::uuid[]) OFFSET 0) t
+                 ON t.id = b.id
               WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.id = b.id)
                 AND t.version = b.version + 1 AND t.status = 'completed' AND t.result = b.result),
            settled AS (
@@ -44,6 +52,6 @@ export function completeTasks(
                                             LIMIT 1 FOR SHARE OF o SKIP LOCKED) open_task) AS others_open
                FROM (SELECT DISTINCT job_id FROM done) j)
            SELECT d.id, d.job_id, s.others_open FROM done d JOIN settled s ON s.job_id = d.job_id`,
-    values: [workerId, JSON.stringify(items)],
+    values: [workerId, JSON.stringify(items), `{${items.map((item) => item.id).join(',')}}`],
   };
 }

@@ -15,6 +15,7 @@ export async function benchGraphileWorker(
   { tasks, workers, batch }: BenchShape,
 ): Promise<Result> {
   const pool = new pg.Pool({ connectionString: url, max: workers + 2 });
+  pool.on('error', () => {});
   const counter = countingPool(pool);
   const utils = await makeWorkerUtils({ pgPool: pool, logger: quiet });
   await utils.migrate();
@@ -25,7 +26,7 @@ export async function benchGraphileWorker(
   const processPhase = await timed(counter, async () => {
     const runner = await run({
       pgPool: pool,
-      concurrency: Number(process.env.GW_CONC ?? workers * batch),
+      concurrency: workers * batch,
       noHandleSignals: true,
       pollInterval: 1_000,
       logger: quiet,

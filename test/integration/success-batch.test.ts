@@ -4,11 +4,14 @@ import type { Database } from '../../lambdas/db/port.js';
 import { type ClaimedTask, claim, completeMany, reap } from '../../lambdas/domain/execution.js';
 import { createLogger } from '../../lambdas/logger.js';
 import { startLocalWorkers } from '../../lambdas/worker/local-pool.js';
+import { runTask } from '../../lambdas/worker/run-task.js';
 import { successBatcher } from '../../lambdas/worker/success-batcher.js';
+import type { TaskHandler } from '../../lambdas/worker/types.js';
 import type { LostAnswerMode } from '../../local/data-api/faults.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { connect, type DriverConnection } from '../support/drivers.js';
 import { eventually, insertJob, insertTasks, jobStatus, sleep, taskRow } from '../support/tasks.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 const USER = '8d9e0f1a-2b3c-4d4e-9f5a-6b7c8d9e0f1a';
 const log = createLogger({}, 'error');
@@ -159,6 +162,50 @@ describe('recording successes in batches', () => {
     expect(await versionsOf(db, jobId)).toEqual([{ status: 'completed', attempt: 1, version: '3', n: 1500 }]);
     expect(await jobStatus(db, jobId)).toBe('completed');
     expect(completions).toBeLessThan(1500 / 2);
+  });
+});
+
+describe('a batch while PostgreSQL is cut off', () => {
+  it('the successes wait, are sent again within their leases, and are recorded once when it comes back', async () => {
+    const test = await freshDatabase();
+    const proxy = await startTcpProxy(test.url);
+    const proxied = createPgDatabase({ connectionString: proxy.url, maxConnections: 4 });
+    try {
+      const jobId = await insertJob(test.db, { userId: USER, jobType: 'gated', maxRetries: 0 });
+      await insertTasks(test.db, jobId, 6);
+      const tasks = await claimAll(test.db, 'cut', 6);
+      let open: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const gated: TaskHandler = async ({ task }) => {
+        await gate;
+        return `done ${task.id}`;
+      };
+      const batcher = successBatcher(proxied, 'cut');
+      const settings = { LEASE_SECONDS: 30, HEARTBEAT_MS: 200, RETRY_BASE_DELAY_MS: 100 };
+      const running = tasks.map((task) =>
+        runTask(proxied, task, 'cut', settings, log, { gated }, batcher.complete),
+      );
+      await sleep(100);
+      proxy.cut();
+      open();
+      await sleep(1_500); // several batch statements and heartbeats fail meanwhile
+      expect(await versionsOf(test.db, jobId)).toEqual([
+        { status: 'processing', attempt: 1, version: '2', n: 6 },
+      ]);
+      proxy.restore();
+      expect(await Promise.all(running)).toEqual(tasks.map(() => 'completed'));
+      expect(await versionsOf(test.db, jobId)).toEqual([
+        { status: 'completed', attempt: 1, version: '3', n: 6 },
+      ]);
+      for (const task of tasks) expect((await taskRow(test.db, task.id)).result).toBe(`done ${task.id}`);
+      expect(await jobStatus(test.db, jobId)).toBe('completed');
+    } finally {
+      await proxied.close();
+      await proxy.close();
+      await test.drop();
+    }
   });
 });
 

@@ -49,7 +49,21 @@ describe('write amplification', () => {
     } finally {
       await session.close();
     }
-    expect(rounds).toEqual(rounds.map(() => ({ updated: 16, hot: 16 })));
+    expect(rounds.map((round) => round.updated)).toEqual([16, 16, 16]);
+    // HOT also needs room on the page and the old versions pruned, which another session's snapshot can delay
+    // when test files run in parallel: most renewals are heap-only, never none (with idx_tasks_lease: none is).
+    expect(rounds.reduce((sum, round) => sum + round.hot, 0)).toBeGreaterThanOrEqual(16);
+  });
+
+  it('no index of tasks covers a column a renewal writes (lease_expires_at, updated_at), in key or predicate', async () => {
+    const { rows } = await test.db.query<{ name: string }>({
+      text: `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+              WHERE i.indrelid = 'tasks'::regclass
+                AND (pg_get_indexdef(i.indexrelid) ~ '(lease_expires_at|updated_at)'
+                     OR coalesce(pg_get_expr(i.indpred, i.indrelid), '') ~ '(lease_expires_at|updated_at)')`,
+      values: [],
+    });
+    expect(rows).toEqual([]);
   });
 
   it('the tasks table keeps room on its pages for such updates', async () => {

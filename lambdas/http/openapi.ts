@@ -11,6 +11,8 @@ import {
   ListJobsQuery,
   ListTasksQuery,
   Problem,
+  Stats,
+  StatsQuery,
   Task,
   TaskList,
   UpdateJobRequest,
@@ -21,7 +23,7 @@ import {
 interface Operation {
   summary: string;
   description: string;
-  tag: 'jobs' | 'tasks' | 'service';
+  tag: 'jobs' | 'tasks' | 'stats' | 'service';
   body?: z.ZodType;
   query?: z.ZodObject;
   headers?: { name: string; required: boolean; description: string }[];
@@ -141,6 +143,15 @@ const OPERATIONS: Record<string, Operation> = {
     tag: 'tasks',
     success: { status: 200, schema: 'Task', description: 'The cancelled task.', headers: ['ETag'] },
     errors: [...COMMON_ERRORS, 409],
+  },
+  'get-stats': {
+    summary: "The caller's task activity over a window",
+    description:
+      'Tasks that ended (completed, failed, cancelled) per bucket of the window, and the waiting and running tasks now. One indexed statement: it reads only the window.',
+    tag: 'stats',
+    query: StatsQuery,
+    success: { status: 200, schema: 'Stats', description: 'The activity.' },
+    errors: [400, 401, 413, 500, 503],
   },
   health: {
     summary: 'Is the API up',
@@ -275,6 +286,7 @@ export function openApiDocument() {
     tags: [
       { name: 'jobs', description: 'Jobs: what to run, for whom, on which schedule.' },
       { name: 'tasks', description: 'Tasks: one run of a job each.' },
+      { name: 'stats', description: "Activity: the caller's tasks over time." },
       { name: 'service', description: 'Health and this document.' },
     ],
     security: [{ bearer: [] }],
@@ -288,6 +300,7 @@ export function openApiDocument() {
         Task: schemaOf(Task, 'output'),
         JobList: schemaOf(JobList, 'output'),
         TaskList: schemaOf(TaskList, 'output'),
+        Stats: schemaOf(Stats, 'output'),
         Problem: schemaOf(Problem, 'output'),
         GatewayMessage: schemaOf(GatewayMessage, 'output'),
         Health: schemaOf(Health, 'output'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cronProblem, isValidTimezone } from '../domain/schedule.js';
+import { STATS_WINDOWS, type StatsWindow } from '../domain/stats.js';
 import { isKnownJobType, JOB_TYPES } from '../worker/registry.js';
 
 /**
@@ -120,6 +121,38 @@ export const ListTasksQuery = z.strictObject({
 });
 
 const Timestamp = z.iso.datetime();
+
+export const StatsQuery = z.strictObject({
+  window: z
+    .enum(Object.keys(STATS_WINDOWS) as [StatsWindow, ...StatsWindow[]])
+    .default('1h')
+    .meta({ description: 'How far back: buckets of 60 s for 15m and 1h, 300 s for 6h, 900 s for 24h.' }),
+});
+
+const TaskCount = z.int().min(0);
+
+export const Stats = z.object({
+  window_seconds: z.int(),
+  bucket_seconds: z.int(),
+  buckets: z
+    .array(z.object({ start: Timestamp, completed: TaskCount, failed: TaskCount, cancelled: TaskCount }))
+    .meta({
+      description:
+        "Oldest first, one per bucket (window_seconds / bucket_seconds), zero-filled: the caller's tasks that ended in each. Buckets are aligned to multiples of bucket_seconds since the epoch; the last is the current, partial one.",
+    }),
+  counts: z
+    .object({
+      created: TaskCount,
+      processing: TaskCount,
+      completed: TaskCount,
+      failed: TaskCount,
+      cancelled: TaskCount,
+    })
+    .meta({
+      description:
+        "created, processing: the caller's waiting and running tasks now. completed, failed, cancelled: those that ended within the buckets (the sums of the buckets); a cancelled task ended when it was cancelled.",
+    }),
+});
 
 export const Job = z.object({
   id: z.uuid(),

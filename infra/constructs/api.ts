@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -8,22 +8,22 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ROUTES, type RouteDefinition } from '../../lambdas/http/routes.js';
+import { ROUTES, type RouteDefinition, type RouteNeeds, UNMATCHED_ROUTE } from '../../lambdas/http/routes.js';
 import type { StackSettings } from '../settings.js';
 import { type DashboardConfig, dashboardSignIn } from './dashboard-sign-in.js';
-import { DATABASE_NAME } from './database.js';
+import { databaseEnvironment, noticeEnvironment } from './function-environment.js';
 import { serviceFunction } from './lambda-function.js';
-import { noticeEnvironment } from './worker.js';
 
 export interface ApiProps {
   cluster: rds.DatabaseCluster;
   queue: sqs.IQueue;
   settings: StackSettings;
+  /** The route table; the service's own unless given (test/infra/route-needs.test.ts gives every mix of needs). */
+  routes?: readonly RouteDefinition[];
 }
 
-/** What a function may reach, from the route table: handlers that never touch the database get no Data API access. */
-type Needs = Pick<RouteDefinition, 'handler' | 'database' | 'queue'>;
-const NOT_FOUND: Needs = { handler: 'not-found', database: false };
+/** Below API Gateway's 30 s: a resuming cluster gets our 503 + Retry-After, not a gateway timeout. */
+export const API_RETRY_BUDGET_MS = 20_000;
 
 /**
  * The HTTP API: one small Lambda per route (the route table in lambdas/http/routes.ts), a JWT authorizer on
@@ -40,10 +40,20 @@ export class Api extends Construct {
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
     const { settings } = props;
-    const notFound = this.routeFunction(NOT_FOUND, props);
+    const { authorizer, scopes, dashboardConfig } = this.authorizer(settings);
+    this.dashboardConfig = dashboardConfig;
+    const access = (needs: RouteNeeds) =>
+      needs.public
+        ? { authorizer: new apigw.HttpNoneAuthorizer() }
+        : { authorizer, ...(scopes ? { authorizationScopes: scopes } : {}) };
+    const unmatched = access(UNMATCHED_ROUTE);
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'Background Job Service',
-      defaultIntegration: new HttpLambdaIntegration('NotFound', notFound),
+      defaultIntegration: new HttpLambdaIntegration('NotFound', this.routeFunction(UNMATCHED_ROUTE, props)),
+      // Unset, the $default route has no authorizer: what a public UNMATCHED_ROUTE declares.
+      ...(UNMATCHED_ROUTE.public
+        ? {}
+        : { defaultAuthorizer: unmatched.authorizer, defaultAuthorizationScopes: scopes }),
       ...(settings.corsOrigins.length
         ? {
             corsPreflight: {
@@ -57,17 +67,13 @@ export class Api extends Construct {
         : {}),
     });
     this.dashboardUrl = `${this.httpApi.apiEndpoint}/`;
-    const { authorizer, scopes, dashboardConfig } = this.authorizer(settings);
-    this.dashboardConfig = dashboardConfig;
-    for (const route of ROUTES) {
+    for (const route of props.routes ?? ROUTES) {
       const fn = this.routeFunction(route, props);
       this.httpApi.addRoutes({
         path: route.path,
         methods: [route.method as apigw.HttpMethod],
         integration: new HttpLambdaIntegration(`${route.handler}-integration`, fn),
-        ...(route.public
-          ? { authorizer: new apigw.HttpNoneAuthorizer() }
-          : { authorizer, ...(scopes ? { authorizationScopes: scopes } : {}) }),
+        ...access(route),
       });
     }
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
@@ -96,25 +102,17 @@ export class Api extends Construct {
     new CfnOutput(Stack.of(this), 'ApiUrl', { value: this.httpApi.apiEndpoint });
   }
 
-  private routeFunction(needs: Needs, props: ApiProps): lambda.IFunction {
+  /** A route's function: its settings and permissions follow from its declared needs, and from nothing else. */
+  private routeFunction(needs: RouteNeeds, props: ApiProps): lambda.IFunction {
     const { handler } = needs;
     const database = needs.database !== false;
-    const environment: Record<string, string> = { LOG_LEVEL: 'info' };
-    if (database) {
-      Object.assign(environment, {
-        DB_DRIVER: 'data-api',
-        CLUSTER_ARN: props.cluster.clusterArn,
-        SECRET_ARN: props.cluster.secret?.secretArn ?? '',
-        DATABASE_NAME,
-        // Below API Gateway's 30 s: a resuming cluster gets our 503 + Retry-After, not a gateway timeout.
-        DATA_API_RETRY_BUDGET_MS: '20000',
-      });
-    }
-    if (needs.queue) Object.assign(environment, noticeEnvironment(props.queue, props.settings));
     const id = handler.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
     const fn = serviceFunction(this, `${id}Function`, {
       handler,
-      environment,
+      environment: {
+        ...(database ? databaseEnvironment(props.cluster, { retryBudgetMs: API_RETRY_BUDGET_MS }) : {}),
+        ...(needs.queue ? noticeEnvironment(props.queue, props.settings) : {}),
+      },
       logRetentionDays: props.settings.logRetentionDays,
     });
     if (database) props.cluster.grantDataApiAccess(fn);
@@ -135,7 +133,10 @@ export class Api extends Construct {
     scopes?: string[];
     dashboardConfig: DashboardConfig;
   } {
-    const apiUrl = this.httpApi.apiEndpoint;
+    // The authorizer comes before the HTTP API (its $default route may need it), and the dashboard's client, which
+    // the authorizer must list, returns to a URL of that API: resolved at synth, once the API exists.
+    const apiUrl = Lazy.string({ produce: () => this.httpApi.apiEndpoint });
+    const dashboardUrl = Lazy.string({ produce: () => this.dashboardUrl });
     if (settings.jwtIssuer && settings.jwtAudience) {
       return {
         authorizer: new HttpJwtAuthorizer('JwtAuthorizer', settings.jwtIssuer, {
@@ -177,7 +178,7 @@ export class Api extends Construct {
       enableTokenRevocation: true,
     });
     const dashboard = dashboardSignIn(this, userPool, {
-      dashboardUrl: this.dashboardUrl,
+      dashboardUrl,
       apiUrl,
       apiScope: USER_ACCESS_TOKEN_SCOPE,
     });

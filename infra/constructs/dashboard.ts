@@ -27,7 +27,7 @@ export class Dashboard extends Construct {
     super(scope, id);
     const fn = serviceFunction(this, 'Function', {
       handler: 'dashboard',
-      environment: { LOG_LEVEL: 'info', DASHBOARD_CONFIG: Stack.of(this).toJsonString(props.config) },
+      environment: { DASHBOARD_CONFIG: Stack.of(this).toJsonString(props.config) },
       logRetentionDays: props.settings.logRetentionDays,
       afterBundling: (_input, output) => [
         `"${ROOT_DIR}/node_modules/.bin/tsx" "${ROOT_DIR}/scripts/build-dashboard.ts" "${output}/dashboard"`,

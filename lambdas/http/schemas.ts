@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { cronProblem, isValidTimezone } from '../domain/schedule.js';
+import { cronProblem, isValidTimezone } from '../domain/occurrences.js';
 import { STATS_WINDOWS, type StatsWindow } from '../domain/stats.js';
-import { isKnownJobType, JOB_TYPES } from '../worker/registry.js';
+import { isKnownJobType, JOB_TYPES } from '../job-types/names.js';
 
 /**
  * The API's request and response shapes. They validate requests at the edge and generate the OpenAPI document, so

@@ -106,7 +106,7 @@ describe('buildDashboard', () => {
     await writeFile(path.join(source, 'src', 'styles.css'), 'main { color: rebeccapurple; }');
     await writeFile(
       path.join(source, 'src', 'main.tsx'),
-      "import './styles.css';\nconst answer: number = 42;\ndocument.title = `answer ${answer}`;\n",
+      "import './styles.css';\nconst answer: number = 42;\ndocument.title = 'answer ' + String(answer);\n",
     );
     const out = path.join(sandbox, 'built');
     expect(buildDashboard(out, source)).toEqual(['app.css', 'app.js', 'index.html']);

@@ -2,7 +2,7 @@ import { activity } from '../domain/stats.js';
 import { authenticated } from '../http/handler.js';
 import { queryParameters } from '../http/request.js';
 import { json } from '../http/response.js';
-import { StatsQuery } from '../http/schemas.js';
+import { StatsQuery } from '../shapes/stats-query.js';
 
 /** GET /stats?window= — the caller's tasks that ended per bucket of the window, and their open tasks now. */
 export const handler = authenticated(async ({ event, userId, db }) => {

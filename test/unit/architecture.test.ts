@@ -2,6 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROUTES, UNMATCHED_ROUTE } from '../../lambdas/http/routes.js';
+import { JOB } from '../../lambdas/shapes/job.js';
+import { TASK } from '../../lambdas/shapes/task.js';
 import { ROOT_DIR } from '../../local/paths.js';
 
 /** The walls between layers (docs/architecture.md), checked on every run so they stay walls. */
@@ -16,15 +18,26 @@ function sources(dir: string): string[] {
   });
 }
 const read = (file: string) => readFileSync(path.join(ROOT_DIR, file), 'utf8');
-const imports = (file: string) => [...read(file).matchAll(/from '([^']+)'/g)].map((m) => m[1] ?? '');
+/** Every module a file names literally: `from '…'`, `import '…'` and `import('…')`, as esbuild follows them. */
+const imports = (file: string) =>
+  [...read(file).matchAll(/(?:from |import\(?)'([^']+)'/g)].map((m) => m[1] ?? '');
 
-/** Every lambdas/ file `entry` loads, following relative imports (type-only imports included: stricter). */
-function closure(entry: string): Set<string> {
+/** The modules a file loads when it runs: type-only imports (`import type …`), which esbuild erases, left out. */
+const valueImports = (file: string) => {
+  const typeOnly = new Set([...read(file).matchAll(/^import type [^;]+ from '([^']+)'/gm)].map((m) => m[1]));
+  return imports(file).filter((spec) => !typeOnly.has(spec));
+};
+
+/**
+ * Every lambdas/ file `entry` loads, following relative imports; with `typesToo`, type-only imports as well
+ * (stricter: not even a type may come from there).
+ */
+function closure(entry: string, typesToo = true): Set<string> {
   const seen = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const spec of imports(file).filter((s) => s.startsWith('.'))) {
+    for (const spec of (typesToo ? imports(file) : valueImports(file)).filter((s) => s.startsWith('.'))) {
       visit(path.join(path.dirname(file), spec).replace(/\.js$/, '.ts'));
     }
   };
@@ -88,6 +101,19 @@ describe('architecture', () => {
     expect(closure('lambdas/handlers/worker.ts')).toContain('lambdas/job-types/implementations.ts');
   });
 
+  it('pg reaches no API entry: lambdas/db/index.ts loads its adapter by a computed specifier, on the local path', () => {
+    const loaded = new Set(
+      [...ROUTES, UNMATCHED_ROUTE].flatMap((route) => [
+        ...closure(`lambdas/handlers/${route.handler}.ts`, false),
+      ]),
+    );
+    expect(loaded).toContain('lambdas/db/index.ts');
+    expect([...loaded].filter((file) => file === 'lambdas/db/pg-adapter.ts')).toEqual([]);
+    expect([...loaded].filter((file) => valueImports(file).includes('pg'))).toEqual([]);
+    // The same walk does reach pg from the local stack, which imports the adapter directly.
+    expect(closure('local/stack.ts', false)).toContain('lambdas/db/pg-adapter.ts');
+  });
+
   it('infra/ reaches lambdas/ only through the route table, the metric and environment names, and entry paths', () => {
     // Plain data shared so that alarms watch what the code emits and functions get the variables it reads.
     const allowed = ['lambdas/http/routes.js', 'lambdas/metrics-names.js', 'lambdas/environment-names.js'];
@@ -100,5 +126,43 @@ describe('architecture', () => {
   it('what infra/ imports from lambdas/ stays plain data: it imports nothing', () => {
     for (const file of ['lambdas/metrics-names.ts', 'lambdas/environment-names.ts', 'lambdas/http/routes.ts'])
       expect(imports(file), file).toEqual([]);
+  });
+
+  it('zod is loaded only through lambdas/shapes/zod.ts (zod/mini, English messages), as a namespace', () => {
+    const offenders = lambdas.filter(
+      (file) =>
+        file !== 'lambdas/shapes/zod.ts' &&
+        (imports(file).some((spec) => spec === 'zod' || spec.startsWith('zod/')) ||
+          /import (type )?\{[^}]*\bz\b[^}]*\} from '[^']*shapes\/zod\.js'/.test(read(file))),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('jobs and tasks are defined once: no view types, view functions or column lists outside their definition', () => {
+    const definitions = ['lambdas/shapes/job.ts', 'lambdas/shapes/task.ts'];
+    const declaresView = /^(export )?(interface (JobView|TaskView)\b|type (JobView|TaskView) =)/m;
+    const offenders = lambdas.filter((file) => {
+      if (definitions.includes(file)) return false;
+      const text = read(file);
+      if (declaresView.test(text) || /function to(Job|Task)View/.test(text)) return true;
+      // A hand-written column list: a line naming most of a representation's fields (the worker's claim names half
+      // of a task's, for its own row: that is another shape).
+      return text
+        .split('\n')
+        .some((line) =>
+          [JOB.names, TASK.names].some(
+            (names) =>
+              names.filter((name) => new RegExp(`\\b${name}\\b`).test(line)).length > (names.length * 2) / 3,
+          ),
+        );
+    });
+    expect(offenders).toEqual([]);
+  });
+
+  it('the domain reads a guarded statement only through settle(), never by testing a row id for null', () => {
+    const offenders = sources('lambdas/domain').filter((file) =>
+      /\.id === null|\.id !== null/.test(read(file)),
+    );
+    expect(offenders).toEqual([]);
   });
 });

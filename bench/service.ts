@@ -66,6 +66,7 @@ async function drain(
     HEARTBEAT_MS: 5_000,
     RETRY_BASE_DELAY_MS: 1_000,
     POLL_MS: 50,
+    USER_MAX_RUNNING: 0,
     SCHEDULER_INTERVAL_MS: 1_000,
   };
   const phase = await timed(counter, async () => {

@@ -149,6 +149,7 @@ describe('recording successes in batches', () => {
         HEARTBEAT_MS: 5_000,
         RETRY_BASE_DELAY_MS: 100,
         POLL_MS: 20,
+        USER_MAX_RUNNING: 0,
         SCHEDULER_INTERVAL_MS: 60_000,
       },
       log,

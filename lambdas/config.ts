@@ -26,6 +26,27 @@ const Environment = z.object({
    */
   DB_AUTO_PAUSE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   DB_WAKE_AHEAD_SECONDS: z.coerce.number().int().min(0).max(600).default(0),
+  /**
+   * `true` lifts the webhook SSRF rules (https only; no loopback, private, link-local or metadata address) for
+   * local development and tests: http and loopback targets are then allowed. Never set in AWS.
+   */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
+  /** The key that encrypts webhook secrets (AES-256-GCM): 32 bytes, base64. Locally; in AWS the next one. */
+  WEBHOOK_SECRET_KEY: z
+    .string()
+    .refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'must be 32 bytes, base64' })
+    .optional(),
+  /** AWS: the Secrets Manager secret (created by the stack) that holds WEBHOOK_SECRET_KEY's value. */
+  WEBHOOK_KEY_SECRET_ARN: z.string().min(1).optional(),
+  /** The first retry delay of a webhook delivery; each further one doubles it (capped at 2 hours). */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(10_000),
+  /** How long after a task's end its delivery is retried before it is marked failed. */
+  WEBHOOK_RETRY_WINDOW_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  /** One attempt's limit: connecting, sending and the answer's status line. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
 });
 
 export type Config = z.infer<typeof Environment>;

@@ -26,6 +26,8 @@ export interface ClaimedTask {
   maxRetries: number;
   /** When the attempt was due (run_at as claimed): the queue delay is measured from it. */
   runAt?: Date;
+  /** Its job had a webhook when claimed (the AWS worker then sends the delivery's notice after the task ends). */
+  webhook?: true;
 }
 
 /** A claim statement's row (claimTasks, claimNamedTask) as the task a worker holds. */
@@ -42,6 +44,7 @@ export function toClaimedTask(row: Record<string, unknown>): ClaimedTask {
     timeoutSeconds: Number(row.timeout_seconds),
     maxRetries: Number(row.max_retries),
     ...(row.run_at == null ? {} : { runAt: new Date(row.run_at as string | Date) }),
+    ...(row.webhook === true ? { webhook: true as const } : {}),
   };
 }
 

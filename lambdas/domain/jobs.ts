@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { config } from '../config.js';
 import { ResponseTooLargeError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
 import {
@@ -16,10 +17,20 @@ import {
   NoticeNotSentError,
   VersionConflictError,
 } from './errors.js';
-import { occurrenceNotice, type WorkNotice } from './notices.js';
+import { CONFIRM_AFTER_SECONDS, deliverySweepNotice, occurrenceNotice, type WorkNotice } from './notices.js';
 import { nextOccurrence, type Schedule } from './schedule.js';
 import { occurrenceOrRetry } from './scheduling.js';
 import { fetchPage, type JobView, type Page, type PagePosition, toJobView } from './views.js';
+import { decryptSecret } from './webhook-secret.js';
+import { type PreparedWebhook, prepareWebhook, type WebhookRules } from './webhooks.js';
+
+const defaultRules = (): WebhookRules => ({ allowPrivate: config().WEBHOOK_ALLOW_PRIVATE_TARGETS });
+
+/** The job as the response that set its webhook shows it: with the secret, this once. */
+async function withSecret(job: JobView, encrypted: unknown, rules: WebhookRules): Promise<JobView> {
+  if (!job.webhook || typeof encrypted !== 'string') return job;
+  return { ...job, webhook: { ...job.webhook, secret: await decryptSecret(encrypted, rules.key) } };
+}
 
 /** What a caller asks for when creating a job (validated at the edge). */
 export interface JobSpec {
@@ -29,6 +40,7 @@ export interface JobSpec {
   max_retries: number;
   priority: number;
   timeout_seconds: number;
+  webhook?: { url: string } | null;
 }
 
 /**
@@ -43,6 +55,18 @@ export async function announceFirst(announce: Announce | undefined, notices: Wor
   await announce(notices).catch((error: unknown) => {
     throw new NoticeNotSentError({ cause: error });
   });
+}
+
+/** When a notice sent before a write arrives: after that write surely ended (CONFIRM_AFTER_SECONDS). */
+export const afterAnyWrite = () => new Date(Date.now() + CONFIRM_AFTER_SECONDS * 1000);
+
+/**
+ * Announces after a write committed. A failure is not the caller's: the notice sent before the write (delayed past
+ * its end) does the same work a minute later.
+ */
+export async function announceAfter(announce: Announce | undefined, notices: WorkNotice[]): Promise<void> {
+  if (!announce || notices.length === 0) return;
+  await announce(notices).catch(() => {});
 }
 
 /** Canonical JSON (sorted keys) so that the same request always hashes the same. */
@@ -64,8 +88,11 @@ export async function createJob(
   userId: string,
   spec: JobSpec,
   idempotencyKey?: string,
-  options: { id?: string; announce?: Announce } = {},
+  options: { id?: string; announce?: Announce; webhookRules?: WebhookRules } = {},
 ): Promise<{ job: JobView; replayed: boolean }> {
+  const rules = options.webhookRules ?? defaultRules();
+  // Checked (and its secret made) before anything is sent: a refused URL changes nothing.
+  const webhook = spec.webhook ? await prepareWebhook(spec.webhook.url, rules) : null;
   const requestHash = idempotencyKey ? createHash('sha256').update(canonical(spec)).digest('hex') : null;
   const id = options.id ?? randomUUID();
   const now = new Date();
@@ -85,6 +112,7 @@ export async function createJob(
     scheduleError: first.error,
     idempotencyKey: idempotencyKey ?? null,
     requestHash,
+    webhook,
   });
   // No row means a concurrent request with the same key committed after our snapshot: the second run sees it.
   const row = (await db.query(statement)).rows[0] ?? (await db.query(statement)).rows[0];
@@ -92,7 +120,11 @@ export async function createJob(
   if (row.replayed && row.request_hash !== requestHash) throw new IdempotencyMismatchError();
   // Replaying a deleted job would answer 201 for something GET calls 404; creating a new one would break the key.
   if (row.replayed && row.is_deleted) throw new IdempotencyKeyJobDeletedError();
-  return { job: toJobView(row), replayed: Boolean(row.replayed) };
+  // A replay shows the secret the first request made (the caller may have lost that answer).
+  return {
+    job: await withSecret(toJobView(row), row.webhook_secret, rules),
+    replayed: Boolean(row.replayed),
+  };
 }
 
 export async function getJob(db: Database, userId: string, jobId: string): Promise<JobView> {
@@ -130,9 +162,16 @@ export async function updateJob(
   userId: string,
   jobId: string,
   expectedVersion: number,
-  changes: Omit<JobChanges, 'schedule' | 'nextRunAt' | 'scheduleError'> & { schedule?: Schedule },
+  changes: Omit<JobChanges, 'schedule' | 'nextRunAt' | 'scheduleError' | 'webhook'> & {
+    schedule?: Schedule;
+    webhook?: { url: string } | null;
+  },
   announce?: Announce,
+  webhookRules: WebhookRules = defaultRules(),
 ): Promise<JobView> {
+  const webhook: PreparedWebhook | null | undefined = changes.webhook
+    ? await prepareWebhook(changes.webhook.url, webhookRules)
+    : changes.webhook;
   // A new schedule starts counting now; its notice goes out before the write. A failure to compute it is recorded
   // on the job and retried a minute later, never a 500.
   const now = new Date();
@@ -145,23 +184,51 @@ export async function updateJob(
         ...changes,
         nextRunAt: first?.next,
         scheduleError: first?.error,
+        webhook,
       }),
     )
   ).rows[0];
   if (!row) throw new NotFoundError('job');
   if (row.id === null) throw new VersionConflictError(Number(row.current_version));
-  return toJobView(row);
+  const job = toJobView(row);
+  return webhook && job.webhook ? { ...job, webhook: { url: job.webhook.url, secret: webhook.secret } } : job;
+}
+
+/**
+ * Cancels (or soft-deletes) the job and its waiting and running tasks. With a queue (AWS), the webhook deliveries
+ * of those ends are announced as a sweep of the job: delayed before the write (in case this process dies after
+ * committing) and at once after it when it made any.
+ */
+async function cancelJobAnnounced(
+  db: Database,
+  userId: string,
+  jobId: string,
+  softDelete: boolean,
+  announce: Announce | undefined,
+) {
+  await announceFirst(announce, [deliverySweepNotice(jobId, afterAnyWrite())]);
+  const row = (await db.query(cancelJobSql(userId, jobId, { softDelete }))).rows[0];
+  if (!row) throw new NotFoundError('job');
+  if (Number(row.deliveries_made) > 0) await announceAfter(announce, [deliverySweepNotice(jobId)]);
+  return row;
 }
 
 /** Cancels the job and its waiting and running tasks; cancelling a cancelled job changes nothing. */
-export async function cancelJob(db: Database, userId: string, jobId: string): Promise<JobView> {
-  const row = (await db.query(cancelJobSql(userId, jobId, { softDelete: false }))).rows[0];
-  if (!row) throw new NotFoundError('job');
-  return toJobView(row);
+export async function cancelJob(
+  db: Database,
+  userId: string,
+  jobId: string,
+  announce?: Announce,
+): Promise<JobView> {
+  return toJobView(await cancelJobAnnounced(db, userId, jobId, false, announce));
 }
 
 /** Soft-deletes the job (it then reads as not found) and cancels its waiting and running tasks. */
-export async function deleteJob(db: Database, userId: string, jobId: string): Promise<void> {
-  const row = (await db.query(cancelJobSql(userId, jobId, { softDelete: true }))).rows[0];
-  if (!row) throw new NotFoundError('job');
+export async function deleteJob(
+  db: Database,
+  userId: string,
+  jobId: string,
+  announce?: Announce,
+): Promise<void> {
+  await cancelJobAnnounced(db, userId, jobId, true, announce);
 }

@@ -12,7 +12,14 @@ export type WorkNotice =
    * sent before the write that makes the occurrence (which may then have failed: 404, 412): it arrives within a
    * minute to confirm once that the job has it, instead of hopping on unchecked until `at`, perhaps years away.
    */
-  | { kind: 'occurrence'; jobId: string; at: Date; wakeAt?: Date; confirm?: true };
+  | { kind: 'occurrence'; jobId: string; at: Date; wakeAt?: Date; confirm?: true }
+  /** Attempt this webhook delivery (its id is its task's), once due: `due` is a retry's time. */
+  | { kind: 'delivery'; deliveryId: string; due?: Date }
+  /**
+   * Send the notices of this job's deliveries that were never attempted: an API cancel made them. Sent right after
+   * the cancel, and once more before it, delayed, in case the API's process dies between its write and its send.
+   */
+  | { kind: 'deliveries'; jobId: string; due?: Date };
 
 /** When a notice's work is due; undefined means now. */
 export function dueTime(notice: WorkNotice): Date | undefined {
@@ -47,6 +54,12 @@ export function withWakeUps(notices: WorkNotice[], now: Date, policy: WakePolicy
 
 export const taskNotice = (taskId: string, due?: Date | null): WorkNotice =>
   due ? { kind: 'task', taskId, due } : { kind: 'task', taskId };
+
+export const deliveryNotice = (deliveryId: string, due?: Date | null): WorkNotice =>
+  due ? { kind: 'delivery', deliveryId, due } : { kind: 'delivery', deliveryId };
+
+export const deliverySweepNotice = (jobId: string, due?: Date): WorkNotice =>
+  due ? { kind: 'deliveries', jobId, due } : { kind: 'deliveries', jobId };
 
 export const occurrenceNotice = (jobId: string, at: Date, options: { confirm?: true } = {}): WorkNotice => ({
   kind: 'occurrence',

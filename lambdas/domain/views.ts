@@ -17,6 +17,8 @@ export interface JobView {
    * when the schedule is fine. Cleared by the next successful computation.
    */
   schedule_error: string | null;
+  /** Where task ends are POSTed; `secret` only in the response that set it. */
+  webhook: { url: string; secret?: string } | null;
   created_at: string;
   updated_at: string;
   version: number;
@@ -38,6 +40,39 @@ export interface TaskView {
   run_at: string;
   started_at: string | null;
   finished_at: string | null;
+}
+
+export interface DeliveryView {
+  /** Also the task's id: one delivery per task end. */
+  id: string;
+  job_id: string;
+  task_id: string;
+  event_type: string;
+  status: string;
+  attempts: number;
+  last_response_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export function toDeliveryView(row: Row): DeliveryView {
+  return {
+    id: String(row.id),
+    job_id: String(row.job_id),
+    task_id: String(row.id),
+    event_type: String(row.event_type),
+    status: String(row.status),
+    attempts: Number(row.attempts),
+    last_response_code: row.last_response_code == null ? null : Number(row.last_response_code),
+    last_error: textOrNull(row.last_error),
+    next_attempt_at: isoOrNull(row.next_attempt_at),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    finished_at: isoOrNull(row.finished_at),
+  };
 }
 
 /** Where the next page starts: the last row's (created_at in microseconds, id). */
@@ -70,6 +105,7 @@ export function toJobView(row: Row): JobView {
     timeout_seconds: Number(row.timeout_seconds),
     next_run_at: isoOrNull(row.next_run_at),
     schedule_error: textOrNull(row.schedule_error),
+    webhook: row.webhook_url == null ? null : { url: String(row.webhook_url) },
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     version: Number(row.version),

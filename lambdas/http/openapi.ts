@@ -4,10 +4,13 @@ import { ROUTES } from './routes.js';
 import {
   CreateJobRequest,
   DeepHealth,
+  Delivery,
+  DeliveryList,
   GatewayMessage,
   Health,
   Job,
   JobList,
+  ListDeliveriesQuery,
   ListJobsQuery,
   ListTasksQuery,
   Problem,
@@ -125,6 +128,19 @@ const OPERATIONS: Record<string, Operation> = {
     tag: 'tasks',
     query: ListTasksQuery,
     success: { status: 200, schema: 'TaskList', description: 'One page; follow next_cursor for the next.' },
+    errors: COMMON_ERRORS,
+  },
+  'list-job-deliveries': {
+    summary: "List a job's webhook deliveries, newest first",
+    description:
+      'One delivery per task end of a job with a webhook: its status, attempts, last response code and next attempt. Keyset pagination: pass next_cursor as cursor until it is null.',
+    tag: 'jobs',
+    query: ListDeliveriesQuery,
+    success: {
+      status: 200,
+      schema: 'DeliveryList',
+      description: 'One page; follow next_cursor for the next.',
+    },
     errors: COMMON_ERRORS,
   },
   'get-task': {
@@ -288,6 +304,8 @@ export function openApiDocument() {
         Task: schemaOf(Task, 'output'),
         JobList: schemaOf(JobList, 'output'),
         TaskList: schemaOf(TaskList, 'output'),
+        Delivery: schemaOf(Delivery, 'output'),
+        DeliveryList: schemaOf(DeliveryList, 'output'),
         Problem: schemaOf(Problem, 'output'),
         GatewayMessage: schemaOf(GatewayMessage, 'output'),
         Health: schemaOf(Health, 'output'),

@@ -11,7 +11,10 @@ export interface RouteDefinition {
   public?: boolean;
   /** `false`: the handler never queries the database, so in AWS it gets no Data API access. */
   database?: false;
-  /** The handler sends task messages (a schedule's first occurrence, run-now): in AWS QUEUE_URL + sqs:SendMessage. */
+  /**
+   * The handler sends work notices (a schedule's first occurrence, run-now, the webhook deliveries a cancel makes): in
+   * AWS QUEUE_URL + sqs:SendMessage.
+   */
   queue?: true;
 }
 
@@ -23,12 +26,13 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/jobs', handler: 'list-jobs' },
   { method: 'GET', path: '/jobs/{id}', handler: 'get-job' },
   { method: 'PATCH', path: '/jobs/{id}', handler: 'update-job', queue: true },
-  { method: 'DELETE', path: '/jobs/{id}', handler: 'delete-job' },
-  { method: 'POST', path: '/jobs/{id}/cancel', handler: 'cancel-job' },
+  { method: 'DELETE', path: '/jobs/{id}', handler: 'delete-job', queue: true },
+  { method: 'POST', path: '/jobs/{id}/cancel', handler: 'cancel-job', queue: true },
   { method: 'POST', path: '/jobs/{id}/run', handler: 'run-job', queue: true },
   { method: 'GET', path: '/jobs/{id}/tasks', handler: 'list-job-tasks' },
+  { method: 'GET', path: '/jobs/{id}/deliveries', handler: 'list-job-deliveries' },
   { method: 'GET', path: '/tasks/{id}', handler: 'get-task' },
-  { method: 'POST', path: '/tasks/{id}/cancel', handler: 'cancel-task' },
+  { method: 'POST', path: '/tasks/{id}/cancel', handler: 'cancel-task', queue: true },
 ];
 
 export interface RouteMatch {

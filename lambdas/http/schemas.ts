@@ -79,6 +79,14 @@ const TimeoutSeconds = z
   .max(LIMITS.timeoutSeconds.max)
   .meta({ description: 'An attempt running longer is aborted and counts as a failure.' });
 
+const WebhookRequest = z
+  .strictObject({ url: z.string().max(2048) })
+  .nullable()
+  .meta({
+    description:
+      'Where the service POSTs an event, signed per Standard Webhooks, when a task of the job ends (completed, failed, cancelled). The URL must be https and its host must not resolve to a loopback, private, link-local or metadata address (400 naming body.webhook.url otherwise). Setting it makes a new secret, returned in this response only; null removes it.',
+  });
+
 export const CreateJobRequest = z.strictObject({
   job_type: KnownJobType,
   payload: Payload,
@@ -86,6 +94,7 @@ export const CreateJobRequest = z.strictObject({
   max_retries: z.int().min(0).max(LIMITS.maxRetries).default(3),
   priority: z.int().min(0).max(100).default(50).meta({ description: 'Higher runs first.' }),
   timeout_seconds: TimeoutSeconds.default(LIMITS.timeoutSeconds.default),
+  webhook: WebhookRequest.optional(),
 });
 
 export const UpdateJobRequest = z
@@ -95,6 +104,7 @@ export const UpdateJobRequest = z
     max_retries: z.int().min(0).max(LIMITS.maxRetries).optional(),
     priority: z.int().min(0).max(100).optional(),
     timeout_seconds: TimeoutSeconds.optional(),
+    webhook: WebhookRequest.optional(),
   })
   .refine((update) => Object.keys(update).length > 0, { message: 'name at least one field to change' });
 
@@ -112,6 +122,8 @@ export const ListJobsQuery = z.strictObject({
   limit: PageSize,
   cursor: Cursor,
 });
+
+export const ListDeliveriesQuery = z.strictObject({ limit: PageSize, cursor: Cursor });
 
 export const ListTasksQuery = z.strictObject({
   status: JobStatus.optional(),
@@ -139,6 +151,15 @@ export const Job = z.object({
     description:
       'Why the next occurrence could not be computed; next_run_at is then when the scheduler tries again. Null when the schedule is fine.',
   }),
+  webhook: z
+    .object({
+      url: z.string(),
+      secret: z.string().optional().meta({
+        description:
+          'The signing secret (whsec_…, Standard Webhooks): only in the response of the request that set the webhook (and its Idempotency-Key replays). Keep it: it is never shown again.',
+      }),
+    })
+    .nullable(),
   created_at: Timestamp,
   updated_at: Timestamp,
   version: z.int(),
@@ -164,6 +185,29 @@ const NextCursor = z.string().nullable().meta({
   description:
     'Pass as `cursor` for the next page; null at the end. A page may hold fewer than `limit` items.',
 });
+
+export const Delivery = z.object({
+  id: z.uuid().meta({ description: "The delivery's id, which is its task's id; webhook-id is msg_<id>." }),
+  job_id: z.uuid(),
+  task_id: z.uuid(),
+  event_type: z.enum(['task.completed', 'task.failed', 'task.cancelled']),
+  status: z.enum(['pending', 'delivered', 'failed']).meta({
+    description:
+      'pending: waiting for its first or next attempt; delivered: a 2xx answer; failed: no 2xx within 24 hours of retries.',
+  }),
+  attempts: z.int(),
+  last_response_code: z
+    .int()
+    .nullable()
+    .meta({ description: "The last attempt's HTTP status, if it got one." }),
+  last_error: z.string().nullable().meta({ description: 'Why the last attempt got no answer (timeout, …).' }),
+  next_attempt_at: Timestamp.nullable(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  finished_at: Timestamp.nullable(),
+});
+
+export const DeliveryList = z.object({ items: z.array(Delivery), next_cursor: NextCursor });
 
 export const JobList = z.object({ items: z.array(Job), next_cursor: NextCursor });
 export const TaskList = z.object({ items: z.array(Task), next_cursor: NextCursor });
@@ -213,5 +257,6 @@ export type CreateJobInput = z.infer<typeof CreateJobRequest>;
 export type UpdateJobInput = z.infer<typeof UpdateJobRequest>;
 export type ListJobsInput = z.infer<typeof ListJobsQuery>;
 export type ListTasksInput = z.infer<typeof ListTasksQuery>;
+export type DeliveryView = z.infer<typeof Delivery>;
 export type JobView = z.infer<typeof Job>;
 export type TaskView = z.infer<typeof Task>;

@@ -1,5 +1,6 @@
 import type { SqlStatement, SqlValue } from '../db/port.js';
 import { jobColumns, OPEN_TASK_STATUSES, olderThan } from './columns.js';
+import { deliveriesFor, MADE_DELIVERIES } from './deliveries.js';
 
 /** Every statement about jobs. Each API operation is exactly one of these: one Data API round trip. */
 
@@ -18,6 +19,8 @@ export interface NewJobRow {
   scheduleError: string | null;
   idempotencyKey: string | null;
   requestHash: string | null;
+  /** The webhook's URL and its secret, encrypted (lambdas/domain/webhook-secret.ts); null for none. */
+  webhook: { url: string; encryptedSecret: string } | null;
 }
 
 /**
@@ -31,14 +34,16 @@ export function insertJob(job: NewJobRow): SqlStatement {
     idempotent: true,
     text: `WITH inserted AS (
              INSERT INTO jobs AS j (id, user_id, job_type, payload, schedule_interval, max_retries, priority,
-                                    idempotency_key, request_hash, timeout_seconds, next_run_at, schedule_error)
+                                    idempotency_key, request_hash, timeout_seconds, next_run_at, schedule_error,
+                                    webhook_url, webhook_secret)
              VALUES ($11::uuid, $1::uuid, $2::text, $3::jsonb, $4::jsonb, $5, $6, $7::text, $8::text, $9,
-                     $10::timestamptz, $12::text)
+                     $10::timestamptz, $12::text, $13::text, $14::text)
              ON CONFLICT DO NOTHING
-             RETURNING ${jobColumns('j')}, j.request_hash, j.is_deleted, false AS replayed)
+             RETURNING ${jobColumns('j')}, j.request_hash, j.is_deleted, j.webhook_secret, false AS replayed)
            SELECT * FROM inserted
            UNION ALL
-           (SELECT ${jobColumns('j')}, j.request_hash, j.is_deleted, j.id <> $11::uuid AS replayed FROM jobs j
+           (SELECT ${jobColumns('j')}, j.request_hash, j.is_deleted, j.webhook_secret, j.id <> $11::uuid AS replayed
+              FROM jobs j
              WHERE j.user_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM inserted)
                AND (j.id = $11::uuid OR ($7::text IS NOT NULL AND j.idempotency_key = $7::text))
              ORDER BY j.id = $11::uuid DESC LIMIT 1)`,
@@ -55,6 +60,8 @@ export function insertJob(job: NewJobRow): SqlStatement {
       job.nextRunAt,
       job.id,
       job.scheduleError,
+      job.webhook?.url ?? null,
+      job.webhook?.encryptedSecret ?? null,
     ],
   };
 }
@@ -104,6 +111,8 @@ export interface JobChanges {
   nextRunAt?: Date | null;
   /** With a new schedule: why computing its next occurrence failed, or null. */
   scheduleError?: string | null;
+  /** A new webhook (URL and encrypted secret), or null to remove it. */
+  webhook?: { url: string; encryptedSecret: string } | null;
 }
 
 /**
@@ -124,7 +133,7 @@ export function updateJob(
   const change = (column: string, value: SqlValue, cast = '') => {
     const param = `$${values.push(value)}${cast}`;
     sets.push(`${column} = ${param}`);
-    applied.push(`j.${column} = ${param}`);
+    applied.push(`j.${column} IS NOT DISTINCT FROM ${param}`);
   };
   if (changes.payload !== undefined) change('payload', JSON.stringify(changes.payload), '::jsonb');
   if (changes.schedule !== undefined)
@@ -132,6 +141,11 @@ export function updateJob(
   if (changes.maxRetries !== undefined) change('max_retries', changes.maxRetries);
   if (changes.priority !== undefined) change('priority', changes.priority);
   if (changes.timeoutSeconds !== undefined) change('timeout_seconds', changes.timeoutSeconds);
+  if (changes.webhook !== undefined) {
+    // The encrypted secret is chosen before sending (a random IV), so a resent update recognises its own.
+    change('webhook_url', changes.webhook?.url ?? null, '::text');
+    change('webhook_secret', changes.webhook?.encryptedSecret ?? null, '::text');
+  }
   if (changes.nextRunAt !== undefined) {
     // A cancelled job stays without occurrences whatever its new schedule.
     sets.push(
@@ -188,10 +202,12 @@ export function cancelJob(userId: string, jobId: string, options: { softDelete: 
            cancelled_tasks AS (
              UPDATE tasks t SET status = 'cancelled', version = t.version + 1
               WHERE t.job_id IN (SELECT id FROM target) AND t.status IN ${OPEN_TASK_STATUSES} AND NOT t.is_deleted
-             RETURNING t.id)
-           SELECT true AS changed, (SELECT count(*) FROM cancelled_tasks) AS cancelled_tasks, changed.* FROM changed
+             RETURNING t.id, t.job_id, t.status),
+           ${deliveriesFor('cancelled_tasks')}
+           SELECT true AS changed, (SELECT count(*) FROM cancelled_tasks) AS cancelled_tasks,
+                  (SELECT count(*) FROM ${MADE_DELIVERIES}) AS deliveries_made, changed.* FROM changed
            UNION ALL
-           SELECT false, 0, ${jobColumns('j')} FROM jobs j
+           SELECT false, 0, 0, ${jobColumns('j')} FROM jobs j
             WHERE j.id IN (SELECT id FROM target) AND NOT EXISTS (SELECT 1 FROM changed)`,
     values: [jobId, userId],
   };

@@ -22,6 +22,7 @@ export const handler = authenticated(async ({ event, userId, db }) => {
       maxRetries: body.max_retries,
       priority: body.priority,
       timeoutSeconds: body.timeout_seconds,
+      webhook: body.webhook,
     },
     noticeSender(),
   );

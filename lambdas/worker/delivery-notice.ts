@@ -19,7 +19,7 @@ export async function handleDeliveryNotice(
     return { kind: 'done', outcome: notices.length ? 'handed-on' : 'dropped' };
   }
   const owner = `sqs:${received.messageId}#${received.receiveCount}`;
-  const result = await deliverNamed(deps.db, notice.deliveryId, owner, deliverySettings());
+  const result = await deliverNamed(deps.db, notice.deliveryId, owner, deps.deliveries ?? deliverySettings());
   if (result.kind === 'attempted') {
     deps.log.info('webhook attempted', { delivery_id: notice.deliveryId, outcome: result.outcome });
     if (result.outcome === 'pending' && result.retryAt)

@@ -1,4 +1,5 @@
 import type { Database } from '../db/port.js';
+import type { DeliverySettings } from '../domain/deliveries.js';
 import {
   claimNoticedTask,
   occurrenceIsNext,
@@ -35,6 +36,8 @@ export interface NoticeDeps {
   log: Logger;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Webhook delivery settings; from the configuration unless given. */
+  deliveries?: DeliverySettings;
 }
 
 /**

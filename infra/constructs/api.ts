@@ -12,16 +12,18 @@ import { ROUTES, type RouteDefinition } from '../../lambdas/http/routes.js';
 import type { StackSettings } from '../settings.js';
 import { DATABASE_NAME } from './database.js';
 import { serviceFunction } from './lambda-function.js';
+import type { WebhookKey } from './webhook-key.js';
 import { noticeEnvironment } from './worker.js';
 
 export interface ApiProps {
   cluster: rds.DatabaseCluster;
   queue: sqs.IQueue;
   settings: StackSettings;
+  webhookKey: WebhookKey;
 }
 
 /** What a function may reach, from the route table: handlers that never touch the database get no Data API access. */
-type Needs = Pick<RouteDefinition, 'handler' | 'database' | 'queue'>;
+type Needs = Pick<RouteDefinition, 'handler' | 'database' | 'queue' | 'webhookKey'>;
 const NOT_FOUND: Needs = { handler: 'not-found', database: false };
 
 /**
@@ -104,6 +106,7 @@ export class Api extends Construct {
       });
     }
     if (needs.queue) Object.assign(environment, noticeEnvironment(props.queue, props.settings));
+    if (needs.webhookKey) Object.assign(environment, props.webhookKey.environment());
     const id = handler.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
     const fn = serviceFunction(this, `${id}Function`, {
       handler,
@@ -113,6 +116,8 @@ export class Api extends Construct {
     if (database) props.cluster.grantDataApiAccess(fn);
     // SendMessage only: these handlers send a schedule's first occurrence or a run-now, nothing else.
     if (needs.queue) props.queue.grant(fn, 'sqs:SendMessage');
+    // Read only, and only where a webhook secret is encrypted (set) or decrypted (shown again on a replay).
+    if (needs.webhookKey) props.webhookKey.secret.grantRead(fn);
     this.functions.push(fn);
     return fn;
   }

@@ -27,9 +27,9 @@ import { type PreparedWebhook, prepareWebhook, type WebhookRules } from './webho
 const defaultRules = (): WebhookRules => ({ allowPrivate: config().WEBHOOK_ALLOW_PRIVATE_TARGETS });
 
 /** The job as the response that set its webhook shows it: with the secret, this once. */
-async function withSecret(job: JobView, encrypted: unknown, rules: WebhookRules): Promise<JobView> {
+async function withSecret(job: JobView, encrypted: unknown, rules: () => WebhookRules): Promise<JobView> {
   if (!job.webhook || typeof encrypted !== 'string') return job;
-  return { ...job, webhook: { ...job.webhook, secret: await decryptSecret(encrypted, rules.key) } };
+  return { ...job, webhook: { ...job.webhook, secret: await decryptSecret(encrypted, rules().key) } };
 }
 
 /** What a caller asks for when creating a job (validated at the edge). */
@@ -90,9 +90,9 @@ export async function createJob(
   idempotencyKey?: string,
   options: { id?: string; announce?: Announce; webhookRules?: WebhookRules } = {},
 ): Promise<{ job: JobView; replayed: boolean }> {
-  const rules = options.webhookRules ?? defaultRules();
+  const rules = () => options.webhookRules ?? defaultRules();
   // Checked (and its secret made) before anything is sent: a refused URL changes nothing.
-  const webhook = spec.webhook ? await prepareWebhook(spec.webhook.url, rules) : null;
+  const webhook = spec.webhook ? await prepareWebhook(spec.webhook.url, rules()) : null;
   const requestHash = idempotencyKey ? createHash('sha256').update(canonical(spec)).digest('hex') : null;
   const id = options.id ?? randomUUID();
   const now = new Date();
@@ -167,10 +167,10 @@ export async function updateJob(
     webhook?: { url: string } | null;
   },
   announce?: Announce,
-  webhookRules: WebhookRules = defaultRules(),
+  webhookRules?: WebhookRules,
 ): Promise<JobView> {
   const webhook: PreparedWebhook | null | undefined = changes.webhook
-    ? await prepareWebhook(changes.webhook.url, webhookRules)
+    ? await prepareWebhook(changes.webhook.url, webhookRules ?? defaultRules())
     : changes.webhook;
   // A new schedule starts counting now; its notice goes out before the write. A failure to compute it is recorded
   // on the job and retried a minute later, never a 500.

@@ -4,7 +4,6 @@ import { ROUTES } from './routes.js';
 import {
   CreateJobRequest,
   DeepHealth,
-  Delivery,
   DeliveryList,
   GatewayMessage,
   Health,
@@ -304,7 +303,6 @@ export function openApiDocument() {
         Task: schemaOf(Task, 'output'),
         JobList: schemaOf(JobList, 'output'),
         TaskList: schemaOf(TaskList, 'output'),
-        Delivery: schemaOf(Delivery, 'output'),
         DeliveryList: schemaOf(DeliveryList, 'output'),
         Problem: schemaOf(Problem, 'output'),
         GatewayMessage: schemaOf(GatewayMessage, 'output'),

@@ -16,16 +16,18 @@ export interface RouteDefinition {
    * AWS QUEUE_URL + sqs:SendMessage.
    */
   queue?: true;
+  /** The handler encrypts or decrypts webhook secrets: in AWS WEBHOOK_KEY_SECRET_ARN + read on that secret. */
+  webhookKey?: true;
 }
 
 export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/health', handler: 'health', public: true, database: false },
   { method: 'GET', path: '/health/deep', handler: 'health-deep' },
   { method: 'GET', path: '/openapi.json', handler: 'openapi', public: true, database: false },
-  { method: 'POST', path: '/jobs', handler: 'create-job', queue: true },
+  { method: 'POST', path: '/jobs', handler: 'create-job', queue: true, webhookKey: true },
   { method: 'GET', path: '/jobs', handler: 'list-jobs' },
   { method: 'GET', path: '/jobs/{id}', handler: 'get-job' },
-  { method: 'PATCH', path: '/jobs/{id}', handler: 'update-job', queue: true },
+  { method: 'PATCH', path: '/jobs/{id}', handler: 'update-job', queue: true, webhookKey: true },
   { method: 'DELETE', path: '/jobs/{id}', handler: 'delete-job', queue: true },
   { method: 'POST', path: '/jobs/{id}/cancel', handler: 'cancel-job', queue: true },
   { method: 'POST', path: '/jobs/{id}/run', handler: 'run-job', queue: true },

@@ -34,6 +34,7 @@ describe('POST /jobs', () => {
       'updated_at',
       'user_id',
       'version',
+      'webhook',
     ]);
     expect(body).toMatchObject({
       user_id: alice.id,

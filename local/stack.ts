@@ -122,7 +122,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         DATABASE_NAME: decodeURIComponent(new URL(databaseUrl).pathname.slice(1)),
       });
     }
-    process.env.WEBHOOK_SECRET_KEY ??= await localWebhookKey(options.dataDir);
+    // Unless the key is read from Secrets Manager (the AWS topology, local/aws-stack.ts).
+    if (!process.env.WEBHOOK_KEY_SECRET_ARN)
+      process.env.WEBHOOK_SECRET_KEY ??= await localWebhookKey(options.dataDir);
     resetConfig();
     resetWebhookKey();
     cleanups.push(() => closeDatabase());

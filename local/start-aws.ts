@@ -21,7 +21,16 @@ const Settings = z.object({
 });
 
 /** Worker settings the containers receive when set here, as the stack sets them on the worker function. */
-const PASSED_TO_WORKER = ['HEARTBEAT_MS', 'LEASE_SECONDS', 'RETRY_BASE_DELAY_MS', 'LOG_LEVEL'];
+const PASSED_TO_WORKER = [
+  'HEARTBEAT_MS',
+  'LEASE_SECONDS',
+  'RETRY_BASE_DELAY_MS',
+  'LOG_LEVEL',
+  'WEBHOOK_ALLOW_PRIVATE_TARGETS',
+  'WEBHOOK_RETRY_BASE_MS',
+  'WEBHOOK_RETRY_WINDOW_SECONDS',
+  'WEBHOOK_TIMEOUT_MS',
+];
 
 async function main(): Promise<{ stop(): Promise<void> }> {
   const parsed = Settings.safeParse(process.env);

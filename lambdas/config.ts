@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ConfigVariable } from './environment-names.js';
+import { describeIssues } from './settings-issues.js';
 
 /**
  * The Lambda/runtime configuration: read from the environment once, typed, and failing fast with every
@@ -47,7 +49,7 @@ const Environment = z.object({
   WEBHOOK_RETRY_WINDOW_SECONDS: z.coerce.number().int().min(1).default(86_400),
   /** One attempt's limit: connecting, sending and the answer's status line. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
-});
+} satisfies Record<ConfigVariable, unknown>);
 
 export type Config = z.infer<typeof Environment>;
 
@@ -65,12 +67,7 @@ function driverProblems(env: NodeJS.ProcessEnv): string[] {
 
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const result = Environment.safeParse(env);
-  const problems = [
-    ...driverProblems(env),
-    ...(result.success
-      ? []
-      : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
-  ];
+  const problems = [...driverProblems(env), ...(result.success ? [] : describeIssues(result.error.issues))];
   if (result.success && problems.length === 0) return result.data;
   throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 }

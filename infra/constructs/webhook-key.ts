@@ -1,5 +1,6 @@
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { LambdaEnvironment } from '../../lambdas/environment-names.js';
 
 /**
  * The key that encrypts webhook signing secrets in the database (AES-256-GCM; lambdas/domain/webhook-secret.ts):
@@ -20,7 +21,7 @@ export class WebhookKey extends Construct {
   }
 
   /** The environment a function reads the key through; pair it with `grantRead`. */
-  environment(): Record<string, string> {
+  environment(): LambdaEnvironment {
     return { WEBHOOK_KEY_SECRET_ARN: this.secret.secretArn };
   }
 }

@@ -18,8 +18,8 @@ import {
   VersionConflictError,
 } from './errors.js';
 import { CONFIRM_AFTER_SECONDS, deliverySweepNotice, occurrenceNotice, type WorkNotice } from './notices.js';
-import { nextOccurrence, type Schedule } from './schedule.js';
-import { occurrenceOrRetry } from './scheduling.js';
+import { nextOccurrence, type Schedule } from './occurrences.js';
+import { occurrenceOrRetry } from './scheduler-pass.js';
 import { fetchPage, type JobView, type Page, type PagePosition, toJobView } from './views.js';
 import { decryptSecret } from './webhook-secret.js';
 import { type PreparedWebhook, prepareWebhook, type WebhookRules } from './webhooks.js';

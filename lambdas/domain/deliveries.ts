@@ -160,7 +160,7 @@ export async function deliverNamed(
     return { kind: 'attempted', outcome, retryAt: nextAttemptAt };
   }
   const row = (await db.query(selectDelivery(deliveryId))).rows[0];
-  if (!row || row.status !== 'pending') return { kind: 'ended' };
+  if (row?.status !== 'pending') return { kind: 'ended' };
   const due = row.next_attempt_at ? new Date(row.next_attempt_at as string | Date) : null;
   return { kind: 'waiting', due, leased: Boolean(row.leased) };
 }

@@ -123,6 +123,33 @@ describe('DNS rebinding', () => {
   });
 });
 
+describe('attempts that get no 2xx', () => {
+  beforeEach(() => connection.endpoint?.faults.set({ mode: 'error', count: 0 }));
+
+  it('no answer within the timeout is an attempt that failed with "timeout", retried later', async () => {
+    const path = `/hang/${randomUUID()}`;
+    receiver.failNext(path, 1, 0);
+    const { taskId } = await endedTask(`${receiver.url}${path}`, { allowPrivate: true });
+    const started = Date.now();
+    const outcomes = await Promise.all(await deliverDue(test.db, 'hang', 10, settings({ timeoutMs: 300 })));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(outcomes).toEqual(['pending']);
+    expect(await delivery(taskId)).toMatchObject({ status: 'pending', attempts: 1, last_error: 'timeout' });
+  });
+
+  it('an attempt whose retry would fall beyond the retry window marks the delivery failed', async () => {
+    const path = `/gone/${randomUUID()}`;
+    receiver.failNext(path, 5, 410);
+    const { taskId } = await endedTask(`${receiver.url}${path}`, { allowPrivate: true });
+    const outcomes = await Promise.all(
+      await deliverDue(test.db, 'window', 10, settings({ retryBaseMs: 5_000, retryWindowSeconds: 2 })),
+    );
+    expect(outcomes).toEqual(['failed']);
+    expect(await delivery(taskId)).toMatchObject({ status: 'failed', attempts: 1, last_response_code: 410 });
+    expect(hitsOf(path)).toHaveLength(1);
+  });
+});
+
 describe('attempts recorded through a Data API that loses every answer once', () => {
   beforeEach(() =>
     connection.endpoint?.faults.set({ mode: 'error', count: Number.POSITIVE_INFINITY, oncePerRequest: true }),

@@ -13,7 +13,7 @@ export interface WebhookReceiver {
   /** http://127.0.0.1:<port> */
   url: string;
   received: ReceivedHook[];
-  /** The next `count` requests to `path` are answered `status` (a failing receiver). */
+  /** The next `count` requests to `path` are answered `status` (a failing receiver); status 0: never answered. */
   failNext(path: string, count: number, status?: number): void;
   close(): Promise<void>;
 }
@@ -39,7 +39,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         body: Buffer.concat(chunks).toString('utf8'),
         answered,
       });
-      response.writeHead(answered).end();
+      if (answered !== 0) response.writeHead(answered).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

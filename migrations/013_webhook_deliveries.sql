@@ -31,6 +31,9 @@ CREATE INDEX IF NOT EXISTS idx_webhook_deliveries_job_created_id
 -- The local pool's claim of due deliveries (in AWS a queue notice names each one instead).
 CREATE INDEX IF NOT EXISTS idx_webhook_deliveries_due
     ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+-- A claim resent after a lost answer finds what it leased by its owner (the local pool, the notice path).
+CREATE INDEX IF NOT EXISTS idx_webhook_deliveries_lease_owner
+    ON webhook_deliveries (lease_owner) WHERE lease_owner IS NOT NULL;
 
 -- Down Migration
 DROP TABLE IF EXISTS webhook_deliveries;

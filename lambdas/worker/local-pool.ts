@@ -28,7 +28,7 @@ export function startLocalWorkers(
   settings: WorkerSettings,
   log: Logger,
   handlers: Readonly<Record<string, TaskHandler>> = HANDLERS,
-  deliveries: DeliverySettings = deliverySettings(),
+  deliveries?: DeliverySettings,
 ): WorkerPool {
   const workerId = `local-${randomUUID()}`;
   const claimNext = pollingClaimer(db, workerId);
@@ -91,11 +91,19 @@ export function startLocalWorkers(
   // waits on the receiver, so these do not take task slots).
   const delivering = new Set<Promise<unknown>>();
   const deliver = async () => {
+    let webhookSettings: DeliverySettings;
+    try {
+      webhookSettings = deliveries ?? deliverySettings();
+    } catch (error) {
+      // No configuration (a pool started on a bare database connection, as some tests do): no webhooks then.
+      log.warn('webhook deliveries off: no configuration', { error: (error as Error).name });
+      return;
+    }
     while (!stopped) {
       const free = MAX_DELIVERIES - delivering.size;
       if (free > 0) {
         try {
-          for (const attempt of await deliverDue(db, workerId, free, deliveries)) {
+          for (const attempt of await deliverDue(db, workerId, free, webhookSettings)) {
             const tracked = attempt
               .catch((error: Error) => log.error('webhook attempt failed', { error: error.name }))
               .finally(() => delivering.delete(tracked));

@@ -1,12 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliverySettings } from '../../lambdas/domain/deliveries.js';
+import { type DeliverySettings, deliveryLeaseSeconds } from '../../lambdas/domain/deliveries.js';
 import { claim, complete } from '../../lambdas/domain/execution.js';
 import { cancelJob, createJob, type JobSpec } from '../../lambdas/domain/jobs.js';
 import type { WorkNotice } from '../../lambdas/domain/notices.js';
 import { cancelTask, runJobNow } from '../../lambdas/domain/tasks.js';
 import { createLogger } from '../../lambdas/logger.js';
+import { claimNamedDelivery } from '../../lambdas/sql/deliveries.js';
 import { handleNotice } from '../../lambdas/worker/notice-worker.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -135,6 +136,34 @@ describe('webhook deliveries on the notice path', () => {
     const retry = sent[0] as Extract<WorkNotice, { kind: 'delivery' }>;
     expect(retry.deliveryId).toBe(task.id);
     expect((retry.due?.getTime() ?? 0) - before).toBeGreaterThanOrEqual(4_000);
+  });
+
+  it('a notice that finds its delivery leased (its holder alive or dead) comes back once the lease has run out', async () => {
+    const path = `/aws-leased/${randomUUID()}`;
+    const { jobId } = await webhookJob(path);
+    const task = await runJobNow(test.db, USER, jobId);
+    await handleNotice(received({ kind: 'task', taskId: task.id }), {
+      db: test.db,
+      send: async () => {},
+      settings,
+      log,
+      deliveries,
+    });
+    // A worker leased it for an attempt and died before sending anything.
+    await test.db.query(claimNamedDelivery(task.id, 'sqs:dead#1', 30));
+    const disposition = await handleNotice(received({ kind: 'delivery', deliveryId: task.id }), {
+      db: test.db,
+      send: async () => {},
+      settings,
+      log,
+      deliveries,
+    });
+    expect(disposition).toEqual({
+      kind: 'later',
+      afterSeconds: deliveryLeaseSeconds(deliveries),
+      reason: 'delivery leased',
+    });
+    expect(hits(path)).toHaveLength(0);
   });
 
   it('a worker that died between ending the task and sending: the redelivered message sends the notice', async () => {

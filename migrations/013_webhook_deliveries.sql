@@ -2,7 +2,8 @@
 -- Completion webhooks (Standard Webhooks). A job may name a URL; its secret is kept encrypted (AES-256-GCM, the
 -- key outside the database: docs/architecture.md, "Webhooks"), because signing needs the secret itself — a hash
 -- could not sign.
-ALTER TABLE jobs ADD COLUMN IF NOT EXISTS webhook_url TEXT;
+-- `webhook` is what the API shows ({"url"}); the secret is kept apart, encrypted.
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS webhook JSONB;
 ALTER TABLE jobs ADD COLUMN IF NOT EXISTS webhook_secret TEXT;
 
 -- One delivery per task end: its id is the task's id, so every statement that ends a task inserts it with
@@ -38,4 +39,4 @@ CREATE INDEX IF NOT EXISTS idx_webhook_deliveries_lease_owner
 -- Down Migration
 DROP TABLE IF EXISTS webhook_deliveries;
 ALTER TABLE jobs DROP COLUMN IF EXISTS webhook_secret;
-ALTER TABLE jobs DROP COLUMN IF EXISTS webhook_url;
+ALTER TABLE jobs DROP COLUMN IF EXISTS webhook;

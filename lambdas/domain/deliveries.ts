@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { config } from '../config.js';
 import type { Database, Row } from '../db/port.js';
+import { TASK } from '../shapes/task.js';
 import {
   claimDueDeliveries,
   claimNamedDelivery,
   recordDeliveryAttempt,
   selectDelivery,
 } from '../sql/deliveries.js';
-import { toTaskView } from './views.js';
 import { configuredKey, decryptSecret, type KeySource } from './webhook-secret.js';
 import { postSigned } from './webhook-send.js';
 import {
@@ -57,7 +57,7 @@ export function eventBody(row: Row): string {
   return JSON.stringify({
     type: String(row.event_type),
     timestamp: eventAt.toISOString(),
-    data: { ...toTaskView(row), job_id: String(row.job_id) },
+    data: { ...TASK.view(row as Parameters<typeof TASK.view>[0]), job_id: String(row.job_id) },
   });
 }
 

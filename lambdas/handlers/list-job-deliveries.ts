@@ -3,7 +3,7 @@ import { authenticated } from '../http/handler.js';
 import { decodeCursor, encodeCursor } from '../http/pagination.js';
 import { pathId, queryParameters } from '../http/request.js';
 import { json } from '../http/response.js';
-import { ListDeliveriesQuery } from '../http/schemas.js';
+import { ListDeliveriesQuery } from '../shapes/list-queries.js';
 
 /** GET /jobs/{id}/deliveries?limit=&cursor= — a job's webhook deliveries, newest first. */
 export const handler = authenticated(async ({ event, userId, db }) => {

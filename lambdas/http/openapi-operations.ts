@@ -1,20 +1,16 @@
-import type { z } from 'zod';
+import { CreateJobRequest, UpdateJobRequest } from '../shapes/job-requests.js';
+import { ListDeliveriesQuery, ListJobsQuery, ListTasksQuery } from '../shapes/list-queries.js';
+import type * as z from '../shapes/zod.js';
 import type { HeaderName } from './openapi-responses.js';
-import {
-  CreateJobRequest,
-  ListDeliveriesQuery,
-  ListJobsQuery,
-  ListTasksQuery,
-  UpdateJobRequest,
-} from './schemas.js';
 
 /** What the OpenAPI document says about each route's operation, by handler name (lambdas/http/openapi.ts). */
+
 export interface Operation {
   summary: string;
   description: string;
   tag: 'jobs' | 'tasks' | 'service';
-  body?: z.ZodType;
-  query?: z.ZodObject;
+  body?: z.ZodMiniType;
+  query?: z.ZodMiniObject;
   headers?: { name: string; required: boolean; description: string }[];
   success: Outcome;
   /** Non-problem responses besides the success (deep health's 503 carries the same report). */

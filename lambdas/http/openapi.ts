@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shapes/zod.js';
 import { OPERATIONS, type Outcome } from './openapi-operations.js';
 import { HEADERS, headerRefs, RESPONSES } from './openapi-responses.js';
 import { ROUTES } from './routes.js';
@@ -17,7 +17,7 @@ import {
 /** The OpenAPI 3.1 document, generated from the zod schemas that validate requests and from the route table. */
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const schemaOf = (schema: z.ZodType, io: 'input' | 'output') => {
+const schemaOf = (schema: z.ZodMiniType, io: 'input' | 'output') => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
     string,
     unknown
@@ -37,8 +37,13 @@ function operationObject(handler: string, path: string, isPublic: boolean) {
       schema: { type: 'string', format: 'uuid' },
     });
   }
-  for (const [name, schema] of Object.entries(operation.query?.shape ?? {})) {
-    parameters.push({ name, in: 'query', required: false, schema: schemaOf(schema as z.ZodType, 'input') });
+  for (const [name, schema] of Object.entries(operation.query?.def.shape ?? {})) {
+    parameters.push({
+      name,
+      in: 'query',
+      required: false,
+      schema: schemaOf(schema as z.ZodMiniType, 'input'),
+    });
   }
   for (const h of operation.headers ?? []) {
     parameters.push({

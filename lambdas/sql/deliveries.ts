@@ -1,5 +1,7 @@
 import type { SqlStatement, SqlValue } from '../db/port.js';
-import { olderThan, taskColumns } from './columns.js';
+import type { DeliveryRow } from '../shapes/delivery.js';
+import { newestFirst, taskColumns } from './columns.js';
+import type { Guarded } from './outcome.js';
 
 /**
  * Webhook deliveries: one row per task end of a job that has a webhook, its id the task's id. Every statement that
@@ -19,13 +21,13 @@ export function deliveriesFor(ended: string): string {
   return `${MADE_DELIVERIES} AS (
              INSERT INTO webhook_deliveries (id, job_id, user_id, event_type)
              SELECT e.id, e.job_id, wj.user_id, 'task.' || e.status FROM ${ended} e JOIN jobs wj ON wj.id = e.job_id
-              WHERE wj.webhook_url IS NOT NULL AND e.status IN ('completed', 'failed', 'cancelled')
+              WHERE wj.webhook IS NOT NULL AND e.status IN ('completed', 'failed', 'cancelled')
              ON CONFLICT (id) DO NOTHING
              RETURNING id)`;
 }
 
 const DELIVERY =
-  'd.id, d.job_id, d.event_type, d.status, d.attempts, d.last_response_code, d.last_error, d.next_attempt_at, d.created_at, d.updated_at, d.finished_at';
+  'd.id, d.job_id, d.id AS task_id, d.event_type, d.status, d.attempts, d.last_response_code, d.last_error, d.next_attempt_at, d.created_at, d.updated_at, d.finished_at';
 const createdMicros = `(extract(epoch FROM d.created_at) * 1000000)::bigint AS created_us`;
 
 export interface DeliveryListFilter {
@@ -39,20 +41,18 @@ export interface DeliveryListFilter {
  * One page of a job's deliveries, newest first. No row: the job does not exist for this user; one row with a null
  * `id`: the job exists and the page is empty.
  */
-export function selectJobDeliveries(filter: DeliveryListFilter): SqlStatement {
+export function selectJobDeliveries(
+  filter: DeliveryListFilter,
+): SqlStatement<Guarded<DeliveryRow, Record<never, never>>> {
   const values: SqlValue[] = [filter.jobId, filter.userId];
-  const conditions = ['d.job_id = j.id'];
-  if (filter.after) {
-    const micros = values.push(filter.after.createdMicros);
-    conditions.push(olderThan('d', micros, values.push(filter.after.id)));
-  }
-  const limit = values.push(filter.limit);
+  const page = newestFirst('d', values, filter.after, filter.limit);
+  const conditions = ['d.job_id = j.id', ...page.conditions];
   return {
     idempotent: true,
     text: `SELECT page.* FROM jobs j
            LEFT JOIN LATERAL (
              SELECT ${DELIVERY}, ${createdMicros} FROM webhook_deliveries d WHERE ${conditions.join(' AND ')}
-             ORDER BY d.created_at DESC, d.id DESC LIMIT $${limit}) page ON true
+             ${page.orderAndLimit}) page ON true
            WHERE j.id = $1::uuid AND j.user_id = $2::uuid AND NOT j.is_deleted
            ORDER BY page.created_at DESC, page.id DESC`,
     values,
@@ -60,7 +60,7 @@ export function selectJobDeliveries(filter: DeliveryListFilter): SqlStatement {
 }
 
 /** What an attempt needs: the delivery, the job's webhook (URL, encrypted secret) and the task as GET shows it. */
-const CLAIMED = `c.id AS delivery_id, c.event_type, c.attempts, c.created_at AS event_at, j.webhook_url,
+const CLAIMED = `c.id AS delivery_id, c.event_type, c.attempts, c.created_at AS event_at, j.webhook->>'url' AS webhook_url,
                   j.webhook_secret, ${taskColumns('t')}`;
 
 /**

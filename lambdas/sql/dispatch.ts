@@ -64,7 +64,7 @@ export function claimNamedTask(
            SELECT d.action, t.id, t.job_id, coalesce(l.version, t.version) AS version,
                   coalesce(l.attempt, t.attempt) AS attempt, coalesce(l.status, e.status, t.status) AS status,
                   t.payload, t.run_at, j.user_id, j.job_type, j.status AS job_status, j.payload AS job_payload,
-                  j.timeout_seconds, j.max_retries, j.webhook_url IS NOT NULL AS webhook,
+                  j.timeout_seconds, j.max_retries, j.webhook IS NOT NULL AS webhook,
                   -- A delivery of this task's end not attempted yet: its notice may not have been sent (the worker
                   -- that ended the task died first), so this notice's worker sends it (again).
                   EXISTS (SELECT 1 FROM webhook_deliveries_made)

@@ -105,6 +105,9 @@ describe('completion webhooks', () => {
     const task = (await user.call<Task>('GET', `/tasks/${run.body.id}`)).body;
     expect(only?.event.data).toEqual({ ...task, job_id: job.id });
     expect(Number.isNaN(Date.parse(only?.event.timestamp ?? ''))).toBe(false);
+    expect(await eventually(async () => (await deliveries(job.id))[0]?.status === 'delivered', 10_000)).toBe(
+      true,
+    );
     const [delivery] = await deliveries(job.id);
     expect(delivery).toMatchObject({
       id: task.id,
@@ -129,6 +132,10 @@ describe('completion webhooks', () => {
     expect(
       new Set(receiver.received.filter((h) => h.path === path).map((h) => h.headers['webhook-id'])).size,
     ).toBe(1);
+    // The receiver has answered; the attempt's outcome is recorded right after.
+    expect(await eventually(async () => (await deliveries(job.id))[0]?.status === 'delivered', 10_000)).toBe(
+      true,
+    );
     expect((await deliveries(job.id))[0]).toMatchObject({
       status: 'delivered',
       attempts: 3,
@@ -163,6 +170,9 @@ describe('completion webhooks', () => {
         data: { id: tasks[index]?.body.id, status: 'cancelled', job_id: jobs[index]?.id },
       });
     }
+    expect(
+      await eventually(async () => (await deliveries(taskJob?.id ?? ''))[0]?.status === 'delivered', 10_000),
+    ).toBe(true);
     expect((await deliveries(taskJob?.id ?? ''))[0]).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 

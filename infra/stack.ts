@@ -8,6 +8,7 @@ import { Database } from './constructs/database.js';
 import { Migrations } from './constructs/migrations.js';
 import { Observability } from './constructs/observability.js';
 import { Resync } from './constructs/resync.js';
+import { WebhookKey } from './constructs/webhook-key.js';
 import { Worker } from './constructs/worker.js';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 import type { StackSettings } from './settings.js';
@@ -23,8 +24,9 @@ export class BackgroundJobServiceStack extends Stack {
     const { settings } = props;
     const { cluster } = new Database(this, 'Database', settings);
     const migrations = new Migrations(this, 'Migrations', { cluster, settings });
-    const worker = new Worker(this, 'Worker', { cluster, settings });
-    const api = new Api(this, 'Api', { cluster, queue: worker.queue, settings });
+    const webhookKey = new WebhookKey(this, 'WebhookKey');
+    const worker = new Worker(this, 'Worker', { cluster, settings, webhookKey });
+    const api = new Api(this, 'Api', { cluster, queue: worker.queue, settings, webhookKey });
     for (const fn of [...api.functions, ...worker.functions]) fn.node.addDependency(migrations.schema);
     new Dashboard(this, 'Dashboard', {
       httpApi: api.httpApi,

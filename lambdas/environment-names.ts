@@ -17,6 +17,12 @@ export const CONFIG_VARIABLES = [
   'QUEUE_URL',
   'DB_AUTO_PAUSE_SECONDS',
   'DB_WAKE_AHEAD_SECONDS',
+  'WEBHOOK_ALLOW_PRIVATE_TARGETS',
+  'WEBHOOK_SECRET_KEY',
+  'WEBHOOK_KEY_SECRET_ARN',
+  'WEBHOOK_RETRY_BASE_MS',
+  'WEBHOOK_RETRY_WINDOW_SECONDS',
+  'WEBHOOK_TIMEOUT_MS',
 ] as const;
 
 /** Worker and scheduler tuning (lambdas/worker/settings.ts). */

@@ -13,6 +13,7 @@ import type { StackSettings } from '../settings.js';
 import { type DashboardConfig, dashboardSignIn } from './dashboard-sign-in.js';
 import { databaseEnvironment, noticeEnvironment } from './function-environment.js';
 import { serviceFunction } from './lambda-function.js';
+import type { WebhookKey } from './webhook-key.js';
 
 export interface ApiProps {
   cluster: rds.DatabaseCluster;
@@ -20,6 +21,8 @@ export interface ApiProps {
   settings: StackSettings;
   /** The route table; the service's own unless given (test/infra/route-needs.test.ts gives every mix of needs). */
   routes?: readonly RouteDefinition[];
+  /** The key that encrypts webhook secrets, for routes that declare `webhookKey`. */
+  webhookKey: WebhookKey;
 }
 
 /** Below API Gateway's 30 s: a resuming cluster gets our 503 + Retry-After, not a gateway timeout. */
@@ -112,12 +115,15 @@ export class Api extends Construct {
       environment: {
         ...(database ? databaseEnvironment(props.cluster, { retryBudgetMs: API_RETRY_BUDGET_MS }) : {}),
         ...(needs.queue ? noticeEnvironment(props.queue, props.settings) : {}),
+        ...(needs.webhookKey ? props.webhookKey.environment() : {}),
       },
       logRetentionDays: props.settings.logRetentionDays,
     });
     if (database) props.cluster.grantDataApiAccess(fn);
-    // SendMessage only: these handlers send a schedule's first occurrence or a run-now, nothing else.
+    // SendMessage only: these handlers send a schedule's first occurrence, a run-now or a cancel's delivery notices.
     if (needs.queue) props.queue.grant(fn, 'sqs:SendMessage');
+    // Read only, and only where a webhook secret is encrypted (set) or decrypted (shown again on a replay).
+    if (needs.webhookKey) props.webhookKey.secret.grantRead(fn);
     this.functions.push(fn);
     return fn;
   }

@@ -8,8 +8,9 @@ import {
   selectWaitingTask,
   takeOccurrence,
 } from '../sql/dispatch.js';
+import { pendingDeliveryNotices } from './delivery-notices.js';
 import { type ClaimedTask, refreshJobs, toClaimedTask } from './execution.js';
-import { occurrenceNotice, taskNotice, type WorkNotice } from './notices.js';
+import { deliveryNotice, occurrenceNotice, taskNotice, type WorkNotice } from './notices.js';
 import { followingOccurrence, type Schedule } from './occurrences.js';
 import { occurrenceOrRetry } from './scheduler-pass.js';
 
@@ -36,8 +37,11 @@ export type NoticedTask =
   | { kind: 'wait'; notice: WorkNotice }
   /** No such task: the notice may have outrun the commit that creates it. */
   | { kind: 'missing' }
-  /** Nothing to do: it finished, was cancelled, or a live worker holds it. */
-  | { kind: 'settled' }
+  /**
+   * Nothing to do: it finished, was cancelled, or a live worker holds it. `send`: the notice of its end's webhook
+   * delivery when that was never attempted (this notice ended it, or the worker that did died before sending).
+   */
+  | { kind: 'settled'; send: WorkNotice[] }
   /** Due, but its user is at USER_MAX_RUNNING: notice it again later; no attempt was used. */
   | { kind: 'busy'; userId: string };
 
@@ -75,7 +79,7 @@ export async function claimNoticedTask(
   // An end this notice caused (abandon, cancel), or one whose worker died before deriving the job's status. Not
   // quietly: no scheduler settles jobs in AWS, so a failure keeps the message, which comes back to try again.
   if (action !== 'none' || row.job_status === 'processing') await refreshJobs(db, [jobId]);
-  return { kind: 'settled' };
+  return { kind: 'settled', send: row.delivery_pending ? [deliveryNotice(taskId)] : [] };
 }
 
 /** After a failed attempt: the notice that runs the task again when its retry is due (none if it is not waiting). */
@@ -142,7 +146,8 @@ export async function occurrenceIsNext(db: Database, jobId: string, at: Date): P
 }
 
 /**
- * Every notice the database implies: each live scheduled job's next occurrence and each open task. Sent on every
+ * Every notice the database implies: each live scheduled job's next occurrence, each open task and each pending
+ * webhook delivery. Sent on every
  * deploy, it starts the chains of jobs created before this design and restarts any chain a lost message broke;
  * a notice whose work already has one is dropped on arrival, so sending it twice is harmless.
  */
@@ -168,4 +173,5 @@ export async function* impliedNotices(db: Database, pageSize = 500): AsyncGenera
     if (rows.length < pageSize) break;
     after = rows.at(-1)?.id ?? null;
   }
+  yield* pendingDeliveryNotices(db, pageSize);
 }

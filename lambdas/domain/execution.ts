@@ -26,6 +26,8 @@ export interface ClaimedTask {
   timeoutSeconds: number;
   /** When the attempt was due (run_at as claimed): the queue delay is measured from it. */
   runAt?: Date;
+  /** Its job had a webhook when claimed (the AWS worker then sends the delivery's notice after the task ends). */
+  webhook?: true;
 }
 
 /** A claim statement's row (claimTasks, claimNamedTask) as the task a worker holds. */
@@ -41,6 +43,7 @@ export function toClaimedTask(row: Record<string, unknown>): ClaimedTask {
     jobPayload: row.job_payload as Record<string, unknown>,
     timeoutSeconds: Number(row.timeout_seconds),
     ...(row.run_at == null ? {} : { runAt: new Date(row.run_at as string | Date) }),
+    ...(row.webhook === true ? { webhook: true as const } : {}),
   };
 }
 

@@ -17,6 +17,13 @@ export type WorkNotice =
      * minute to confirm once that the job has it, instead of hopping on unchecked until `at`, perhaps years away.
      */
     | { kind: 'occurrence'; jobId: string; at: Date; wakeAt?: Date; confirm?: true }
+    /** Attempt this webhook delivery (its id is its task's), once due: `due` is a retry's time. */
+    | { kind: 'delivery'; deliveryId: string; due?: Date }
+    /**
+     * Send the notices of this job's deliveries that were never attempted: an API cancel made them. Sent right after
+     * the cancel, and once more before it, delayed, in case the API's process dies between its write and its send.
+     */
+    | { kind: 'deliveries'; jobId: string; due?: Date }
   ) & {
     /**
      * The owner of the work: in AWS the message's MessageGroupId, the tenant an SQS fair queue balances by
@@ -64,6 +71,12 @@ export const taskNotice = (taskId: string, due?: Date | null, userId?: string | 
   ...(due ? { due } : {}),
   ...owner(userId),
 });
+
+export const deliveryNotice = (deliveryId: string, due?: Date | null): WorkNotice =>
+  due ? { kind: 'delivery', deliveryId, due } : { kind: 'delivery', deliveryId };
+
+export const deliverySweepNotice = (jobId: string, due?: Date): WorkNotice =>
+  due ? { kind: 'deliveries', jobId, due } : { kind: 'deliveries', jobId };
 
 export const occurrenceNotice = (
   jobId: string,

@@ -6,8 +6,8 @@ import { TASK, type TaskView } from '../shapes/task.js';
 import { settle, settlePage } from '../sql/outcome.js';
 import { cancelTask as cancelTaskSql, insertManualTask, selectJobTasks, selectTask } from '../sql/tasks.js';
 import { InvalidStateError, NotFoundError } from './errors.js';
-import { type Announce, announceFirst } from './jobs.js';
-import { taskNotice } from './notices.js';
+import { type Announce, afterAnyWrite, announceAfter, announceFirst } from './jobs.js';
+import { deliveryNotice, taskNotice } from './notices.js';
 import { fetchPage } from './pages.js';
 
 /**
@@ -71,10 +71,21 @@ export async function listJobTasks(
   return page;
 }
 
-/** Cancels a waiting or running task; cancelling a cancelled task changes nothing; a finished one cannot be. */
-export async function cancelTask(db: Database, userId: string, taskId: string): Promise<TaskView> {
+/**
+ * Cancels a waiting or running task; cancelling a cancelled task changes nothing; a finished one cannot be. With a
+ * queue (AWS), the end's webhook delivery is announced twice: a notice delayed past any write's end goes out
+ * before the write (should this process die after committing), and one right after it when it made a delivery.
+ */
+export async function cancelTask(
+  db: Database,
+  userId: string,
+  taskId: string,
+  announce?: Announce,
+): Promise<TaskView> {
+  await announceFirst(announce, [deliveryNotice(taskId, afterAnyWrite())]);
   const row = (await db.query(cancelTaskSql(userId, taskId))).rows[0];
   if (!row) throw new NotFoundError('task');
+  if (row.delivery_made) await announceAfter(announce, [deliveryNotice(taskId)]);
   if (!row.changed && row.status !== 'cancelled') {
     throw new InvalidStateError(`the task already ended as ${String(row.status)}`);
   }

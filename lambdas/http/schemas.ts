@@ -1,3 +1,4 @@
+import { DELIVERY } from '../shapes/delivery.js';
 import { JOB } from '../shapes/job.js';
 import { pageSchema } from '../shapes/page.js';
 import { TASK } from '../shapes/task.js';
@@ -13,6 +14,7 @@ export const Job = JOB.schema;
 export const Task = TASK.schema;
 export const JobList = pageSchema(Job);
 export const TaskList = pageSchema(Task);
+export const DeliveryList = pageSchema(DELIVERY.schema);
 
 /** RFC 9457 problem details with every extension member lambdas/http/errors.ts and handler.ts set. */
 export const Problem = z.object({

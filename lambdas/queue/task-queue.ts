@@ -33,6 +33,11 @@ export function delaySeconds(due: Date | undefined, now: Date): number {
 }
 
 export function encodeNotice(notice: WorkNotice): string {
+  const due = notice.kind !== 'occurrence' && notice.due ? { due: notice.due.toISOString() } : {};
+  if (notice.kind === 'delivery')
+    return JSON.stringify({ v: 1, kind: 'delivery', deliveryId: notice.deliveryId, ...due });
+  if (notice.kind === 'deliveries')
+    return JSON.stringify({ v: 1, kind: 'deliveries', jobId: notice.jobId, ...due });
   return JSON.stringify(
     notice.kind === 'task'
       ? {
@@ -107,6 +112,12 @@ export function decodeNotice(body: string): WorkNotice {
       ...(parsed.confirm === true ? { confirm: true as const } : {}),
       ...owner,
     };
+  }
+  if (parsed.kind === 'delivery' || parsed.kind === 'deliveries') {
+    const due = parsed.due === undefined ? {} : { due: isoDate(parsed.due, 'due') };
+    return parsed.kind === 'delivery'
+      ? { kind: 'delivery', deliveryId: uuid(parsed.deliveryId, 'deliveryId'), ...due }
+      : { kind: 'deliveries', jobId: uuid(parsed.jobId, 'jobId'), ...due };
   }
   throw new PoisonMessageError('the message names no known kind of work');
 }

@@ -1,4 +1,5 @@
 import type { SqlStatement } from '../db/port.js';
+import { deliveriesFor } from './deliveries.js';
 
 /**
  * Statements of the event-driven AWS path: a queue message names a task or a job's occurrence, and these turn it
@@ -64,11 +65,17 @@ export function claimNamedTask(
                     last_error = CASE WHEN d.action = 'abandon' THEN ${ABANDONED} ELSE t.last_error END,
                     lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
                FROM decision d WHERE t.id = d.id AND d.action IN ('abandon', 'cancel')
-             RETURNING t.id, t.status)
+             RETURNING t.id, t.job_id, t.status),
+           ${deliveriesFor('ended')}
            SELECT d.action, t.id, t.job_id, coalesce(l.version, t.version) AS version,
                   coalesce(l.attempt, t.attempt) AS attempt, coalesce(l.status, e.status, t.status) AS status,
                   t.payload, t.run_at, j.user_id, j.job_type, j.status AS job_status, j.payload AS job_payload,
-                  j.timeout_seconds, j.max_retries
+                  j.timeout_seconds, j.max_retries, j.webhook IS NOT NULL AS webhook,
+                  -- A delivery of this task's end not attempted yet: its notice may not have been sent (the worker
+                  -- that ended the task died first), so this notice's worker sends it (again).
+                  EXISTS (SELECT 1 FROM webhook_deliveries_made)
+                    OR EXISTS (SELECT 1 FROM webhook_deliveries w WHERE w.id = d.id AND w.status = 'pending'
+                                 AND w.attempts = 0) AS delivery_pending
              FROM decision d JOIN tasks t ON t.id = d.id JOIN jobs j ON j.id = t.job_id
              LEFT JOIN leased l ON l.id = d.id LEFT JOIN ended e ON e.id = d.id`,
     idempotent: true,

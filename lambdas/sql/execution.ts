@@ -1,4 +1,5 @@
 import type { SqlStatement } from '../db/port.js';
+import { deliveriesFor } from './deliveries.js';
 
 /**
  * Statements that run tasks. They lock tasks only — never a job — so they cannot deadlock with the API's cancel,
@@ -122,7 +123,8 @@ export function renewLease(
            stopped AS (
              UPDATE tasks SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, version = version + 1
               WHERE ${held} AND EXISTS (SELECT 1 FROM job_gone)
-             RETURNING id),
+             RETURNING id, job_id, status),
+           ${deliveriesFor('stopped')},
            renewed AS (
              UPDATE tasks SET lease_expires_at = ${LEASE(4)}
               WHERE ${held} AND NOT EXISTS (SELECT 1 FROM job_gone)
@@ -151,7 +153,8 @@ export function completeTask(
              UPDATE tasks SET status = 'completed', result = $4::text, last_error = NULL, finished_at = now(),
                     lease_owner = NULL, lease_expires_at = NULL, version = version + 1
               WHERE id = $1::uuid AND lease_owner = $2::text AND version = $3::bigint AND status = 'processing'
-             RETURNING job_id),
+             RETURNING id, job_id, status),
+           ${deliveriesFor('updated')},
            done AS (
              SELECT job_id FROM updated
              UNION ALL
@@ -189,7 +192,8 @@ export function failAttempt(
                FROM jobs j
               WHERE t.id = $1::uuid AND j.id = t.job_id AND t.lease_owner = $2::text AND t.version = $3::bigint
                 AND t.status = 'processing'
-             RETURNING t.job_id, t.status),
+             RETURNING t.id, t.job_id, t.status),
+           ${deliveriesFor('updated')},
            done AS (
              SELECT job_id, status FROM updated
              UNION ALL
@@ -210,7 +214,8 @@ export function reapExpiredLeases(limit: number): SqlStatement {
     idempotent: true,
     text: `WITH expired AS (
              SELECT id FROM tasks WHERE status = 'processing' AND lease_expires_at < now()
-              ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+              ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED),
+           reaped AS (
            UPDATE tasks t
               SET status = CASE WHEN t.attempt > j.max_retries THEN 'failed' ELSE 'created' END,
                   finished_at = CASE WHEN t.attempt > j.max_retries THEN now() END,
@@ -219,7 +224,9 @@ export function reapExpiredLeases(limit: number): SqlStatement {
                   lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
              FROM expired e, jobs j
             WHERE t.id = e.id AND j.id = t.job_id
-           RETURNING t.id, t.job_id, t.status`,
+           RETURNING t.id, t.job_id, t.status),
+           ${deliveriesFor('reaped')}
+           SELECT id, job_id, status FROM reaped`,
     values: [limit],
   };
 }
@@ -285,12 +292,15 @@ export function selectUnsettledJobs(limit: number): SqlStatement {
 export function cancelStrandedTasks(limit: number): SqlStatement {
   return {
     idempotent: true,
-    text: `UPDATE tasks t SET status = 'cancelled', version = t.version + 1
-            WHERE t.id IN (
-              SELECT s.id FROM tasks s JOIN jobs j ON j.id = s.job_id
-               WHERE s.status = 'created' AND NOT s.is_deleted AND (j.status = 'cancelled' OR j.is_deleted)
-               LIMIT $1 FOR UPDATE OF s SKIP LOCKED)
-           RETURNING t.id`,
+    text: `WITH stranded AS (
+             UPDATE tasks t SET status = 'cancelled', version = t.version + 1
+              WHERE t.id IN (
+                SELECT s.id FROM tasks s JOIN jobs j ON j.id = s.job_id
+                 WHERE s.status = 'created' AND NOT s.is_deleted AND (j.status = 'cancelled' OR j.is_deleted)
+                 LIMIT $1 FOR UPDATE OF s SKIP LOCKED)
+             RETURNING t.id, t.job_id, t.status),
+           ${deliveriesFor('stranded')}
+           SELECT id FROM stranded`,
     values: [limit],
   };
 }

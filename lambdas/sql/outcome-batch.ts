@@ -1,4 +1,5 @@
 import type { SqlStatement } from '../db/port.js';
+import { deliveriesFor } from './deliveries.js';
 
 /**
  * One statement that records the success of many tasks a worker holds (the local pool's batches). Each task is
@@ -31,7 +32,8 @@ export function completeTasks(
                FROM batch b
               WHERE t.id = ANY ($3::text::uuid[]) AND t.id = b.id AND t.lease_owner = $1::text AND t.version = b.version
                 AND t.status = 'processing'
-             RETURNING t.id, t.job_id),
+             RETURNING t.id, t.job_id, t.status),
+           ${deliveriesFor('updated')},
            done AS (
              SELECT id, job_id FROM updated
              UNION ALL

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/port.js';
+import { type DeliverySettings, deliverDue, deliverySettings } from '../domain/deliveries.js';
 import { pollingClaimer } from '../domain/execution.js';
 import { schedulerTick } from '../domain/scheduler-pass.js';
 import { HANDLERS } from '../job-types/implementations.js';
@@ -8,6 +9,9 @@ import { type Outcome, runTask } from './run-task.js';
 import type { WorkerSettings } from './settings.js';
 import { successBatcher } from './success-batcher.js';
 import type { TaskHandler } from './types.js';
+
+/** Webhook attempts in flight at once, locally. */
+const MAX_DELIVERIES = 8;
 
 export interface WorkerPool {
   /** Outcomes so far, by kind (for tests and the console). */
@@ -26,6 +30,7 @@ export function startLocalWorkers(
   settings: WorkerSettings,
   log: Logger,
   handlers: Readonly<Record<string, TaskHandler>> = HANDLERS,
+  deliveries?: DeliverySettings,
 ): WorkerPool {
   const workerId = `local-${randomUUID()}`;
   const claimNext = pollingClaimer(db, workerId);
@@ -90,9 +95,39 @@ export function startLocalWorkers(
       log.warn('scheduler tick failed', { error: (error as Error).name });
     }
   };
+  // Webhook deliveries: due ones are claimed every POLL_MS, up to MAX_DELIVERIES in flight (an attempt mostly
+  // waits on the receiver, so these do not take task slots).
+  const delivering = new Set<Promise<unknown>>();
+  const deliver = async () => {
+    let webhookSettings: DeliverySettings;
+    try {
+      webhookSettings = deliveries ?? deliverySettings();
+    } catch (error) {
+      // No configuration (a pool started on a bare database connection, as some tests do): no webhooks then.
+      log.warn('webhook deliveries off: no configuration', { error: (error as Error).name });
+      return;
+    }
+    while (!stopped) {
+      const free = MAX_DELIVERIES - delivering.size;
+      if (free > 0) {
+        try {
+          for (const attempt of await deliverDue(db, workerId, free, webhookSettings)) {
+            const tracked = attempt
+              .catch((error: Error) => log.error('webhook attempt failed', { error: error.name }))
+              .finally(() => delivering.delete(tracked));
+            delivering.add(tracked);
+          }
+        } catch (error) {
+          log.warn('delivery claim failed', { error: (error as Error).name });
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, settings.POLL_MS));
+    }
+  };
   const scheduler = setInterval(() => void tick(), settings.SCHEDULER_INTERVAL_MS);
   void tick();
   const polling = poll();
+  const deliveryLoop = deliver();
 
   return {
     outcomes,
@@ -101,8 +136,9 @@ export function startLocalWorkers(
       clearInterval(scheduler);
       wake();
       await polling;
+      await deliveryLoop;
       await Promise.race([
-        Promise.allSettled([...running]),
+        Promise.allSettled([...running, ...delivering]),
         new Promise((resolve) => setTimeout(resolve, 3_000)),
       ]);
     },

@@ -1,4 +1,5 @@
 import type { Database } from '../db/port.js';
+import type { DeliverySettings } from '../domain/deliveries.js';
 import {
   claimNoticedTask,
   occurrenceIsNext,
@@ -7,8 +8,9 @@ import {
 } from '../domain/dispatch.js';
 import { refreshJobs } from '../domain/execution.js';
 import { wakeDatabase } from '../domain/health.js';
-import { dueTime, type WorkNotice } from '../domain/notices.js';
+import { deliveryNotice, dueTime, type WorkNotice } from '../domain/notices.js';
 import type { Logger } from '../logger.js';
+import { handleDeliveryNotice } from './delivery-notice.js';
 import { type Outcome, runTask } from './run-task.js';
 import type { WorkerSettings } from './settings.js';
 
@@ -35,6 +37,8 @@ export interface NoticeDeps {
   log: Logger;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Webhook delivery settings; from the configuration unless given. */
+  deliveries?: DeliverySettings;
 }
 
 /**
@@ -95,6 +99,9 @@ export async function handleNotice(received: ReceivedNotice, deps: NoticeDeps): 
   }
   if (due > now()) await sleep(due - now());
 
+  if (notice.kind === 'delivery' || notice.kind === 'deliveries')
+    return handleDeliveryNotice(notice, received, deps);
+
   const age = () => now() - received.sentAt.getTime();
   const missing = (): Disposition =>
     age() > MISSING_GIVE_UP_MS
@@ -140,7 +147,8 @@ export async function handleNotice(received: ReceivedNotice, deps: NoticeDeps): 
         return { kind: 'done', outcome: 'deferred' };
       }
       case 'settled':
-        return { kind: 'done', outcome: 'dropped' };
+        await deps.send(claimed.send);
+        return { kind: 'done', outcome: claimed.send.length ? 'handed-on' : 'dropped' };
       case 'wait':
         // Due by this worker's clock but not yet by the database's (clocks a little apart): look again in a second
         // rather than hand the notice on with no delay, round and round.
@@ -154,6 +162,13 @@ export async function handleNotice(received: ReceivedNotice, deps: NoticeDeps): 
         if (outcome === 'unrecorded')
           return { kind: 'later', afterSeconds: Math.min(60, 2 ** received.receiveCount), reason: outcome };
         if (outcome === 'retrying') await deps.send(await retryNotice(deps.db, claimed.task.id));
+        // The end's webhook delivery was inserted with it; its notice goes out before this message is let go, so a
+        // worker dying in between leaves the message to come back and send it (claimNoticedTask's `send`).
+        if (
+          claimed.task.webhook &&
+          (outcome === 'completed' || outcome === 'failed' || outcome === 'cancelled')
+        )
+          await deps.send([deliveryNotice(claimed.task.id)]);
         // The end's own derivation of the job's status swallows failures (locally the scheduler settles such a
         // job); in AWS nothing would, so derive it here and keep the message (throw) if that fails too.
         if (outcome === 'completed' || outcome === 'failed' || outcome === 'cancelled')

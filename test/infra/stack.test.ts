@@ -168,7 +168,15 @@ describe('permissions', () => {
       expect(statement.Resource).not.toBe('*');
     }
     for (const statement of secrets)
-      expect(JSON.stringify(statement.Resource)).toMatch(/DatabaseClusterSecret/);
+      expect(JSON.stringify(statement.Resource)).toMatch(/DatabaseClusterSecret|WebhookKeySecret/);
+    // The webhook key: only the functions that encrypt (create, update) or decrypt (the worker) may read it.
+    const keyReaders = Object.entries(resourcesOf(template(), 'AWS::IAM::Policy'))
+      .filter(([, p]) => JSON.stringify(p).includes('WebhookKeySecret'))
+      .map(([id]) => id.replace(/RoleDefaultPolicy.*$/, ''))
+      .sort();
+    expect(keyReaders).toEqual(
+      [...['create-job', 'update-job'].map(apiFunctionId), 'WorkerWorkerFunction'].sort(),
+    );
     // Functions that never query the database get no database permission at all.
     const roles = Object.entries(resourcesOf(template(), 'AWS::IAM::Policy'))
       .filter(([, p]) => JSON.stringify(p).includes('rds-data:'))
@@ -177,11 +185,13 @@ describe('permissions', () => {
     expect(roles.some((id) => id.startsWith('ApiHealthDeepFunction'))).toBe(true);
   });
 
-  it('only create-job, update-job and run-job among the API functions may send to the queue, and only SendMessage', () => {
+  it('only the API functions that announce work (create, update, run, cancel, delete) may send to the queue, and only SendMessage', () => {
     const api = statementsOf(template()).filter(({ id }) => id.startsWith('Api'));
     const senders = api.filter(({ actions }) => actions.some((a) => a.startsWith('sqs:')));
     expect(senders.map(({ id }) => id.replace(/RoleDefaultPolicy.*$/, '')).sort()).toEqual(
-      ['create-job', 'run-job', 'update-job'].map(apiFunctionId),
+      ['cancel-job', 'cancel-task', 'create-job', 'delete-job', 'run-job', 'update-job']
+        .map(apiFunctionId)
+        .sort(),
     );
     for (const { statement, actions } of senders) {
       expect(actions).toEqual(['sqs:SendMessage']);

@@ -68,6 +68,7 @@ describe('SQL round trips per operation (Data API path)', () => {
       ],
       ['POST /jobs/{id}/run', () => user.call('POST', `/jobs/${job.id}/run`), 202, 1],
       ['GET /jobs/{id}/tasks', () => user.call('GET', `/jobs/${job.id}/tasks`), 200, 1],
+      ['GET /jobs/{id}/deliveries', () => user.call('GET', `/jobs/${job.id}/deliveries`), 200, 1],
       ['GET /tasks/{id}', () => user.call('GET', `/tasks/${task.id}`), 200, 1],
       ['POST /tasks/{id}/cancel', () => user.call('POST', `/tasks/${task.id}/cancel`), 200, 1],
       ['POST /jobs/{id}/cancel', () => user.call('POST', `/jobs/${job.id}/cancel`), 200, 1],

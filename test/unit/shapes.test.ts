@@ -27,6 +27,7 @@ const jobRow = {
   timeout_seconds: 300,
   next_run_at: new Date('2030-01-01T00:00:00Z'),
   schedule_error: null,
+  webhook: { url: 'https://hooks.example/jobs' },
   created_at: new Date('2029-01-01T00:00:00Z'),
   updated_at: new Date('2029-01-01T00:00:00Z'),
   version: '7',
@@ -83,11 +84,12 @@ describe('one definition per shape', () => {
     expect(taskColumns('t')).toBe(`${TASK.names.map((n) => `t.${n}`).join(', ')}, ${createdUs('t')}`);
   });
 
-  it('the settable fields are the job fields the create and update bodies take', () => {
+  it('the settable fields (and the webhook, set with its own secret) are the job fields the create and update bodies take', () => {
     const update = document.paths['/jobs/{id}'].patch.requestBody.content['application/json'];
     const create = document.paths['/jobs'].post.requestBody.content['application/json'];
-    expect(Object.keys(update.schema.properties)).toEqual([...JOB_SETTABLE]);
-    expect(Object.keys(create.schema.properties)).toEqual(['job_type', ...JOB_SETTABLE]);
+    expect(Object.keys(update.schema.properties)).toEqual([...JOB_SETTABLE, 'webhook']);
+    expect(Object.keys(create.schema.properties)).toEqual(['job_type', ...JOB_SETTABLE, 'webhook']);
+    expect(JOB.names).toContain('webhook');
     for (const field of JOB_SETTABLE) expect(JOB.names).toContain(field);
   });
 });

@@ -7,6 +7,7 @@ import type { HttpResult } from '../lambdas/http/response.js';
 import { matchRoute } from '../lambdas/http/routes.js';
 import { answerEarly, toApiGatewayEvent, writeResult } from './api-gateway.js';
 import type { LocalAuth } from './auth.js';
+import { isDashboardPath, localDashboardAssets, serveDashboardAsset } from './dashboard.js';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer) => Promise<HttpResult>;
 
@@ -63,6 +64,8 @@ export async function startLocalServer(options: {
   host?: string;
   auth: LocalAuth;
 }): Promise<LocalServer> {
+  // Bundled before listening, so a broken dashboard fails the start instead of the first page load.
+  await localDashboardAssets();
   const server = createServer(async (request, response) => {
     // A target that is no URL (`//[`, `http://a@x:99999/`) is refused here: a throw out of this async callback
     // would be an unhandled rejection, which ends the whole process.
@@ -80,6 +83,9 @@ export async function startLocalServer(options: {
     }
     const method = request.method ?? 'GET';
     try {
+      // The dashboard's page and assets; any other method or unknown asset falls through to the API's 404/405.
+      if (isDashboardPath(url.pathname) && (await serveDashboardAsset(method, url.pathname, response)))
+        return;
       const match = matchRoute(method, url.pathname);
       if ('allowed' in match) {
         const status = match.allowed.length > 0 ? 405 : 404;

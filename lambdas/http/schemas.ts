@@ -71,6 +71,8 @@ const KnownJobType = JobType.refine(isKnownJobType, {
   message: `unknown job type; known: ${JOB_TYPES.join(', ')}`,
 }).meta({
   description: `A registered handler: ${JOB_TYPES.join(', ')}.`,
+  // Listed for clients (the dashboard's "Job type" select reads it); the refine above is what enforces it.
+  enum: JOB_TYPES,
 });
 
 const TimeoutSeconds = z

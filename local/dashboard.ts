@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { build } from 'esbuild';
+import type { DashboardConfig } from '../dashboard/src/config.js';
 import { ROOT_DIR } from './paths.js';
 
 /**
@@ -16,7 +17,11 @@ export interface DashboardAsset {
 }
 
 /** URL path → asset: `/` is the page, everything it loads lives under `/dashboard/`. */
-export type DashboardAssets = ReadonlyMap<string, DashboardAsset>;
+export interface DashboardAssets {
+  files: ReadonlyMap<string, DashboardAsset>;
+  /** The page may talk to itself, the API and the sign-in service its config names, and nothing else. */
+  contentSecurityPolicy: string;
+}
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -25,8 +30,21 @@ const CONTENT_TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
+export type { DashboardConfig };
+
+const originOf = (url: string | undefined) => (url ? new URL(url).origin : undefined);
+
+function contentSecurityPolicy(config: DashboardConfig): string {
+  const origins = [
+    originOf(config.apiUrl),
+    config.mode === 'cognito' ? originOf(config.authority) : undefined,
+  ];
+  const connect = ["'self'", ...new Set(origins.filter((origin) => origin !== undefined))].join(' ');
+  return `default-src 'self'; connect-src ${connect}; img-src 'self' data:; style-src 'self'; base-uri 'none'; frame-ancestors 'none'`;
+}
+
 /** Bundles the page; `config` becomes /dashboard/config.json, which tells the page how to sign in. */
-export async function buildDashboardAssets(config: Record<string, unknown>): Promise<DashboardAssets> {
+export async function buildDashboardAssets(config: DashboardConfig): Promise<DashboardAssets> {
   const result = await build({
     entryPoints: { app: path.join(DASHBOARD_DIR, 'src', 'main.tsx') },
     bundle: true,
@@ -50,15 +68,20 @@ export async function buildDashboardAssets(config: Record<string, unknown>): Pro
   assets.set('/dashboard/index.html', { contentType: CONTENT_TYPES['.html'] as string, body: html });
   const configBody = Buffer.from(JSON.stringify(config));
   assets.set('/dashboard/config.json', { contentType: 'application/json', body: configBody });
-  return assets;
+  return { files: assets, contentSecurityPolicy: contentSecurityPolicy(config) };
 }
 
-let localAssets: Promise<DashboardAssets> | undefined;
+const built = new Map<string, Promise<DashboardAssets>>();
 
-/** The local server's assets, built once per process. */
-export function localDashboardAssets(): Promise<DashboardAssets> {
-  localAssets ??= buildDashboardAssets({ mode: 'local' });
-  return localAssets;
+/** Built once per process and config: every local server of a test run shares the bundle. */
+export function dashboardAssets(config: DashboardConfig = { mode: 'local' }): Promise<DashboardAssets> {
+  const key = JSON.stringify(config);
+  let assets = built.get(key);
+  if (!assets) {
+    assets = buildDashboardAssets(config);
+    built.set(key, assets);
+  }
+  return assets;
 }
 
 /** Whether a path belongs to the dashboard rather than to the API. */
@@ -68,20 +91,20 @@ export const isDashboardPath = (pathname: string) => pathname === '/' || pathnam
  * Answers a GET or HEAD of a dashboard path; false when no such asset exists (the caller answers 404). The page
  * holds no secret and the bundle's name never changes, so it is revalidated on every load (`no-cache`).
  */
-export async function serveDashboardAsset(
+export function serveDashboardAsset(
+  assets: DashboardAssets,
   method: string,
   pathname: string,
   response: ServerResponse,
-): Promise<boolean> {
-  const asset = (await localDashboardAssets()).get(pathname);
+): boolean {
+  const asset = assets.files.get(pathname);
   if (!asset || (method !== 'GET' && method !== 'HEAD')) return false;
   response.writeHead(200, {
     'content-type': asset.contentType,
     'content-length': String(asset.body.length),
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
-    'content-security-policy':
-      "default-src 'self'; connect-src 'self' https:; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+    'content-security-policy': assets.contentSecurityPolicy,
   });
   response.end(method === 'HEAD' ? undefined : asset.body);
   return true;

@@ -7,7 +7,7 @@ export type DashboardConfig =
   | { mode: 'cognito'; authority: string; clientId: string; redirectUri: string; apiUrl: string };
 
 export async function loadConfig(): Promise<DashboardConfig> {
-  const response = await fetch('/dashboard/config.json', { cache: 'no-cache' });
+  const response = await fetch('/dashboard/config.json');
   if (!response.ok)
     throw new Error(`The dashboard's configuration could not be loaded (HTTP ${response.status}).`);
   const config = (await response.json()) as DashboardConfig;

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { type Api, ApiError, type Job, type Schedule } from './api.js';
+import { parsePayload } from './payload.js';
 
 type FieldName =
   | 'job_type'
@@ -23,19 +24,6 @@ const FIELDS: readonly FieldName[] = [
 function fieldOf(apiField: string): FieldName | undefined {
   const first = apiField.replace(/^body\.?/, '').split('.')[0] ?? '';
   return FIELDS.find((field) => field === first);
-}
-
-/** Checks the payload before it is sent: JSON, and an object, as the API requires. */
-export function parsePayload(text: string): { value: Record<string, unknown> } | { error: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { error: `Not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value))
-    return { error: 'The payload must be a JSON object, such as {"prompt": "…"}.' };
-  return { value: value as Record<string, unknown> };
 }
 
 function Field(props: {

@@ -1,4 +1,5 @@
 import type { DashboardConfig } from './config.js';
+import { codeChallenge, randomString } from './pkce.js';
 
 /**
  * The access token lives in sessionStorage only: it survives a reload of this tab, never reaches a URL the server
@@ -31,20 +32,6 @@ export function tokenSubject(token: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-const base64Url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-
-const randomString = () => base64Url(crypto.getRandomValues(new Uint8Array(32)));
-
-/** RFC 7636 S256: BASE64URL(SHA-256(verifier)). */
-export async function codeChallenge(verifier: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
-  return base64Url(new Uint8Array(digest));
 }
 
 type CognitoConfig = Extract<DashboardConfig, { mode: 'cognito' }>;

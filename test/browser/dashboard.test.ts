@@ -106,7 +106,6 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium', { timeou
       priority: 70,
       payload: { prompt: 'Summarise the quarterly report' },
     });
-    await screenshot(page, 'dashboard-jobs');
   });
 
   it('"Run now" shows a completed task with its result within 5 s', async () => {
@@ -189,6 +188,8 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium', { timeou
       .toBe(1);
     expect(await page.locator('body').textContent()).not.toContain(theirs.body.id);
     await page.getByLabel('Filter by job type').selectOption('');
+    await expect.poll(() => jobsTable().locator('tbody tr').count()).toBeGreaterThan(1);
+    await screenshot(page, 'dashboard-jobs');
   });
 
   it('an expired token sends the user back to sign in with a message that says so', async () => {

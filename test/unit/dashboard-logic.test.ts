@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { problemMessage } from '../../dashboard/src/api.js';
-import { codeChallenge } from '../../dashboard/src/auth.js';
-import { parsePayload } from '../../dashboard/src/CreateJobForm.js';
 import { formatDuration, formatSchedule } from '../../dashboard/src/format.js';
+import { parsePayload } from '../../dashboard/src/payload.js';
+import { codeChallenge } from '../../dashboard/src/pkce.js';
 
 /** The dashboard's pure pieces; the page as a whole is tested in Chromium (test/browser/). */
 describe('dashboard logic', () => {

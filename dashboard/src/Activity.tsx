@@ -59,9 +59,10 @@ export function Activity(props: { api: Api }) {
   const [error, setError] = useState<string>();
 
   usePolling(
-    async () => {
+    async (current) => {
       try {
-        setStats(await props.api.call<Stats>('GET', `/stats?window=${span}`));
+        const loaded = await props.api.call<Stats>('GET', `/stats?window=${span}`);
+        if (current()) setStats(loaded);
         setError(undefined);
       } catch (caught) {
         if (caught instanceof ApiError) setError(caught.message);

@@ -17,12 +17,13 @@ export function JobView(props: { api: Api; jobId: string; onBack: () => void; on
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [busy, setBusy] = useState(false);
 
-  const refresh = async () => {
+  const refresh = async (current: () => boolean = () => true) => {
     try {
       const [loadedJob, page] = await Promise.all([
         api.call<Job>('GET', `/jobs/${encodeURIComponent(jobId)}`),
         api.call<Page<Task>>('GET', `/jobs/${encodeURIComponent(jobId)}/tasks?limit=50`),
       ]);
+      if (!current()) return;
       setJob(loadedJob);
       setTasks(page.items);
       setError(undefined);

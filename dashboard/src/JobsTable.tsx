@@ -31,21 +31,25 @@ export function JobsTable(props: { api: Api; jobTypes: string[]; onOpen: (id: st
   const [error, setError] = useState<string>();
   const [loadingMore, setLoadingMore] = useState(false);
 
-  usePolling(async () => {
-    try {
-      const page = await api.call<Page<Job>>('GET', jobsPath(status, jobType));
-      setLoaded((previous) => {
-        if (!previous || previous.items.length <= previous.firstPage)
-          return { items: page.items, firstPage: page.items.length, cursor: page.next_cursor };
-        const fresh = new Set(page.items.map((job) => job.id));
-        const rest = previous.items.slice(previous.firstPage).filter((job) => !fresh.has(job.id));
-        return { items: [...page.items, ...rest], firstPage: page.items.length, cursor: previous.cursor };
-      });
-      setError(undefined);
-    } catch (caught) {
-      if (caught instanceof ApiError) setError(caught.message);
-    }
-  }, [api, status, jobType]);
+  usePolling(
+    async (current) => {
+      try {
+        const page = await api.call<Page<Job>>('GET', jobsPath(status, jobType));
+        if (!current()) return;
+        setLoaded((previous) => {
+          if (!previous || previous.items.length <= previous.firstPage)
+            return { items: page.items, firstPage: page.items.length, cursor: page.next_cursor };
+          const fresh = new Set(page.items.map((job) => job.id));
+          const rest = previous.items.slice(previous.firstPage).filter((job) => !fresh.has(job.id));
+          return { items: [...page.items, ...rest], firstPage: page.items.length, cursor: previous.cursor };
+        });
+        setError(undefined);
+      } catch (caught) {
+        if (caught instanceof ApiError) setError(caught.message);
+      }
+    },
+    [api, status, jobType],
+  );
 
   const loadMore = async () => {
     if (!loaded?.cursor) return;

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { App } from './App.js';
-import './styles.css';
+import './base.css';
+import './views.css';
 
 const root = document.getElementById('app');
 if (root) {

@@ -6,8 +6,14 @@ export const POLL_MS = 1000;
 /**
  * Runs `refresh` now and then every `intervalMs` while the tab is visible; a hidden tab makes no requests, and
  * becoming visible again refreshes at once. One refresh at a time: a slow answer delays the next, never stacks.
+ * `refresh` gets `current()`, false once `deps` changed (a new filter, another job): an answer that arrives after
+ * that is for a view no longer shown and must not be drawn.
  */
-export function usePolling(refresh: () => Promise<void>, deps: unknown[], intervalMs = POLL_MS): void {
+export function usePolling(
+  refresh: (current: () => boolean) => Promise<void>,
+  deps: unknown[],
+  intervalMs = POLL_MS,
+): void {
   const latest = useRef(refresh);
   latest.current = refresh;
   useEffect(() => {
@@ -19,7 +25,7 @@ export function usePolling(refresh: () => Promise<void>, deps: unknown[], interv
       if (stopped || document.hidden) return;
       running = true;
       try {
-        await latest.current();
+        await latest.current(() => !stopped);
       } finally {
         running = false;
         if (!stopped && !document.hidden) timer = setTimeout(tick, intervalMs);

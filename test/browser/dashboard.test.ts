@@ -192,6 +192,45 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium', { timeou
     await screenshot(page, 'dashboard-jobs');
   });
 
+  it('"Load more" pages through the API\'s cursor, and the filters ask the API', async () => {
+    const many = await api.user();
+    const ids: string[] = [];
+    for (let index = 0; index < 23; index++) {
+      const type = index % 2 === 0 ? 'echo' : 'sleep';
+      const job = await many.call<{ id: string }>('POST', '/jobs', {
+        body: { job_type: type, payload: { prompt: `job ${index}` } },
+      });
+      ids.push(job.body.id);
+    }
+    const own = await context.browser()?.newContext();
+    if (!own) throw new Error('no second context');
+    try {
+      const other = await own.newPage();
+      await other.goto(`${api.url}/#token=${many.token}`);
+      const rows = other.getByRole('table', { name: 'Jobs' }).locator('tbody tr');
+      await expect.poll(() => rows.count()).toBe(20);
+      await other.getByRole('button', { name: 'Load more' }).click();
+      await expect.poll(() => rows.count()).toBe(23);
+      expect(await other.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+      const shown = await other
+        .getByRole('table', { name: 'Jobs' })
+        .locator('tbody tr td:first-child')
+        .allTextContents();
+      expect(new Set(shown)).toEqual(new Set(ids));
+      // Polling keeps the pages loaded by "Load more" on screen.
+      await new Promise((resolve) => setTimeout(resolve, 2 * SECONDS));
+      expect(await rows.count()).toBe(23);
+
+      await other.getByLabel('Filter by job type').selectOption('sleep');
+      await expect.poll(() => rows.count()).toBe(11);
+      expect(new Set(await rows.locator('td:nth-child(2)').allTextContents())).toEqual(new Set(['sleep']));
+      await other.getByLabel('Filter by status').selectOption('completed');
+      await expect.poll(() => other.getByText('No jobs yet match these filters.').isVisible()).toBe(true);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('an expired token sends the user back to sign in with a message that says so', async () => {
     const shortLived = await api.auth.mint(randomUUID(), { expiresIn: '1s' });
     await new Promise((resolve) => setTimeout(resolve, 2 * SECONDS));

@@ -5,7 +5,9 @@ import { StatusBadge } from './JobsTable.js';
 import { usePolling } from './polling.js';
 import { TasksTable } from './TasksTable.js';
 
-const FINAL = new Set(['completed', 'failed', 'cancelled']);
+/** `cancelled` is final for a job: no new runs, nothing to cancel. A completed or failed job may still have a
+ * schedule to stop and can run again (docs/semantics.md, Cancellation). */
+const isCancelled = (job: Job | undefined) => job?.status === 'cancelled';
 
 /** One job: its settings, the actions on it, and its tasks, newest first, refreshed while the tab is visible. */
 export function JobView(props: { api: Api; jobId: string; onBack: () => void; onDeleted: () => void }) {
@@ -105,14 +107,14 @@ export function JobView(props: { api: Api; jobId: string; onBack: () => void; on
         <button
           type="button"
           class="primary"
-          disabled={busy || !job}
+          disabled={busy || !job || isCancelled(job)}
           onClick={() => void act('A new task was queued.', () => api.call('POST', `${path}/run`))}
         >
           Run now
         </button>
         <button
           type="button"
-          disabled={busy || !job || FINAL.has(job.status)}
+          disabled={busy || !job || isCancelled(job)}
           onClick={() => void act('The job was cancelled.', () => api.call('POST', `${path}/cancel`))}
         >
           Cancel job

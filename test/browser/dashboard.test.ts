@@ -109,7 +109,8 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium', { timeou
   });
 
   it('"Run now" shows a completed task with its result within 5 s', async () => {
-    const id = await createdJobId({ type: 'echo', payload: '{"prompt": "Say hello"}' });
+    const prompt = `Say hello, then ${'and again '.repeat(10)}stop`;
+    const id = await createdJobId({ type: 'echo', payload: JSON.stringify({ prompt }) });
     await jobsTable().getByRole('button', { name: id }).click();
     await page.getByRole('button', { name: 'Run now' }).click();
     const started = Date.now();
@@ -118,7 +119,14 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium', { timeou
     console.log(`dashboard: Run now → completed task on screen in ${elapsed} ms`);
     const row = tasksTable().locator('tbody tr').first();
     expect(await row.getByRole('cell').nth(1).textContent()).toBe('1');
-    expect(await row.locator('.result').textContent()).toContain('Say hello');
+    // A completed job can still be run again, or cancelled (which stops any schedule).
+    expect(await page.getByRole('button', { name: 'Cancel job' }).isEnabled()).toBe(true);
+    // A long result shows its start; the whole of it opens in place.
+    const result = row.locator('.result details');
+    expect(await result.locator('summary').textContent()).toMatch(/^\{"prompt":"Say hello, .*…$/);
+    expect(await result.locator('pre').isVisible()).toBe(false);
+    await result.locator('summary').click();
+    expect(await result.locator('pre').textContent()).toContain(`${prompt}"`);
     await screenshot(page, 'dashboard-job');
     await page.getByRole('button', { name: '← All jobs' }).click();
   });
@@ -152,7 +160,9 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium', { timeou
     await expect.poll(() => jobStatus.textContent(), { timeout: 5 * SECONDS }).toBe('cancelled');
     await expect.poll(taskStatuses, { timeout: 5 * SECONDS }).toBe('cancelled');
     expect(await tasksTable().getByRole('button', { name: 'Cancel task' }).count()).toBe(0);
+    // `cancelled` is final for a job: nothing left to cancel, and no new runs.
     expect(await page.getByRole('button', { name: 'Cancel job' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Run now' }).isDisabled()).toBe(true);
   });
 
   it('"Delete job" asks first, then removes the job', async () => {

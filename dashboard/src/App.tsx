@@ -1,33 +1,23 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { type Api, createApi, type SignedOutError } from './api.js';
-import {
-  finishCognitoSignIn,
-  forgetToken,
-  storedToken,
-  storeToken,
-  takeTokenFromFragment,
-  tokenSubject,
-} from './auth.js';
+import { finishCognitoSignIn, forgetToken, storedToken, storeToken, tokenSubject } from './auth.js';
 import { apiBase, type DashboardConfig, loadConfig } from './config.js';
 import { Dashboard } from './Dashboard.js';
 import { SignIn } from './SignIn.js';
 
 /** Config → token (fragment, login return or this tab's storage) → the dashboard, or the sign-in page. */
-export function App() {
+export function App(props: { fragmentToken: string | undefined }) {
   const [config, setConfig] = useState<DashboardConfig>();
   const [token, setToken] = useState<string>();
   const [message, setMessage] = useState<string>();
   const [ready, setReady] = useState(false);
 
   useEffect(() => {
-    // The fragment goes first, before any await, so the token leaves the address bar at once.
-    const fragmentToken = takeTokenFromFragment();
     void (async () => {
       try {
         const loaded = await loadConfig();
         setConfig(loaded);
-        const fresh =
-          loaded.mode === 'cognito' ? await finishCognitoSignIn(loaded) : (fragmentToken ?? undefined);
+        const fresh = loaded.mode === 'cognito' ? await finishCognitoSignIn(loaded) : props.fragmentToken;
         if (fresh) storeToken(fresh);
         setToken(fresh ?? storedToken());
       } catch (error) {
@@ -36,7 +26,7 @@ export function App() {
         setReady(true);
       }
     })();
-  }, []);
+  }, [props.fragmentToken]);
 
   const signOut = useCallback((reason?: string) => {
     forgetToken();

@@ -37,14 +37,24 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium', { timeou
     await form.getByRole('button', { name: 'Create job' }).click();
   }
 
-  /** Creates through the form and reads the new id from the page's confirmation. */
+  /** Creates through the form and reads the new id from the page's confirmation (a new one, not an earlier). */
   async function createdJobId(fields: { type: string; payload: string; priority?: string }): Promise<string> {
-    await createThroughForm(fields);
     const notice = page.getByRole('status').filter({ hasText: 'Created job' });
-    await notice.waitFor({ timeout: 10 * SECONDS });
+    const before = (await notice.count()) > 0 ? await notice.textContent() : null;
+    await createThroughForm(fields);
+    await expect
+      .poll(async () => ((await notice.count()) > 0 ? notice.textContent() : null))
+      .not.toBe(before);
     const id = /Created job ([0-9a-f-]{36})/.exec((await notice.textContent()) ?? '')?.[1];
     if (!id) throw new Error('no job id in the confirmation');
     return id;
+  }
+
+  /** Each test starts from the list, whatever view the one before ended on. */
+  async function showList(): Promise<void> {
+    const back = page.getByRole('button', { name: '← All jobs' });
+    if ((await back.count()) > 0) await back.click();
+    await jobsTable().waitFor();
   }
 
   const taskStatuses = async () =>
@@ -70,6 +80,16 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium', { timeou
     expect(await page.getByRole('heading', { name: 'Activity' }).isVisible()).toBe(true);
   });
 
+  it('a #token=<jwt> opened in a tab already showing the page signs in with that token', async () => {
+    const second = await api.user();
+    await page.goto(`${api.url}/#token=${second.token}`);
+    await expect.poll(() => page.getByText(second.id).isVisible()).toBe(true);
+    expect(page.url()).toBe(`${api.url}/`);
+    await page.goto(`${api.url}/#token=${user.token}`);
+    await expect.poll(() => page.getByText(user.id).isVisible()).toBe(true);
+    expect(page.url()).toBe(`${api.url}/`);
+  });
+
   it('signs in with a pasted token', async () => {
     const other = await context.browser()?.newContext();
     if (!other) throw new Error('no second context');
@@ -85,6 +105,7 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium', { timeou
   });
 
   it('creates a job through the form and shows it in "Jobs" with its type, status, schedule and priority', async () => {
+    await showList();
     const id = await createdJobId({
       type: 'echo',
       payload: '{"prompt": "Summarise the quarterly report", "resource_id": "doc-7"}',
@@ -109,6 +130,7 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium', { timeou
   });
 
   it('"Run now" shows a completed task with its result within 5 s', async () => {
+    await showList();
     const prompt = `Say hello, then ${'and again '.repeat(10)}stop`;
     const id = await createdJobId({ type: 'echo', payload: JSON.stringify({ prompt }) });
     await jobsTable().getByRole('button', { name: id }).click();
@@ -132,6 +154,7 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium', { timeou
   });
 
   it("checks the payload before sending and shows the API's field errors next to their fields", async () => {
+    await showList();
     const form = createForm();
     await createThroughForm({ type: 'echo', payload: '{"prompt": ' });
     const payload = form.getByLabel('Payload');
@@ -150,6 +173,7 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium', { timeou
   });
 
   it('"Cancel job" on a running sleep shows it cancelled, job and task', async () => {
+    await showList();
     const id = await createdJobId({ type: 'sleep', payload: '{"prompt": "nap", "seconds": 120}' });
     await jobsTable().getByRole('button', { name: id }).click();
     await page.getByRole('button', { name: 'Run now' }).click();
@@ -179,6 +203,7 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium', { timeou
   });
 
   it("never shows another user's jobs", async () => {
+    await showList();
     const stranger = await api.user();
     const theirs = await stranger.call<{ id: string }>('POST', '/jobs', {
       body: { job_type: 'echo', payload: { prompt: 'private to the stranger' } },

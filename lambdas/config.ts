@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ConfigVariable } from './environment-names.js';
+import { describeIssues } from './settings-issues.js';
 
 /**
  * The Lambda/runtime configuration: read from the environment once, typed, and failing fast with every
@@ -26,7 +28,7 @@ const Environment = z.object({
    */
   DB_AUTO_PAUSE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   DB_WAKE_AHEAD_SECONDS: z.coerce.number().int().min(0).max(600).default(0),
-});
+} satisfies Record<ConfigVariable, unknown>);
 
 export type Config = z.infer<typeof Environment>;
 
@@ -44,12 +46,7 @@ function driverProblems(env: NodeJS.ProcessEnv): string[] {
 
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const result = Environment.safeParse(env);
-  const problems = [
-    ...driverProblems(env),
-    ...(result.success
-      ? []
-      : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
-  ];
+  const problems = [...driverProblems(env), ...(result.success ? [] : describeIssues(result.error.issues))];
   if (result.success && problems.length === 0) return result.data;
   throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 }

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { type Api, ApiError, STATUSES, type Stats } from './api.js';
+import { span } from './format.js';
 import { usePolling } from './polling.js';
 
 const WINDOWS = ['15m', '1h', '6h', '24h'] as const;
@@ -19,8 +20,7 @@ function Chart(props: { stats: Stats }) {
   const totals = Object.fromEntries(
     SERIES.map((series) => [series, buckets.reduce((sum, bucket) => sum + bucket[series], 0)]),
   ) as Record<(typeof SERIES)[number], number>;
-  const minutes = Math.round(props.stats.window_seconds / 60);
-  const label = `Tasks finished per ${props.stats.bucket_seconds} s over the last ${minutes} minutes: ${totals.completed} completed, ${totals.failed} failed, ${totals.cancelled} cancelled; at most ${highest} in one bucket.`;
+  const label = `Tasks finished per ${span(props.stats.bucket_seconds)} over the last ${span(props.stats.window_seconds)}: ${totals.completed} completed, ${totals.failed} failed, ${totals.cancelled} cancelled; at most ${highest} in one bucket.`;
   return (
     <svg
       class="chart"
@@ -54,21 +54,21 @@ function Chart(props: { stats: Stats }) {
 }
 
 export function Activity(props: { api: Api }) {
-  const [span, setSpan] = useState<(typeof WINDOWS)[number]>('1h');
+  const [chosen, setChosen] = useState<(typeof WINDOWS)[number]>('1h');
   const [stats, setStats] = useState<Stats>();
   const [error, setError] = useState<string>();
 
   usePolling(
     async (current) => {
       try {
-        const loaded = await props.api.call<Stats>('GET', `/stats?window=${span}`);
+        const loaded = await props.api.call<Stats>('GET', `/stats?window=${chosen}`);
         if (current()) setStats(loaded);
         setError(undefined);
       } catch (caught) {
         if (caught instanceof ApiError) setError(caught.message);
       }
     },
-    [props.api, span],
+    [props.api, chosen],
     STATS_POLL_MS,
   );
 
@@ -79,8 +79,8 @@ export function Activity(props: { api: Api }) {
         <label>
           Window{' '}
           <select
-            value={span}
-            onChange={(event) => setSpan(event.currentTarget.value as (typeof WINDOWS)[number])}
+            value={chosen}
+            onChange={(event) => setChosen(event.currentTarget.value as (typeof WINDOWS)[number])}
           >
             {WINDOWS.map((value) => (
               <option key={value} value={value}>

@@ -28,3 +28,9 @@ export function formatDuration(started: string | null, finished: string | null, 
 }
 
 export const shortId = (id: string) => id.slice(0, 8);
+
+/** 60 → "minute", 900 → "15 minutes", 3600 → "hour", 86400 → "24 hours". */
+export function span(seconds: number): string {
+  const [amount, unit] = seconds % 3600 === 0 ? [seconds / 3600, 'hour'] : [seconds / 60, 'minute'];
+  return amount === 1 ? unit : `${amount} ${unit}s`;
+}

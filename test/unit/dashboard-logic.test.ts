@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { problemMessage } from '../../dashboard/src/api.js';
-import { formatDuration, formatSchedule } from '../../dashboard/src/format.js';
+import { formatDuration, formatSchedule, span } from '../../dashboard/src/format.js';
 import { parsePayload } from '../../dashboard/src/payload.js';
 import { codeChallenge } from '../../dashboard/src/pkce.js';
 
@@ -33,6 +33,17 @@ describe('dashboard logic', () => {
       expect(parsePayload(notObject)).toEqual({
         error: 'The payload must be a JSON object, such as {"prompt": "…"}.',
       });
+  });
+
+  it("names the chart's buckets and windows in words", () => {
+    expect([60, 300, 900, 3600, 21600, 86400].map(span)).toEqual([
+      'minute',
+      '5 minutes',
+      '15 minutes',
+      'hour',
+      '6 hours',
+      '24 hours',
+    ]);
   });
 
   it('formats schedules and durations', () => {

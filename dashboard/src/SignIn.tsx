@@ -2,6 +2,9 @@ import { useState } from 'preact/hooks';
 import { startCognitoSignIn } from './auth.js';
 import type { DashboardConfig } from './config.js';
 
+/** `npm start` on this machine, where `npm run token` mints tokens; a deployed page with its own issuer is not. */
+const isThisMachine = () => ['localhost', '127.0.0.1', '[::1]'].includes(window.location.hostname);
+
 /** Local: paste a token (or open `/#token=<jwt>`). AWS: the user pool's managed login. */
 export function SignIn(props: {
   config: DashboardConfig | undefined;
@@ -36,10 +39,14 @@ export function SignIn(props: {
             props.onToken(token);
           }}
         >
-          <p>
-            Mint a token with <code>npm run --silent token -- &lt;user-uuid&gt;</code>, then open{' '}
-            <code>http://localhost:3000/#token=&lt;token&gt;</code> or paste it here.
-          </p>
+          {isThisMachine() ? (
+            <p>
+              Mint a token with <code>npm run --silent token -- &lt;user-uuid&gt;</code>, then open{' '}
+              <code>{window.location.origin}/#token=&lt;token&gt;</code> or paste it here.
+            </p>
+          ) : (
+            <p>Paste an access token from the identity provider this API trusts.</p>
+          )}
           <label for="token">Token</label>
           <textarea
             id="token"

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ResponseTooLargeError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
+import type { Page, PagePosition } from '../shapes/page.js';
+import { TASK, type TaskView } from '../shapes/task.js';
+import { settle, settlePage } from '../sql/outcome.js';
 import { cancelTask as cancelTaskSql, insertManualTask, selectJobTasks, selectTask } from '../sql/tasks.js';
 import { InvalidStateError, NotFoundError } from './errors.js';
 import { type Announce, announceFirst } from './jobs.js';
 import { taskNotice } from './notices.js';
-import { fetchPage, type Page, type PagePosition, type TaskView, toTaskView } from './views.js';
+import { fetchPage } from './pages.js';
 
 /**
  * A task for the job now, whatever its schedule. A cancelled job takes no new tasks. The task's id is the one given
@@ -19,17 +22,17 @@ export async function runJobNow(
 ): Promise<TaskView> {
   const taskId = options.taskId ?? randomUUID();
   await announceFirst(options.announce, [taskNotice(taskId)]);
-  const row = (await db.query(insertManualTask(userId, jobId, taskId))).rows[0];
-  if (!row) throw new NotFoundError('job');
-  if (row.id === null)
-    throw new InvalidStateError(`the job is ${String(row.job_status)} and takes no new tasks`);
-  return toTaskView(row);
+  const outcome = settle((await db.query(insertManualTask(userId, jobId, taskId))).rows);
+  if (!outcome.found) throw new NotFoundError('job');
+  if (outcome.refused)
+    throw new InvalidStateError(`the job is ${outcome.refused.job_status} and takes no new tasks`);
+  return TASK.view(outcome.row);
 }
 
 export async function getTask(db: Database, userId: string, taskId: string): Promise<TaskView> {
   const row = (await db.query(selectTask(userId, taskId))).rows[0];
   if (!row) throw new NotFoundError('task');
-  return toTaskView(row);
+  return TASK.view(row);
 }
 
 export interface TaskListQuery {
@@ -54,14 +57,14 @@ export async function listJobTasks(
       after: query.after,
       limit: rows,
     });
-    const result = (await db.query(statement)).rows;
-    jobExists = result.length > 0;
-    return result.filter((row) => row.id !== null);
+    const page = settlePage((await db.query(statement)).rows);
+    jobExists = page.found;
+    return page.found ? page.rows : [];
   };
   const page = await fetchPage(
     query.limit,
     fetch,
-    toTaskView,
+    TASK.view,
     (error) => error instanceof ResponseTooLargeError,
   );
   if (!jobExists) throw new NotFoundError('job');
@@ -75,5 +78,5 @@ export async function cancelTask(db: Database, userId: string, taskId: string): 
   if (!row.changed && row.status !== 'cancelled') {
     throw new InvalidStateError(`the task already ended as ${String(row.status)}`);
   }
-  return toTaskView(row);
+  return TASK.view(row);
 }

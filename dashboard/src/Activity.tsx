@@ -65,7 +65,10 @@ export function Activity(props: { api: Api }) {
         if (current()) setStats(loaded);
         setError(undefined);
       } catch (caught) {
-        if (caught instanceof ApiError) setError(caught.message);
+        // An API from before GET /stats existed: say what is missing rather than a bare "Not Found".
+        if (caught instanceof ApiError && caught.status === 404)
+          setError('This API has no activity statistics (GET /stats).');
+        else setError(caught instanceof Error ? caught.message : String(caught));
       }
     },
     [props.api, chosen],

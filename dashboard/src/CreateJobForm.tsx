@@ -20,10 +20,14 @@ const FIELDS: readonly FieldName[] = [
   'timeout_seconds',
 ];
 
-/** The API names a field as `body.payload.prompt`: the form shows it next to the field it starts with. */
-function fieldOf(apiField: string): FieldName | undefined {
-  const first = apiField.replace(/^body\.?/, '').split('.')[0] ?? '';
-  return FIELDS.find((field) => field === first);
+/**
+ * The API names a field as `body.payload.prompt`: the form shows the message next to the field it starts with,
+ * led by the rest of the path (`prompt: …`) when there is one.
+ */
+function placeError(apiField: string, message: string): { field: FieldName; text: string } | undefined {
+  const [first = '', ...rest] = apiField.replace(/^body\.?/, '').split('.');
+  const field = FIELDS.find((name) => name === first);
+  return field && { field, text: rest.length > 0 ? `${rest.join('.')}: ${message}` : message };
 }
 
 function Field(props: {
@@ -105,8 +109,8 @@ export function CreateJobForm(props: {
       const byField: FieldErrors = {};
       const unplaced: string[] = [];
       for (const { field, message } of caught.fieldErrors) {
-        const name = fieldOf(field);
-        if (name) byField[name] = [...(byField[name] ?? []), message];
+        const placed = placeError(field, message);
+        if (placed) byField[placed.field] = [...(byField[placed.field] ?? []), placed.text];
         else unplaced.push(`${field}: ${message}`);
       }
       setErrors(byField);

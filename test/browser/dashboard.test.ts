@@ -164,7 +164,7 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard in Chromium', { timeou
     // Valid JSON the API refuses: no prompt, and a priority out of range.
     await createThroughForm({ type: 'echo', payload: '{"resource_id": "doc-1"}', priority: '500' });
     await expect.poll(() => form.getByRole('alert').textContent()).toContain('Invalid request');
-    expect(await form.locator('#payload-error').textContent()).toMatch(/expected string/i);
+    expect(await form.locator('#payload-error').textContent()).toMatch(/^prompt: .*expected string/i);
     expect(await form.locator('#priority-error').textContent()).toMatch(/<=100/);
     expect(await form.getByLabel('Priority').getAttribute('aria-describedby')).toBe('priority-error');
     expect(await page.locator('body').textContent()).not.toContain('"type"');

@@ -3,6 +3,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from './constructs/alarm-topic.js';
 import { Api } from './constructs/api.js';
+import { Dashboard } from './constructs/dashboard.js';
 import { Database } from './constructs/database.js';
 import { Migrations } from './constructs/migrations.js';
 import { Observability } from './constructs/observability.js';
@@ -25,6 +26,12 @@ export class BackgroundJobServiceStack extends Stack {
     const worker = new Worker(this, 'Worker', { cluster, settings });
     const api = new Api(this, 'Api', { cluster, queue: worker.queue, settings });
     for (const fn of [...api.functions, ...worker.functions]) fn.node.addDependency(migrations.schema);
+    new Dashboard(this, 'Dashboard', {
+      httpApi: api.httpApi,
+      url: api.dashboardUrl,
+      config: api.dashboardConfig,
+      settings,
+    });
     new Resync(this, 'Resync', { cluster, queue: worker.queue, schema: migrations.schema, settings });
     // The service's own functions; the CDK Provider framework's are plain lambda.Function and stay out.
     const functions = this.node.findAll().filter((c) => c instanceof nodejs.NodejsFunction);

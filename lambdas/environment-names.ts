@@ -32,7 +32,8 @@ export const WORKER_VARIABLES = [
 /**
  * Read where they are used rather than parsed up front: TRACING (lambdas/tracing.ts) and the Powertools Tracer's
  * own switches, which it reads itself; the metrics namespace and stdout switch (lambdas/metrics.ts); the
- * migrator's migrations folder (lambdas/handlers/migrate.ts).
+ * migrator's migrations folder (lambdas/handlers/migrate.ts); the dashboard's sign-in settings
+ * (lambdas/http/dashboard-files.ts).
  */
 export const OTHER_VARIABLES = [
   'TRACING',
@@ -41,6 +42,7 @@ export const OTHER_VARIABLES = [
   'METRICS_NAMESPACE',
   'METRICS_STDOUT',
   'MIGRATIONS_DIR',
+  'DASHBOARD_CONFIG',
 ] as const;
 
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];

@@ -1,16 +1,27 @@
 import { CreateJobRequest, UpdateJobRequest } from '../shapes/job-requests.js';
 import { ListJobsQuery, ListTasksQuery } from '../shapes/list-queries.js';
+import { StatsQuery } from '../shapes/stats-query.js';
 import * as z from '../shapes/zod.js';
 import { HEADERS, type HeaderName, headerRefs, RESPONSES } from './openapi-responses.js';
 import { ROUTES } from './routes.js';
-import { DeepHealth, GatewayMessage, Health, Job, JobList, Problem, Task, TaskList } from './schemas.js';
+import {
+  DeepHealth,
+  GatewayMessage,
+  Health,
+  Job,
+  JobList,
+  Problem,
+  Stats,
+  Task,
+  TaskList,
+} from './schemas.js';
 
 /** The OpenAPI 3.1 document, generated from the zod schemas that validate requests and from the route table. */
 
 interface Operation {
   summary: string;
   description: string;
-  tag: 'jobs' | 'tasks' | 'service';
+  tag: 'jobs' | 'tasks' | 'stats' | 'service';
   body?: z.ZodMiniType;
   query?: z.ZodMiniObject;
   headers?: { name: string; required: boolean; description: string }[];
@@ -130,6 +141,15 @@ const OPERATIONS: Record<string, Operation> = {
     tag: 'tasks',
     success: { status: 200, schema: 'Task', description: 'The cancelled task.', headers: ['ETag'] },
     errors: [...COMMON_ERRORS, 409],
+  },
+  'get-stats': {
+    summary: "The caller's task activity over a window",
+    description:
+      'Tasks that ended (completed, failed, cancelled) per bucket of the window, and the waiting and running tasks now. One indexed statement: it reads only the window.',
+    tag: 'stats',
+    query: StatsQuery,
+    success: { status: 200, schema: 'Stats', description: 'The activity.' },
+    errors: [400, 401, 413, 500, 503],
   },
   health: {
     summary: 'Is the API up',
@@ -269,6 +289,7 @@ export function openApiDocument() {
     tags: [
       { name: 'jobs', description: 'Jobs: what to run, for whom, on which schedule.' },
       { name: 'tasks', description: 'Tasks: one run of a job each.' },
+      { name: 'stats', description: "Activity: the caller's tasks over time." },
       { name: 'service', description: 'Health and this document.' },
     ],
     security: [{ bearer: [] }],
@@ -282,6 +303,7 @@ export function openApiDocument() {
         Task: schemaOf(Task, 'output'),
         JobList: schemaOf(JobList, 'output'),
         TaskList: schemaOf(TaskList, 'output'),
+        Stats: schemaOf(Stats, 'output'),
         Problem: schemaOf(Problem, 'output'),
         GatewayMessage: schemaOf(GatewayMessage, 'output'),
         Health: schemaOf(Health, 'output'),

@@ -41,6 +41,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/jobs/{id}/tasks', handler: 'list-job-tasks' },
   { method: 'GET', path: '/tasks/{id}', handler: 'get-task' },
   { method: 'POST', path: '/tasks/{id}/cancel', handler: 'cancel-task' },
+  { method: 'GET', path: '/stats', handler: 'get-stats' },
 ];
 
 export interface RouteMatch {

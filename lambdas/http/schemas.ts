@@ -52,3 +52,33 @@ export const DeepHealth = z.object({
   }),
   migrations: z.object({ applied: z.array(z.string()), latest: z.nullable(z.string()) }),
 });
+
+const TaskCount = z.int().check(z.minimum(0));
+
+/** GET /stats (lambdas/domain/stats.ts). */
+export const Stats = z.object({
+  window_seconds: z.int(),
+  bucket_seconds: z.int(),
+  buckets: z
+    .array(
+      z.object({ start: z.iso.datetime(), completed: TaskCount, failed: TaskCount, cancelled: TaskCount }),
+    )
+    .check(
+      z.describe(
+        "Oldest first, one per bucket (window_seconds / bucket_seconds), zero-filled: the caller's tasks that ended in each. Buckets are aligned to multiples of bucket_seconds since the epoch; the last is the current, partial one.",
+      ),
+    ),
+  counts: z
+    .object({
+      created: TaskCount,
+      processing: TaskCount,
+      completed: TaskCount,
+      failed: TaskCount,
+      cancelled: TaskCount,
+    })
+    .check(
+      z.describe(
+        "created, processing: the caller's waiting and running tasks now. completed, failed, cancelled: those that ended within the buckets (the sums of the buckets); a cancelled task ended when it was cancelled.",
+      ),
+    ),
+});

@@ -90,8 +90,8 @@ describe('bundled Lambda assets', () => {
     it.skipIf(!runtime.binary)(
       `every asset imports in a runtime-like sandbox with the environment the template gives it (${label})`,
       async () => {
-        // Every function but the CDK provider framework's own: routes + not-found, migrator, worker, resync.
-        expect(assets.size).toBe(ROUTES.length + 4);
+        // Every function but the CDK provider framework's own: routes + not-found, migrator, worker, resync, dashboard.
+        expect(assets.size).toBe(ROUTES.length + 5);
         expect([...assets.keys()].filter((id) => /scheduler/i.test(id))).toEqual([]);
         // One node process per asset, four at a time: a ceiling, not a latency bound, for a loaded machine.
         const pending = [...assets.entries()];

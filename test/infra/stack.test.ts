@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { DASHBOARD_ROUTES } from '../../infra/constructs/dashboard.js';
 import { ROOT_DIR } from '../../infra/constructs/lambda-function.js';
 import { resyncHash, schemaHash } from '../../infra/schema-hash.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
@@ -62,19 +63,23 @@ describe('database', () => {
 });
 
 describe('API', () => {
-  it('has a route per operation; the JWT authorizer on all but health and the OpenAPI document (not /health/deep)', () => {
+  it('has a route per operation and the dashboard; the JWT authorizer on all but health, the OpenAPI document and the dashboard (not /health/deep)', () => {
     const routes = Object.values(resourcesOf(template(), 'AWS::ApiGatewayV2::Route')).map(
       (r) => r.Properties ?? {},
     );
     const keys = routes.map((r) => r.RouteKey).sort();
-    expect(keys).toEqual([...ROUTES.map((r) => `${r.method} ${r.path}`), '$default'].sort());
+    const dashboard = DASHBOARD_ROUTES.map((path) => `GET ${path}`);
+    expect(keys).toEqual([...ROUTES.map((r) => `${r.method} ${r.path}`), ...dashboard, '$default'].sort());
     for (const route of routes) {
-      const open = ['GET /health', 'GET /openapi.json', '$default'].includes(String(route.RouteKey));
+      const open = ['GET /health', 'GET /openapi.json', ...dashboard, '$default'].includes(
+        String(route.RouteKey),
+      );
       expect(route.AuthorizationType, String(route.RouteKey)).toBe(open ? 'NONE' : 'JWT');
     }
     template().hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
-      JwtConfiguration: { Audience: [Match.anyValue()], Issuer: Match.anyValue() },
+      // The API client's and the dashboard's (test/infra/dashboard.test.ts).
+      JwtConfiguration: { Audience: [Match.anyValue(), Match.anyValue()], Issuer: Match.anyValue() },
     });
   });
 
@@ -123,7 +128,7 @@ describe('API', () => {
       (fn) => !JSON.stringify(fn.Properties).includes('framework'),
     );
     const ours = functions.filter((fn) => !JSON.stringify(fn.Properties).includes('LogRetention'));
-    expect(ours.length).toBe(ROUTES.length + 4); // routes + not-found, migrator, worker, resync
+    expect(ours.length).toBe(ROUTES.length + 5); // routes + not-found, migrator, worker, resync, dashboard
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',

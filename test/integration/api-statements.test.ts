@@ -72,6 +72,7 @@ describe('SQL round trips per operation (Data API path)', () => {
       ['POST /tasks/{id}/cancel', () => user.call('POST', `/tasks/${task.id}/cancel`), 200, 1],
       ['POST /jobs/{id}/cancel', () => user.call('POST', `/jobs/${job.id}/cancel`), 200, 1],
       ['DELETE /jobs/{id}', () => user.call('DELETE', `/jobs/${other.id}`), 204, 1],
+      ['GET /stats', () => user.call('GET', '/stats?window=6h'), 200, 1],
       ['GET /health', () => user.call('GET', '/health'), 200, 0],
       ['GET /health/deep', () => user.call('GET', '/health/deep'), 200, 1],
       ['GET /openapi.json', () => user.call('GET', '/openapi.json'), 200, 0],

@@ -48,6 +48,15 @@ function closure(entry: string, typesToo = true): Set<string> {
 describe('architecture', () => {
   const lambdas = sources('lambdas');
 
+  it('dashboard/ imports only its own files and preact: it reaches the service over HTTP alone', () => {
+    const files = readdirSync(path.join(ROOT_DIR, 'dashboard', 'src')).map((name) => `dashboard/src/${name}`);
+    expect(files.filter((file) => file.endsWith('.tsx')).length).toBeGreaterThan(0);
+    const specifiers = files
+      .filter((file) => /\.tsx?$/.test(file))
+      .flatMap((file) => [...read(file).matchAll(/(?:from|import) '([^']+)'/g)].map((m) => m[1] ?? ''));
+    expect(specifiers.filter((spec) => !/^(\.\/[\w-]+\.(js|css)|preact(\/hooks)?)$/.test(spec))).toEqual([]);
+  });
+
   it('lambdas/ never imports local/, test/ or infra/', () => {
     const offenders = lambdas.filter((file) =>
       imports(file).some((spec) => /^(\.\.\/)+(local|test|infra)\//.test(spec)),

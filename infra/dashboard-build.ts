@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
+import { DASHBOARD_BUILD_OPTIONS } from '../dashboard/build-options.js';
 import { ROOT_DIR } from './constructs/lambda-function.js';
 
 /** The dashboard's sources: index.html and src/main.tsx (Preact), the page `npm start` serves at `/`. */
@@ -29,15 +30,9 @@ export function buildDashboard(outDir: string, sourceDir = DASHBOARD_SOURCE_DIR)
   }
   buildSync({
     entryPoints: { app: entry },
-    bundle: true,
-    format: 'esm',
-    target: 'es2022',
-    minify: true,
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
+    ...DASHBOARD_BUILD_OPTIONS,
     outdir: outDir,
     logLevel: 'error',
-    legalComments: 'none',
   });
   copyFileSync(path.join(sourceDir, 'index.html'), path.join(outDir, 'index.html'));
   return readdirSync(outDir).sort();

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { DASHBOARD_BUILD_OPTIONS } from '../dashboard/build-options.js';
 import type { DashboardConfig } from '../dashboard/src/config.js';
+import { DASHBOARD_CONTENT_TYPES, dashboardContentSecurityPolicy } from '../lambdas/http/dashboard-policy.js';
 import { ROOT_DIR } from './paths.js';
 
 /**
@@ -23,52 +25,31 @@ export interface DashboardAssets {
   contentSecurityPolicy: string;
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-};
-
 export type { DashboardConfig };
-
-const originOf = (url: string | undefined) => (url ? new URL(url).origin : undefined);
-
-function contentSecurityPolicy(config: DashboardConfig): string {
-  const origins = [
-    originOf(config.apiUrl),
-    config.mode === 'cognito' ? originOf(config.authority) : undefined,
-  ];
-  const connect = ["'self'", ...new Set(origins.filter((origin) => origin !== undefined))].join(' ');
-  return `default-src 'self'; connect-src ${connect}; img-src 'self' data:; style-src 'self'; base-uri 'none'; frame-ancestors 'none'`;
-}
 
 /** Bundles the page; `config` becomes /dashboard/config.json, which tells the page how to sign in. */
 export async function buildDashboardAssets(config: DashboardConfig): Promise<DashboardAssets> {
   const result = await build({
     entryPoints: { app: path.join(DASHBOARD_DIR, 'src', 'main.tsx') },
-    bundle: true,
-    format: 'esm',
-    target: 'es2022',
-    minify: true,
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
+    ...DASHBOARD_BUILD_OPTIONS,
     outdir: '/dashboard',
     write: false,
     logLevel: 'silent',
-    legalComments: 'none',
   });
   const assets = new Map<string, DashboardAsset>();
   for (const file of result.outputFiles) {
-    const contentType = CONTENT_TYPES[path.extname(file.path)] ?? 'application/octet-stream';
+    const contentType = DASHBOARD_CONTENT_TYPES[path.extname(file.path)] ?? 'application/octet-stream';
     assets.set(file.path, { contentType, body: Buffer.from(file.contents) });
   }
   const html = await readFile(path.join(DASHBOARD_DIR, 'index.html'));
-  assets.set('/', { contentType: CONTENT_TYPES['.html'] as string, body: html });
-  assets.set('/dashboard/index.html', { contentType: CONTENT_TYPES['.html'] as string, body: html });
+  assets.set('/', { contentType: DASHBOARD_CONTENT_TYPES['.html'] as string, body: html });
+  assets.set('/dashboard/index.html', {
+    contentType: DASHBOARD_CONTENT_TYPES['.html'] as string,
+    body: html,
+  });
   const configBody = Buffer.from(JSON.stringify(config));
   assets.set('/dashboard/config.json', { contentType: 'application/json', body: configBody });
-  return { files: assets, contentSecurityPolicy: contentSecurityPolicy(config) };
+  return { files: assets, contentSecurityPolicy: dashboardContentSecurityPolicy(config) };
 }
 
 const built = new Map<string, Promise<DashboardAssets>>();

@@ -72,7 +72,10 @@ export function claimTasks(
                       SELECT t.id, t.priority, t.run_at FROM tasks t
                        WHERE t.user_id = c.user_id AND ${WAITING} AND t.run_at <= now() ${only}
                          -- A task inserted while its job was being cancelled escapes the cancel's snapshot: never run it.
-                         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = t.job_id AND (j.status = 'cancelled' OR j.is_deleted))
+                         -- OFFSET 0 keeps this a per-row check by primary key: as an anti-join the planner may hash
+                         -- every waiting task of the user and sort them all, where the index's order needs no sort
+                         -- and the scan stops at the limit (a claim then costs the same with 10 or 10,000 waiting).
+                         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = t.job_id AND (j.status = 'cancelled' OR j.is_deleted) OFFSET 0)
                        ORDER BY t.priority DESC, t.run_at
                        LIMIT CASE WHEN $5::int > 0 THEN least($1::int, greatest($5::int - c.running, 0)) ELSE $1::int END
                        FOR UPDATE OF t SKIP LOCKED) w

@@ -8,6 +8,8 @@
  * names → characters → wildcards → `H` → lists, steps, ranges → field checks.
  */
 
+import { assertFieldSize, replaceHashed, seededRandom } from './cron-hashed.js';
+
 export interface CronFields {
   minutes: number[];
   hours: number[];
@@ -23,7 +25,7 @@ export interface CronFields {
 }
 
 type Value = number | string;
-interface Field {
+export interface Field {
   name: 'Second' | 'Minute' | 'Hour' | 'DayOfMonth' | 'Month' | 'DayOfWeek';
   min: number;
   max: number;
@@ -62,8 +64,6 @@ const DAY_OF_WEEK: Field = {
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const MONTH_NAMES = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-/** No field holds this many values: more means a list repeats itself. */
-const MAX_FIELD_VALUES = 256;
 const MAX_EXPRESSION_LENGTH = 1024;
 
 /** Parses (and validates: throws an Error saying what is wrong) a 5-field expression. */
@@ -198,57 +198,6 @@ function parseField(definition: Field, raw: string, random: () => number): Value
   return parseList(definition, replaceHashed(definition, expanded, random()));
 }
 
-/** Replaces each `H`, `H/step`, `H(min-max)`, `H(min-max)/step` by the values the seeded draw picks. */
-function replaceHashed(definition: Field, value: string, draw: number): string {
-  let count = 0;
-  const countValues = (values: number) => {
-    count += values;
-    assertFieldSize(definition, count);
-  };
-  return value.replace(
-    /H(?:\((\d+)-(\d+)\))?(?:\/(\d+))?/g,
-    (_, min: string | undefined, max: string | undefined, step: string | undefined) => {
-      const every = step ? Number.parseInt(step, 10) : 0;
-      if (step && every <= 0) throw new Error(`Invalid step: ${every}, must be positive`);
-      const range =
-        min && max ? hashedRange(definition, Number.parseInt(min, 10), Number.parseInt(max, 10)) : definition;
-      if (!step) return String(hashedValue(draw, range.min, range.max));
-      countValues(Math.ceil((range.max - range.min + 1) / every));
-      return hashedStep(draw, range.min, range.max, every);
-    },
-  );
-}
-
-function hashedValue(draw: number, min: number, max: number): number {
-  return Math.floor(draw * (max - min + 1)) + min;
-}
-
-/** An explicit `H(min-max)` range, narrowed to the values the field holds. */
-function hashedRange(definition: Field, min: number, max: number): { min: number; max: number } {
-  if (min > max) throw new Error(`Invalid range: ${min}-${max}, min > max`);
-  const usable = { min: Math.max(min, definition.min), max: Math.min(max, definition.max) };
-  if (usable.min > usable.max) {
-    const name = definition.name.charAt(0).toLowerCase() + definition.name.slice(1);
-    throw new Error(`Invalid range: ${min}-${max}, no usable value in the ${name} field`);
-  }
-  return usable;
-}
-
-/** Every `step` from a seeded offset; a step wider than the range gives one hashed value instead. */
-function hashedStep(draw: number, min: number, max: number, step: number): string {
-  const offset = Math.floor(draw * step);
-  const values: number[] = [];
-  for (let i = Math.floor(min / step) * step + offset; i <= max; i += step) if (i >= min) values.push(i);
-  return values.length === 0 ? String(hashedValue(draw, min, max)) : values.join(',');
-}
-
-function assertFieldSize(definition: Field, count: number): void {
-  if (count > MAX_FIELD_VALUES)
-    throw new Error(
-      `Constraint error, too many values in ${definition.name} field, expected at most ${MAX_FIELD_VALUES}`,
-    );
-}
-
 /** A comma-separated list of values, ranges and steps. */
 function parseList(definition: Field, value: string): Value[] {
   const values: Value[] = [];
@@ -299,21 +248,4 @@ function parseRange(definition: Field, value: string, step: number): Value[] | V
   if (definition === DAY_OF_WEEK && max % 7 === 0 && (max - min) % step === 0) values.push(0);
   for (let index = min; index <= max; index += step) if (!values.includes(index)) values.push(index);
   return values;
-}
-
-/** cron-parser's generator: FNV-1a of the seed, then mulberry32. */
-function seededRandom(seed: string): () => number {
-  let hash = 2166136261 >>> 0;
-  for (let i = 0; i < seed.length; i++) {
-    hash ^= seed.charCodeAt(i);
-    hash = Math.imul(hash, 16777619);
-  }
-  let state = hash >>> 0;
-  return () => {
-    state += 0x6d2b79f5;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -128,9 +128,12 @@ function instantsOf(
 
 /** The first occurrence strictly after `after`, or null when none falls within the horizon. */
 export function nextCronOccurrence(fields: CronFields, zone: string, after: number): number | null {
-  const startDay = Math.floor((after + offsetAt(zone, after)) / DAY) - 1;
+  // From the day before `after`'s local day under any offset, not its exact offset: reading that costs an Intl call
+  // every time (each `after` differs), where the offsets of whole days below are cached. Earlier days only add walls
+  // that the `floor` test below skips.
+  const startDay = Math.floor((after - OFFSET_MARGIN) / DAY) - 1;
   let best: number | null = null;
-  for (let day = startDay; day <= startDay + HORIZON_DAYS; day += 1) {
+  for (let day = startDay; day <= startDay + HORIZON_DAYS + 2; day += 1) {
     if (!dayMatches(fields, day)) continue;
     const around = dayOffsets(zone, day);
     // A wall-clock time runs at wall − offset: only walls past `floor` can run after `after`, and once a wall is

@@ -26,7 +26,7 @@ export const API_RETRY_BUDGET_MS = 20_000;
 
 /**
  * The HTTP API: one small Lambda per route (the route table in lambdas/http/routes.ts), a JWT authorizer on
- * every route but health and the OpenAPI document, stage throttling and JSON access logs.
+ * every route not declared public, stage throttling and JSON access logs.
  */
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;

@@ -11,6 +11,7 @@ import {
   renewLease,
   selectUnsettledJobs,
 } from '../sql/execution.js';
+import { completeTasks } from '../sql/outcome-batch.js';
 
 /** A task a worker holds: what to run, and the version that fences every write it makes. */
 export interface ClaimedTask {
@@ -137,6 +138,27 @@ export async function complete(
   // While another task of the job is open, the job stays processing: that task's end derives the status.
   if (row && !row.others_open) await refreshJobsAfterWrite(db, [task.jobId]);
   return row !== undefined;
+}
+
+/**
+ * Records the success of several tasks this worker holds in one statement, each fenced on its own version, then
+ * derives — in one more statement, and only when needed — the status of the jobs whose last open task this batch
+ * ended. Returns the ids recorded (now or by an earlier send of the same batch); a task missing was no longer
+ * held, and its result is discarded.
+ */
+export async function completeMany(
+  db: Database,
+  workerId: string,
+  items: readonly { task: ClaimedTask; result: string }[],
+): Promise<Set<string>> {
+  const statement = completeTasks(
+    workerId,
+    items.map(({ task, result }) => ({ id: task.id, version: task.version, result })),
+  );
+  const { rows } = await db.query<{ id: string; job_id: string; others_open: boolean }>(statement);
+  const settled = rows.filter((row) => !row.others_open).map((row) => String(row.job_id));
+  if (settled.length > 0) await refreshJobsAfterWrite(db, settled);
+  return new Set(rows.map((row) => String(row.id)));
 }
 
 /** Records a failed attempt; returns 'created' (a retry is scheduled), 'failed', or null when no longer held. */

@@ -202,7 +202,10 @@ export function refreshJobStatuses(jobIds: string[]): SqlStatement {
     text: `WITH ids AS (SELECT DISTINCT value::uuid AS id FROM jsonb_array_elements_text($1::jsonb)),
            derived AS (
              SELECT j.id, j.status_seq AS seen_seq, CASE
-                      WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted AND ${OPEN('t')})
+                      -- OFFSET 0 keeps this a lookup per job (idx_tasks_job_status): with statistics that predate a
+                      -- burst, the planner would otherwise hash every open task of every job, once per derivation.
+                      WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted AND ${OPEN('t')}
+                                   OFFSET 0)
                         THEN 'processing'
                       -- The latest finished task's outcome; with none (its tasks were cancelled), back to created.
                       ELSE coalesce((SELECT t.status FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted
@@ -233,7 +236,9 @@ export function selectUnsettledJobs(limit: number): SqlStatement {
     idempotent: true,
     text: `SELECT j.id FROM jobs j
             WHERE j.status = 'processing' AND NOT j.is_deleted
-              AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted AND ${OPEN('t')})
+              -- A lookup per processing job (OFFSET 0: never a hash of every open task; see refreshJobStatuses).
+              AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted AND ${OPEN('t')}
+                              OFFSET 0)
             LIMIT $1`,
     values: [limit],
   };

@@ -6,6 +6,7 @@ import { HANDLERS } from '../job-types/implementations.js';
 import type { Logger } from '../logger.js';
 import { type Outcome, runTask } from './run-task.js';
 import type { WorkerSettings } from './settings.js';
+import { successBatcher } from './success-batcher.js';
 import type { TaskHandler } from './types.js';
 
 export interface WorkerPool {
@@ -16,7 +17,8 @@ export interface WorkerPool {
 
 /**
  * The in-process scheduler and worker pool `npm start` runs: one claim statement fetches as many due tasks as
- * there are free slots; an idle pool polls every POLL_MS. Stopping waits briefly for running tasks; any still
+ * there are free slots, and successes are recorded in batches (success-batcher.ts); an idle pool polls every
+ * POLL_MS. Stopping waits briefly for running tasks; any still
  * running are left to their leases, so another worker re-runs them.
  */
 export function startLocalWorkers(
@@ -27,6 +29,8 @@ export function startLocalWorkers(
 ): WorkerPool {
   const workerId = `local-${randomUUID()}`;
   const claimNext = pollingClaimer(db, workerId);
+  // Successes of the pool's tasks are recorded in batches: one statement for all that finished meanwhile.
+  const successes = successBatcher(db, workerId);
   const running = new Set<Promise<unknown>>();
   const outcomes: Record<Outcome, number> = {
     completed: 0,
@@ -56,7 +60,7 @@ export function startLocalWorkers(
           const tasks = await claimNext({ limit: free, leaseSeconds: settings.LEASE_SECONDS });
           claimed = tasks.length;
           for (const task of tasks) {
-            const run = runTask(db, task, workerId, settings, log, handlers)
+            const run = runTask(db, task, workerId, settings, log, handlers, successes.complete)
               .then((outcome) => {
                 outcomes[outcome] += 1;
               })

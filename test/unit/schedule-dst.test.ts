@@ -117,10 +117,10 @@ function expected(change: Change, cron: Expression, start: number): number[] {
 /** expected() from a day before each change, computed once per change and expression (two tests read it). */
 const aroundChanges = new Map<Change, Map<Expression, number[]>>();
 function expectedAround(change: Change, cron: Expression): number[] {
-  let byExpression = aroundChanges.get(change);
-  if (!byExpression) aroundChanges.set(change, (byExpression = new Map()));
-  let times = byExpression.get(cron);
-  if (!times) byExpression.set(cron, (times = expected(change, cron, change.at - WINDOW)));
+  const byExpression = aroundChanges.get(change) ?? new Map<Expression, number[]>();
+  aroundChanges.set(change, byExpression);
+  const times = byExpression.get(cron) ?? expected(change, cron, change.at - WINDOW);
+  byExpression.set(cron, times);
   return times;
 }
 

@@ -124,7 +124,8 @@ export function renewLease(
              SELECT 1 FROM tasks t JOIN jobs j ON j.id = t.job_id
               WHERE t.id = $1::uuid AND (j.status = 'cancelled' OR j.is_deleted)),
            stopped AS (
-             UPDATE tasks SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, version = version + 1
+             UPDATE tasks SET status = 'cancelled', finished_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+                    version = version + 1
               WHERE ${held} AND EXISTS (SELECT 1 FROM job_gone)
              RETURNING id, job_id, status),
            ${deliveriesFor('stopped')},
@@ -296,7 +297,7 @@ export function cancelStrandedTasks(limit: number): SqlStatement {
   return {
     idempotent: true,
     text: `WITH stranded AS (
-             UPDATE tasks t SET status = 'cancelled', version = t.version + 1
+             UPDATE tasks t SET status = 'cancelled', finished_at = now(), version = t.version + 1
               WHERE t.id IN (
                 SELECT s.id FROM tasks s JOIN jobs j ON j.id = s.job_id
                  WHERE s.status = 'created' AND NOT s.is_deleted AND (j.status = 'cancelled' OR j.is_deleted)

@@ -1,6 +1,7 @@
 import type { SqlStatement, SqlValue } from '../db/port.js';
 import type { DeliveryRow } from '../shapes/delivery.js';
-import { newestFirst, taskColumns } from './columns.js';
+import type { PagePosition } from '../shapes/page.js';
+import { deliveryColumns, newestFirst, taskColumns } from './columns.js';
 import type { Guarded } from './outcome.js';
 
 /**
@@ -26,14 +27,10 @@ export function deliveriesFor(ended: string): string {
              RETURNING id)`;
 }
 
-const DELIVERY =
-  'd.id, d.job_id, d.id AS task_id, d.event_type, d.status, d.attempts, d.last_response_code, d.last_error, d.next_attempt_at, d.created_at, d.updated_at, d.finished_at';
-const createdMicros = `(extract(epoch FROM d.created_at) * 1000000)::bigint AS created_us`;
-
 export interface DeliveryListFilter {
   userId: string;
   jobId: string;
-  after?: { createdMicros: string; id: string };
+  after?: PagePosition;
   limit: number;
 }
 
@@ -51,7 +48,7 @@ export function selectJobDeliveries(
     idempotent: true,
     text: `SELECT page.* FROM jobs j
            LEFT JOIN LATERAL (
-             SELECT ${DELIVERY}, ${createdMicros} FROM webhook_deliveries d WHERE ${conditions.join(' AND ')}
+             SELECT ${deliveryColumns('d')} FROM webhook_deliveries d WHERE ${conditions.join(' AND ')}
              ${page.orderAndLimit}) page ON true
            WHERE j.id = $1::uuid AND j.user_id = $2::uuid AND NOT j.is_deleted
            ORDER BY page.created_at DESC, page.id DESC`,

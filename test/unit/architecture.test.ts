@@ -19,9 +19,13 @@ function sources(dir: string): string[] {
   });
 }
 const read = (file: string) => readFileSync(path.join(ROOT_DIR, file), 'utf8');
-/** Every module a file names literally: `from '…'`, `import '…'` and `import('…')`, as esbuild follows them. */
-const imports = (file: string) =>
-  [...read(file).matchAll(/(?:from |import\(?)'([^']+)'/g)].map((m) => m[1] ?? '');
+/**
+ * Every module a file names literally: `from '…'` (imports and re-exports), a bare `import '…'` (side effects
+ * only, still bundled) and `import('…')`, as esbuild follows them.
+ */
+const importSpecifiers = (text: string) =>
+  [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(?\s*)'([^']+)'/g)].map((m) => m[1] ?? '');
+const imports = (file: string) => importSpecifiers(read(file));
 
 /** The modules a file loads when it runs: type-only imports (`import type …`), which esbuild erases, left out. */
 const valueImports = (file: string) => {
@@ -159,6 +163,25 @@ describe('architecture', () => {
         );
     });
     expect(offenders).toEqual([]);
+  });
+
+  it('the import scan sees every form of import, bare side-effect imports included', () => {
+    const text = [
+      "import { a } from './named.js';",
+      "import type { B } from './types.js';",
+      "import './side-effect.js';",
+      "export * from './re-export.js';",
+      "const lazy = await import('./lazy.js');",
+      "import {\n  c,\n} from './multi-line.js';",
+    ].join('\n');
+    expect(importSpecifiers(text)).toEqual([
+      './named.js',
+      './types.js',
+      './side-effect.js',
+      './re-export.js',
+      './lazy.js',
+      './multi-line.js',
+    ]);
   });
 
   it('the domain reads a guarded statement only through settle(), never by testing a row id for null', () => {

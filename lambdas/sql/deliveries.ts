@@ -184,7 +184,7 @@ export function selectUnattemptedDeliveries(
   jobId: string,
   afterId: string | null,
   limit: number,
-): SqlStatement {
+): SqlStatement<{ id: string }> {
   return {
     idempotent: true,
     text: `SELECT id FROM webhook_deliveries
@@ -196,7 +196,10 @@ export function selectUnattemptedDeliveries(
 }
 
 /** One page of pending deliveries with when each is due, by id (resync after a deploy). */
-export function selectPendingDeliveries(afterId: string | null, limit: number): SqlStatement {
+export function selectPendingDeliveries(
+  afterId: string | null,
+  limit: number,
+): SqlStatement<{ id: string; next_attempt_at: Date | null }> {
   return {
     idempotent: true,
     text: `SELECT id, next_attempt_at FROM webhook_deliveries

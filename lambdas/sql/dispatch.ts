@@ -84,7 +84,9 @@ export function claimNamedTask(
 }
 
 /** When a waiting task is next due (a retry's time), or no row when it is not waiting. */
-export function selectWaitingTask(taskId: string): SqlStatement {
+export function selectWaitingTask(
+  taskId: string,
+): SqlStatement<{ id: string; run_at: Date; user_id: string | null }> {
   return {
     text: `SELECT id, run_at, user_id FROM tasks WHERE id = $1::uuid AND status = 'created' AND NOT is_deleted`,
     idempotent: true,
@@ -150,7 +152,10 @@ export function takeOccurrence(occurrence: {
 }
 
 /** One page of live scheduled jobs with their next occurrence, by id (resync after a deploy). */
-export function selectScheduledJobs(afterId: string | null, limit: number): SqlStatement {
+export function selectScheduledJobs(
+  afterId: string | null,
+  limit: number,
+): SqlStatement<{ id: string; user_id: string; next_run_at: Date }> {
   return {
     text: `SELECT id, user_id, next_run_at FROM jobs
             WHERE next_run_at IS NOT NULL AND NOT is_deleted AND status <> 'cancelled'
@@ -162,7 +167,10 @@ export function selectScheduledJobs(afterId: string | null, limit: number): SqlS
 }
 
 /** One page of open tasks (waiting or running) with when each is due, by id (resync after a deploy). */
-export function selectOpenTasks(afterId: string | null, limit: number): SqlStatement {
+export function selectOpenTasks(
+  afterId: string | null,
+  limit: number,
+): SqlStatement<{ id: string; run_at: Date; user_id: string | null }> {
   return {
     text: `SELECT id, run_at, user_id FROM tasks
             WHERE status IN ('created', 'processing') AND NOT is_deleted

@@ -237,7 +237,7 @@ export function reapExpiredLeases(limit: number): SqlStatement {
  * derivation applies only if none landed since its snapshot; the ids it could not apply come back as `stale`,
  * to be derived again from a fresh snapshot.
  */
-export function refreshJobStatuses(jobIds: string[]): SqlStatement {
+export function refreshJobStatuses(jobIds: string[]): SqlStatement<{ stale: string }> {
   return {
     idempotent: true,
     text: `WITH ids AS (SELECT DISTINCT value::uuid AS id FROM jsonb_array_elements_text($1::jsonb)),
@@ -272,7 +272,7 @@ export function refreshJobStatuses(jobIds: string[]): SqlStatement {
  * Jobs left `processing` with no open task — a waiting task cancelled through the API, or a worker that stopped
  * between recording its outcome and deriving the job's status. The scheduler derives their status again.
  */
-export function selectUnsettledJobs(limit: number): SqlStatement {
+export function selectUnsettledJobs(limit: number): SqlStatement<{ id: string }> {
   return {
     idempotent: true,
     text: `SELECT j.id FROM jobs j

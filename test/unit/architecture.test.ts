@@ -184,6 +184,14 @@ describe('architecture', () => {
     ]);
   });
 
+  it('a statement’s row type is declared by its builder, never asserted by its reader', () => {
+    // `db.query<R>(…)` and `rows as …` would let a reader claim a row the SQL does not return.
+    const offenders = lambdas.filter(
+      (file) => !file.startsWith('lambdas/db/') && /\.query<|\.rows as\b|\.rows\[0\] as\b/.test(read(file)),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('the domain reads a guarded statement only through settle(), never by testing a row id for null', () => {
     const offenders = sources('lambdas/domain').filter((file) =>
       /\.id === null|\.id !== null/.test(read(file)),

@@ -128,6 +128,13 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('infra/ sets a variable only through the LambdaEnvironment type: no untyped addEnvironment', () => {
+    const offenders = sources('infra').filter(
+      (file) => file !== 'infra/constructs/lambda-function.ts' && /\.addEnvironment\(/.test(read(file)),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('what infra/ imports from lambdas/ stays plain data: it imports nothing', () => {
     for (const file of ['lambdas/metrics-names.ts', 'lambdas/environment-names.ts', 'lambdas/http/routes.ts'])
       expect(imports(file), file).toEqual([]);

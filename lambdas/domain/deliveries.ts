@@ -161,6 +161,6 @@ export async function deliverNamed(
   }
   const row = (await db.query(selectDelivery(deliveryId))).rows[0];
   if (row?.status !== 'pending') return { kind: 'ended' };
-  const due = row.next_attempt_at ? new Date(row.next_attempt_at as string | Date) : null;
+  const due = row.next_attempt_at ? new Date(row.next_attempt_at) : null;
   return { kind: 'waiting', due, leased: Boolean(row.leased) };
 }

@@ -125,7 +125,7 @@ export async function takeNoticedOccurrence(
     if (!taken?.advanced) return { kind: 'done', send: [] };
     return {
       kind: 'done',
-      send: next ? [occurrenceNotice(jobId, next, { userId: job.user_id as string })] : [],
+      send: next ? [occurrenceNotice(jobId, next, { userId: job.user_id })] : [],
       ...(taken.task_id ? { taskId: String(taken.task_id) } : {}),
     };
   }
@@ -134,8 +134,8 @@ export async function takeNoticedOccurrence(
   // other message names the task. The claim's fencing decides (a live holder keeps it; a dead one loses it).
   const task = job.task_id ? { taskId: String(job.task_id) } : {};
   if (job.occurrence_message_id !== messageId) return { kind: 'done', send: [], ...task };
-  const nextRunAt = job.next_run_at as Date | null;
-  const userId = job.user_id as string;
+  const nextRunAt = job.next_run_at;
+  const userId = job.user_id;
   return { kind: 'done', send: nextRunAt ? [occurrenceNotice(jobId, nextRunAt, { userId })] : [], ...task };
 }
 

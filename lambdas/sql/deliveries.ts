@@ -114,7 +114,9 @@ export function claimDueDeliveries(owner: string, limit: number, leaseSeconds: n
 }
 
 /** A delivery's state, for a notice that could not claim it: pending and when next, or ended. */
-export function selectDelivery(deliveryId: string): SqlStatement {
+export function selectDelivery(
+  deliveryId: string,
+): SqlStatement<{ id: string; status: string; next_attempt_at: Date | null; leased: boolean | null }> {
   return {
     idempotent: true,
     text: `SELECT id, status, next_attempt_at, lease_owner IS NOT NULL AND lease_expires_at >= now() AS leased

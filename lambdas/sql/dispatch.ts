@@ -98,7 +98,21 @@ export function selectWaitingTask(
  * A job as its occurrence message needs it: the schedule, where its chain stands, and the task already made for
  * the occurrence `at`, if any. No row: no such live job.
  */
-export function selectOccurrence(jobId: string, at: Date): SqlStatement {
+export interface OccurrenceRow extends Record<string, unknown> {
+  id: string;
+  user_id: string;
+  status: string;
+  /** The job's schedule as stored (jsonb); the domain reads it as its Schedule. */
+  schedule_interval: unknown;
+  next_run_at: Date | null;
+  occurrence_message_id: string | null;
+  schedule_error: string | null;
+  /** Null when the job has no next occurrence. */
+  is_next: boolean | null;
+  task_id: string | null;
+}
+
+export function selectOccurrence(jobId: string, at: Date): SqlStatement<OccurrenceRow> {
   return {
     text: `SELECT j.id, j.user_id, j.status, j.schedule_interval, j.next_run_at, j.occurrence_message_id, j.schedule_error,
                   date_trunc('milliseconds', j.next_run_at) = $2::timestamptz AS is_next,

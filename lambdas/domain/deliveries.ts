@@ -119,7 +119,7 @@ export async function attemptDelivery(
   const next = recorded.next_attempt_at;
   return {
     outcome: String(recorded.status) as AttemptOutcome,
-    nextAttemptAt: next ? new Date(next as string | Date) : null,
+    nextAttemptAt: next ? new Date(next) : null,
   };
 }
 

@@ -214,6 +214,6 @@ export async function settleJobs(db: Database, limit = 500): Promise<number> {
 /** Takes back tasks whose worker vanished; returns how many. */
 export async function reap(db: Database, limit = 500): Promise<number> {
   const { rows } = await db.query(reapExpiredLeases(limit));
-  await refreshJobs(db, [...new Set(rows.map((row) => String(row.job_id)))]);
+  await refreshJobs(db, [...new Set(rows.map((row) => row.job_id))]);
   return rows.length;
 }

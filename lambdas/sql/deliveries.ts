@@ -144,7 +144,9 @@ export interface AttemptRecord {
  * Sent again after its answer was lost, it finds the delivery at that attempt with no lease and this outcome, and
  * answers the same. No row: the lease was lost (another attempt decides).
  */
-export function recordDeliveryAttempt(record: AttemptRecord): SqlStatement {
+export function recordDeliveryAttempt(
+  record: AttemptRecord,
+): SqlStatement<{ status: string; next_attempt_at: Date | null }> {
   const next = `now() + $7::float8 * interval '1 millisecond'`;
   const window = `d.created_at + $8::float8 * interval '1 second'`;
   return {

@@ -113,7 +113,7 @@ export function renewLease(
   workerId: string,
   version: number,
   leaseSeconds: number,
-): SqlStatement {
+): SqlStatement<{ extended: boolean; status: string | null }> {
   const held = `id = $1::uuid AND lease_owner = $2::text AND version = $3::bigint AND status = 'processing'`;
   return {
     idempotent: true,
@@ -146,7 +146,7 @@ export function completeTask(
   workerId: string,
   version: number,
   result: string,
-): SqlStatement {
+): SqlStatement<{ job_id: string; others_open: boolean }> {
   return {
     idempotent: true,
     text: `WITH updated AS (
@@ -178,7 +178,7 @@ export function failAttempt(
   version: number,
   error: string,
   retryDelayMs: number,
-): SqlStatement {
+): SqlStatement<{ job_id: string; status: string; others_open: boolean }> {
   return {
     idempotent: true,
     text: `WITH updated AS (
@@ -209,7 +209,9 @@ export function failAttempt(
  * Takes back tasks whose worker stopped renewing its lease (it crashed or was cut off). The abandoned attempt
  * counts: the task runs again if retries remain, else it is failed.
  */
-export function reapExpiredLeases(limit: number): SqlStatement {
+export function reapExpiredLeases(
+  limit: number,
+): SqlStatement<{ id: string; job_id: string; status: string }> {
   return {
     idempotent: true,
     text: `WITH expired AS (

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { config } from '../config.js';
-import type { Database, Row } from '../db/port.js';
+import type { Database } from '../db/port.js';
 import { TASK } from '../shapes/task.js';
 import {
+  type ClaimedDeliveryRow,
   claimDueDeliveries,
   claimNamedDelivery,
   recordDeliveryAttempt,
@@ -52,19 +53,19 @@ export function deliveryRetryDelayMs(attempt: number, baseMs: number): number {
 export type AttemptOutcome = 'delivered' | 'pending' | 'failed' | 'lost';
 
 /** The event body: its type, when the task ended (fixed, so every attempt sends the same bytes), and the task. */
-export function eventBody(row: Row): string {
+export function eventBody(row: ClaimedDeliveryRow): string {
   const eventAt = row.event_at instanceof Date ? row.event_at : new Date(String(row.event_at));
   return JSON.stringify({
     type: String(row.event_type),
     timestamp: eventAt.toISOString(),
-    data: { ...TASK.view(row as Parameters<typeof TASK.view>[0]), job_id: String(row.job_id) },
+    data: { ...TASK.view(row), job_id: String(row.job_id) },
   });
 }
 
 /** Sends one claimed delivery and records what came of it; returns the delivery's state afterwards. */
 export async function attemptDelivery(
   db: Database,
-  row: Row,
+  row: ClaimedDeliveryRow,
   owner: string,
   settings: DeliverySettings,
 ): Promise<{ outcome: AttemptOutcome; nextAttemptAt: Date | null }> {

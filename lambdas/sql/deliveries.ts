@@ -1,6 +1,7 @@
 import type { SqlStatement, SqlValue } from '../db/port.js';
 import type { DeliveryRow } from '../shapes/delivery.js';
 import type { PagePosition } from '../shapes/page.js';
+import type { TaskRow } from '../shapes/task.js';
 import { deliveryColumns, newestFirst, taskColumns } from './columns.js';
 import type { Guarded } from './outcome.js';
 
@@ -60,12 +61,26 @@ export function selectJobDeliveries(
 const CLAIMED = `c.id AS delivery_id, c.event_type, c.attempts, c.created_at AS event_at, j.webhook->>'url' AS webhook_url,
                   j.webhook_secret, ${taskColumns('t')}`;
 
+/** A claimed delivery's row (CLAIMED): the delivery, the job's webhook (null once removed) and the task. */
+export type ClaimedDeliveryRow = TaskRow & {
+  delivery_id: string;
+  event_type: string;
+  attempts: number;
+  event_at: Date;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+};
+
 /**
  * Leases the delivery a notice names to `owner` for one attempt (attempts + 1), if it is pending, due and not
  * leased to a live other. Sent again after its answer was lost, it finds the delivery leased to `owner` and
  * returns it as it is, the attempt counted once. No row: nothing to attempt now (see `selectDelivery`).
  */
-export function claimNamedDelivery(deliveryId: string, owner: string, leaseSeconds: number): SqlStatement {
+export function claimNamedDelivery(
+  deliveryId: string,
+  owner: string,
+  leaseSeconds: number,
+): SqlStatement<ClaimedDeliveryRow> {
   return {
     idempotent: true,
     text: `WITH target AS (
@@ -89,7 +104,11 @@ export function claimNamedDelivery(deliveryId: string, owner: string, leaseSecon
  * Leases up to `limit` due deliveries to `owner` (the local pool). `owner` is new per claim: sent again after its
  * answer was lost, the claim takes nothing more and returns what the first send took.
  */
-export function claimDueDeliveries(owner: string, limit: number, leaseSeconds: number): SqlStatement {
+export function claimDueDeliveries(
+  owner: string,
+  limit: number,
+  leaseSeconds: number,
+): SqlStatement<ClaimedDeliveryRow> {
   return {
     idempotent: true,
     text: `WITH target AS (

@@ -116,7 +116,7 @@ export function renewLease(
   workerId: string,
   version: number,
   leaseSeconds: number,
-): SqlStatement {
+): SqlStatement<{ extended: boolean; status: string | null }> {
   const held = `id = $1::uuid AND lease_owner = $2::text AND version = $3::bigint AND status = 'processing'`;
   return {
     idempotent: true,
@@ -150,7 +150,7 @@ export function completeTask(
   workerId: string,
   version: number,
   result: string,
-): SqlStatement {
+): SqlStatement<{ job_id: string; others_open: boolean }> {
   return {
     idempotent: true,
     text: `WITH updated AS (
@@ -182,7 +182,7 @@ export function failAttempt(
   version: number,
   error: string,
   retryDelayMs: number,
-): SqlStatement {
+): SqlStatement<{ job_id: string; status: string; others_open: boolean }> {
   return {
     idempotent: true,
     text: `WITH updated AS (
@@ -213,7 +213,9 @@ export function failAttempt(
  * Takes back tasks whose worker stopped renewing its lease (it crashed or was cut off). The abandoned attempt
  * counts: the task runs again if retries remain, else it is failed.
  */
-export function reapExpiredLeases(limit: number): SqlStatement {
+export function reapExpiredLeases(
+  limit: number,
+): SqlStatement<{ id: string; job_id: string; status: string }> {
   return {
     idempotent: true,
     text: `WITH expired AS (
@@ -241,7 +243,7 @@ export function reapExpiredLeases(limit: number): SqlStatement {
  * derivation applies only if none landed since its snapshot; the ids it could not apply come back as `stale`,
  * to be derived again from a fresh snapshot.
  */
-export function refreshJobStatuses(jobIds: string[]): SqlStatement {
+export function refreshJobStatuses(jobIds: string[]): SqlStatement<{ stale: string }> {
   return {
     idempotent: true,
     text: `WITH ids AS (SELECT DISTINCT value::uuid AS id FROM jsonb_array_elements_text($1::jsonb)),
@@ -276,7 +278,7 @@ export function refreshJobStatuses(jobIds: string[]): SqlStatement {
  * Jobs left `processing` with no open task — a waiting task cancelled through the API, or a worker that stopped
  * between recording its outcome and deriving the job's status. The scheduler derives their status again.
  */
-export function selectUnsettledJobs(limit: number): SqlStatement {
+export function selectUnsettledJobs(limit: number): SqlStatement<{ id: string }> {
   return {
     idempotent: true,
     text: `SELECT j.id FROM jobs j

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DASHBOARD_CONTENT_TYPES, dashboardContentSecurityPolicy } from './dashboard-policy.js';
 import { HttpError } from './errors.js';
 import type { HttpResult } from './response.js';
 
@@ -10,15 +11,6 @@ import type { HttpResult } from './response.js';
  * the files the build wrote are served: a path is looked up in a map of them, never joined onto the disk.
  */
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-};
 const TEXT = /^(text\/|application\/json|image\/svg)/;
 
 interface DashboardFile {
@@ -33,31 +25,23 @@ export function dashboardConfig(): Record<string, unknown> {
   return JSON.parse(raw) as Record<string, unknown>;
 }
 
-/** The page may load from itself and talk to itself (the API) and to the sign-in service, and nothing else. */
-function contentSecurityPolicy(config: Record<string, unknown>): string {
-  const authority = typeof config.authority === 'string' ? [new URL(config.authority).origin] : [];
-  const api = typeof config.apiUrl === 'string' ? [new URL(config.apiUrl).origin] : [];
-  const connect = ["'self'", ...new Set([...api, ...authority])].join(' ');
-  return `default-src 'self'; connect-src ${connect}; img-src 'self' data:; style-src 'self'; base-uri 'none'; frame-ancestors 'none'`;
-}
-
 let loaded: { files: Map<string, DashboardFile>; csp: string } | undefined;
 
 function load(dir: string) {
   const config = dashboardConfig();
   const files = new Map<string, DashboardFile>();
   for (const name of readdirSync(dir)) {
-    const contentType = CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream';
+    const contentType = DASHBOARD_CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream';
     files.set(`/dashboard/${name}`, { contentType, body: readFileSync(path.join(dir, name)) });
   }
   const page = files.get('/dashboard/index.html');
   if (!page) throw new Error(`the dashboard build in ${dir} has no index.html`);
   files.set('/', page);
   files.set('/dashboard/config.json', {
-    contentType: CONTENT_TYPES['.json'] as string,
+    contentType: DASHBOARD_CONTENT_TYPES['.json'] as string,
     body: Buffer.from(JSON.stringify(config)),
   });
-  return { files, csp: contentSecurityPolicy(config) };
+  return { files, csp: dashboardContentSecurityPolicy(config) };
 }
 
 /** Beside the bundled handler (index.mjs) in the function's asset. */

@@ -17,6 +17,8 @@ const Schedule = scheduleSchema({ cronProblem, isValidTimezone });
 const KnownJobType = JobType.check(
   z.refine(isKnownJobType, { message: `unknown job type; known: ${JOB_TYPES.join(', ')}` }),
   z.describe(`A registered handler: ${JOB_TYPES.join(', ')}.`),
+  // Listed for clients (the dashboard's "Job type" select reads it); the refine above is what enforces it.
+  z.meta({ enum: [...JOB_TYPES] }),
 );
 
 const TimeoutSeconds = z

@@ -53,9 +53,11 @@ export function claimTasks(
   // `IS TRUE`: the predicate of migration 011's indexes, which idx_tasks_status cannot serve (see there).
   const WAITING = `(t.status = 'created') IS TRUE AND NOT t.is_deleted`;
   // A user's due tasks that may run: a task inserted while its job was being cancelled escapes the cancel's
-  // snapshot, so never run it.
+  // snapshot, so never run it. OFFSET 0 keeps that a per-row check by primary key: as an anti-join the planner may
+  // hash every waiting task of the user and sort them all, where the index's order needs no sort and the scan
+  // stops at the limit (a claim then costs the same with 10 or 10,000 waiting).
   const USERS_DUE = `t.user_id = c.user_id AND ${WAITING} AND t.run_at <= now() ${only}
-                         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = t.job_id AND (j.status = 'cancelled' OR j.is_deleted))`;
+                         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = t.job_id AND (j.status = 'cancelled' OR j.is_deleted) OFFSET 0)`;
   return {
     idempotent: true,
     text: `WITH RECURSIVE users AS (
@@ -128,7 +130,7 @@ export function renewLease(
   workerId: string,
   version: number,
   leaseSeconds: number,
-): SqlStatement {
+): SqlStatement<{ extended: boolean; status: string | null }> {
   const held = `id = $1::uuid AND lease_owner = $2::text AND version = $3::bigint AND status = 'processing'`;
   return {
     idempotent: true,
@@ -136,7 +138,8 @@ export function renewLease(
              SELECT 1 FROM tasks t JOIN jobs j ON j.id = t.job_id
               WHERE t.id = $1::uuid AND (j.status = 'cancelled' OR j.is_deleted)),
            stopped AS (
-             UPDATE tasks SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, version = version + 1
+             UPDATE tasks SET status = 'cancelled', finished_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+                    version = version + 1
               WHERE ${held} AND EXISTS (SELECT 1 FROM job_gone)
              RETURNING id, job_id, status),
            ${deliveriesFor('stopped')},
@@ -161,7 +164,7 @@ export function completeTask(
   workerId: string,
   version: number,
   result: string,
-): SqlStatement {
+): SqlStatement<{ job_id: string; others_open: boolean }> {
   return {
     idempotent: true,
     text: `WITH updated AS (
@@ -193,7 +196,7 @@ export function failAttempt(
   version: number,
   error: string,
   retryDelayMs: number,
-): SqlStatement {
+): SqlStatement<{ job_id: string; status: string; others_open: boolean }> {
   return {
     idempotent: true,
     text: `WITH updated AS (
@@ -224,7 +227,9 @@ export function failAttempt(
  * Takes back tasks whose worker stopped renewing its lease (it crashed or was cut off). The abandoned attempt
  * counts: the task runs again if retries remain, else it is failed.
  */
-export function reapExpiredLeases(limit: number): SqlStatement {
+export function reapExpiredLeases(
+  limit: number,
+): SqlStatement<{ id: string; job_id: string; status: string }> {
   return {
     idempotent: true,
     text: `WITH expired AS (
@@ -252,7 +257,7 @@ export function reapExpiredLeases(limit: number): SqlStatement {
  * derivation applies only if none landed since its snapshot; the ids it could not apply come back as `stale`,
  * to be derived again from a fresh snapshot.
  */
-export function refreshJobStatuses(jobIds: string[]): SqlStatement {
+export function refreshJobStatuses(jobIds: string[]): SqlStatement<{ stale: string }> {
   return {
     idempotent: true,
     text: `WITH ids AS (SELECT DISTINCT value::uuid AS id FROM jsonb_array_elements_text($1::jsonb)),
@@ -287,7 +292,7 @@ export function refreshJobStatuses(jobIds: string[]): SqlStatement {
  * Jobs left `processing` with no open task — a waiting task cancelled through the API, or a worker that stopped
  * between recording its outcome and deriving the job's status. The scheduler derives their status again.
  */
-export function selectUnsettledJobs(limit: number): SqlStatement {
+export function selectUnsettledJobs(limit: number): SqlStatement<{ id: string }> {
   return {
     idempotent: true,
     text: `SELECT j.id FROM jobs j
@@ -308,7 +313,7 @@ export function cancelStrandedTasks(limit: number): SqlStatement {
   return {
     idempotent: true,
     text: `WITH stranded AS (
-             UPDATE tasks t SET status = 'cancelled', version = t.version + 1
+             UPDATE tasks t SET status = 'cancelled', finished_at = now(), version = t.version + 1
               WHERE t.id IN (
                 SELECT s.id FROM tasks s JOIN jobs j ON j.id = s.job_id
                  WHERE s.status = 'created' AND NOT s.is_deleted AND (j.status = 'cancelled' OR j.is_deleted)

@@ -7,7 +7,9 @@ import type { SqlStatement } from '../db/port.js';
  * schedule_error is due only for another try at computing its next occurrence: its next_run_at is a retry time,
  * not an occurrence, so it gets no task.
  */
-export function materializeDueOccurrences(limit: number): SqlStatement {
+export function materializeDueOccurrences(
+  limit: number,
+): SqlStatement<{ id: string; next_run_at: Date; schedule_interval: unknown; created: boolean }> {
   return {
     text: `WITH due AS (
              SELECT id, user_id, next_run_at, schedule_interval, schedule_error, payload, priority FROM jobs

@@ -52,6 +52,12 @@ export function claimTasks(
   const only = taskId ? 'AND t.id = $6::uuid' : '';
   // `IS TRUE`: the predicate of migration 011's indexes, which idx_tasks_status cannot serve (see there).
   const WAITING = `(t.status = 'created') IS TRUE AND NOT t.is_deleted`;
+  // A user's due tasks that may run: a task inserted while its job was being cancelled escapes the cancel's
+  // snapshot, so never run it. OFFSET 0 keeps that a per-row check by primary key: as an anti-join the planner may
+  // hash every waiting task of the user and sort them all, where the index's order needs no sort and the scan
+  // stops at the limit (a claim then costs the same with 10 or 10,000 waiting).
+  const USERS_DUE = `t.user_id = c.user_id AND ${WAITING} AND t.run_at <= now() ${only}
+                         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = t.job_id AND (j.status = 'cancelled' OR j.is_deleted) OFFSET 0)`;
   return {
     idempotent: true,
     text: `WITH RECURSIVE users AS (
@@ -66,26 +72,34 @@ export function claimTasks(
                     END AS running
                FROM users u
               WHERE u.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.claim_token = $4::uuid)),
-           locked AS (
-             SELECT c.user_id, c.running, w.id, w.priority, w.run_at
+           -- Read without locking first: which tasks the fair rule gives each user (its share of the slots).
+           ranked AS (
+             SELECT c.user_id, c.running, w.priority, w.run_at
                FROM counted c CROSS JOIN LATERAL (
-                      SELECT t.id, t.priority, t.run_at FROM tasks t
-                       WHERE t.user_id = c.user_id AND ${WAITING} AND t.run_at <= now() ${only}
-                         -- A task inserted while its job was being cancelled escapes the cancel's snapshot: never run it.
-                         -- OFFSET 0 keeps this a per-row check by primary key: as an anti-join the planner may hash
-                         -- every waiting task of the user and sort them all, where the index's order needs no sort
-                         -- and the scan stops at the limit (a claim then costs the same with 10 or 10,000 waiting).
-                         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = t.job_id AND (j.status = 'cancelled' OR j.is_deleted) OFFSET 0)
+                      SELECT t.priority, t.run_at FROM tasks t
+                       WHERE ${USERS_DUE}
                        ORDER BY t.priority DESC, t.run_at
-                       LIMIT CASE WHEN $5::int > 0 THEN least($1::int, greatest($5::int - c.running, 0)) ELSE $1::int END
-                       FOR UPDATE OF t SKIP LOCKED) w
+                       LIMIT CASE WHEN $5::int > 0 THEN least($1::int, greatest($5::int - c.running, 0)) ELSE $1::int END) w
               WHERE c.running IS NOT NULL),
+           shares AS (
+             SELECT b.user_id, count(*) AS share FROM (
+               SELECT r.user_id, r.priority, r.run_at,
+                      r.running + row_number() OVER (PARTITION BY r.user_id ORDER BY r.priority DESC, r.run_at) AS turn
+                 FROM ranked r
+                ORDER BY turn, r.priority DESC, r.run_at, r.user_id
+                LIMIT $1) b
+              GROUP BY b.user_id),
+           -- Then lock only that many of each user's best, skipping tasks a racing claim holds: it takes the user's
+           -- next best in their place. Locking every user's first $1 instead would make a racing claim skip tasks
+           -- this one leaves (taking a user's lower-priority tasks first) and write a row lock per task read.
            candidates AS (
-             SELECT l.id, l.run_at FROM (
-               SELECT l.*, l.running + row_number() OVER (PARTITION BY l.user_id ORDER BY l.priority DESC, l.run_at) AS turn
-                 FROM locked l) l
-              ORDER BY l.turn, l.priority DESC, l.run_at, l.user_id
-              LIMIT $1),
+             SELECT w.id, w.run_at
+               FROM shares c CROSS JOIN LATERAL (
+                      SELECT t.id, t.run_at FROM tasks t
+                       WHERE ${USERS_DUE}
+                       ORDER BY t.priority DESC, t.run_at
+                       LIMIT c.share
+                       FOR UPDATE OF t SKIP LOCKED) w),
            claimed AS (
              UPDATE tasks t SET status = 'processing', attempt = t.attempt + 1, started_at = now(), finished_at = NULL,
                     lease_owner = $2::text, lease_expires_at = ${LEASE(3)}, version = t.version + 1,

@@ -19,7 +19,12 @@ export function takeTokenFromFragment(): string | undefined {
   const match = /^#token=([^&]+)/.exec(window.location.hash);
   if (!match?.[1]) return undefined;
   history.replaceState(null, '', window.location.pathname + window.location.search);
-  return decodeURIComponent(match[1]);
+  // A link with broken escapes (`%E0%A4%A`) holds no token: the sign-in page, not a throw that stops the page.
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `sub` of a token, for display; undefined when it is no JWT. The server, not this, decides validity. */

@@ -82,14 +82,14 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard against hostile input'
     });
     // What the browser reports for a background tab: document.hidden and a visibilitychange event.
     const setHidden = (hidden: boolean) =>
-      page.evaluate((value) => {
-        Object.defineProperty(document, 'hidden', { configurable: true, get: () => value });
+      page.evaluate(`(() => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => ${hidden} });
         Object.defineProperty(document, 'visibilityState', {
           configurable: true,
-          get: () => (value ? 'hidden' : 'visible'),
+          get: () => '${hidden ? 'hidden' : 'visible'}',
         });
         document.dispatchEvent(new Event('visibilitychange'));
-      }, hidden);
+      })()`);
     await setHidden(true);
     // A refresh already under way when the tab was hidden may still finish; after that, silence.
     await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -60,6 +60,17 @@ export async function startCognitoSignIn(config: CognitoConfig): Promise<void> {
 }
 
 /**
+ * Where "Sign out" goes with the managed login: its logout endpoint, which ends the login's own session (a cookie
+ * on the login domain) and returns to the dashboard, so the next "Sign in" asks for the password again instead of
+ * signing whoever uses this browser straight back in. https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html
+ */
+export function cognitoLogoutUrl(config: CognitoConfig): string {
+  const url = new URL('/logout', config.authority);
+  url.search = new URLSearchParams({ client_id: config.clientId, logout_uri: config.redirectUri }).toString();
+  return url.toString();
+}
+
+/**
  * Back from the managed login with `?code=&state=`: checks the state, redeems the code with the verifier (a public
  * client: no secret) and returns the access token. Undefined when this load is no such return.
  */

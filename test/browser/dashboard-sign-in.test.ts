@@ -90,6 +90,18 @@ describe.skipIf(chromiumMissing !== undefined)(
       expect(login.tokenRequests).toHaveLength(1);
     });
 
+    it('"Sign out" also ends the managed login\'s session, and comes back to the sign-in page', async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await expect
+        .poll(() => page.getByRole('button', { name: 'Sign in with your account' }).isVisible())
+        .toBe(true);
+      const logout = login.logoutRequests[0];
+      expect(logout?.get('client_id')).toBe(login.clientId);
+      expect(logout?.get('logout_uri')).toBe(pageUrl);
+      expect(page.url()).toBe(pageUrl);
+      expect(await page.evaluate("sessionStorage.getItem('bgjobs.token')")).toBeNull();
+    });
+
     it('refuses an answer whose state is not the one this tab sent, and says so', async () => {
       await page.evaluate('sessionStorage.clear()');
       await page.goto(`${pageUrl}?code=stolen&state=not-ours`);

@@ -85,9 +85,11 @@ export async function finishCognitoSignIn(config: CognitoConfig): Promise<string
     state: string;
   } | null;
   sessionStorage.removeItem(PKCE_KEY);
-  if (error) throw new Error(`Sign-in failed: ${params.get('error_description') ?? error}.`);
+  // The state first, errors too: anyone can link to `?error=…&error_description=<any words>`, and the page must
+  // not show a stranger's text as the login service's.
   if (!saved || params.get('state') !== saved.state)
     throw new Error('Sign-in failed: the answer from the login page does not match this tab. Sign in again.');
+  if (error) throw new Error(`Sign-in failed: ${params.get('error_description') ?? error}.`);
   const response = await fetch(new URL('/oauth2/token', config.authority), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

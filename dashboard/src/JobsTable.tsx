@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { type Api, ApiError, type Job, type Page, STATUSES } from './api.js';
 import { formatSchedule, formatTime } from './format.js';
 import { usePolling } from './polling.js';
@@ -30,6 +30,9 @@ export function JobsTable(props: { api: Api; jobTypes: string[]; onOpen: (id: st
   const [loaded, setLoaded] = useState<Loaded>();
   const [error, setError] = useState<string>();
   const [loadingMore, setLoadingMore] = useState(false);
+  /** The filters now shown: a "Load more" answer for other filters (they changed while it was on its way) is dropped. */
+  const shownFilters = useRef('');
+  shownFilters.current = `${status}\n${jobType}`;
 
   usePolling(
     async (current) => {
@@ -53,9 +56,11 @@ export function JobsTable(props: { api: Api; jobTypes: string[]; onOpen: (id: st
 
   const loadMore = async () => {
     if (!loaded?.cursor) return;
+    const filters = shownFilters.current;
     setLoadingMore(true);
     try {
       const page = await api.call<Page<Job>>('GET', jobsPath(status, jobType, loaded.cursor));
+      if (shownFilters.current !== filters) return;
       setLoaded((previous) => {
         const known = new Set(previous?.items.map((job) => job.id));
         const items = [...(previous?.items ?? []), ...page.items.filter((job) => !known.has(job.id))];

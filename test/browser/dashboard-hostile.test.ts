@@ -120,6 +120,43 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard against hostile input'
       .toBe('cancelled');
     console.log(`dashboard: a cancel made elsewhere on screen in ${Date.now() - cancelledAt} ms`);
   });
+
+  it('a "Load more" answer that arrives after the filter changed is dropped, not mixed into the filtered list', async () => {
+    const owner = await api.user();
+    for (let index = 0; index < 23; index++)
+      await owner.call('POST', '/jobs', {
+        body: { job_type: index % 2 === 0 ? 'echo' : 'sleep', payload: { prompt: `job ${index}` } },
+      });
+    const slow = await context.newPage();
+    try {
+      // A slow network for the second page only: it is held until the filter has changed.
+      let release: () => void = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let held = false;
+      await slow.route(/\/jobs\?.*cursor=/, async (route) => {
+        held = true;
+        await released;
+        await route.continue();
+      });
+      await slow.goto(`${api.url}/#token=${owner.token}`);
+      const rows = slow.getByRole('table', { name: 'Jobs' }).locator('tbody tr');
+      await expect.poll(() => rows.count()).toBe(20);
+      await slow.getByRole('button', { name: 'Load more' }).click();
+      await expect.poll(() => held).toBe(true);
+      await slow.getByLabel('Filter by job type').selectOption('sleep');
+      await expect.poll(() => rows.count()).toBe(11);
+      release();
+      // Two polls after the old page's answer came in.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(await rows.count()).toBe(11);
+      expect(new Set(await rows.locator('td:nth-child(2)').allTextContents())).toEqual(new Set(['sleep']));
+      expect(await slow.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+    } finally {
+      await slow.close();
+    }
+  });
 });
 
 if (chromiumMissing) it.skip(`dashboard hostile input in Chromium: ${chromiumMissing}`, () => {});

@@ -157,6 +157,24 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard against hostile input'
       await slow.close();
     }
   });
+
+  it("an emptied Priority, Max retries or Timeout takes the API's default, not 0", async () => {
+    await page.goto(`${api.url}/#token=${user.token}`);
+    const form = page.getByRole('form', { name: 'Create job' });
+    await form.getByLabel('Job type').selectOption('echo');
+    await form.getByLabel('Payload').fill('{"prompt": "defaults"}');
+    for (const label of ['Priority', 'Max retries', 'Timeout']) await form.getByLabel(label).fill('');
+    await form.getByRole('button', { name: 'Create job' }).click();
+    const notice = page.getByRole('status').filter({ hasText: 'Created job' });
+    await expect.poll(() => notice.count()).toBe(1);
+    const id = /Created job ([0-9a-f-]{36})/.exec((await notice.textContent()) ?? '')?.[1] ?? '';
+    const stored = await user.call<{ priority: number; max_retries: number; timeout_seconds: number }>(
+      'GET',
+      `/jobs/${id}`,
+    );
+    expect(stored.body).toMatchObject({ priority: 50, max_retries: 3 });
+    expect(stored.body.timeout_seconds).toBeGreaterThan(0);
+  });
 });
 
 if (chromiumMissing) it.skip(`dashboard hostile input in Chromium: ${chromiumMissing}`, () => {});

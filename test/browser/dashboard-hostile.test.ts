@@ -7,7 +7,8 @@ import { eventually } from '../support/tasks.js';
 /**
  * The dashboard against what a hostile user, a stale tab or a broken link gives it: markup in a user's own data is
  * shown as text and never runs, a mangled `#token=` link lands on the sign-in page, a hidden tab asks the API for
- * nothing, and a change made elsewhere shows without a reload.
+ * nothing, a change made elsewhere shows without a reload, a slow "Load more" answer cannot mix into other filters,
+ * an emptied number field takes the API's default, and no view breaks the page's CSP.
  */
 if (chromiumMissing) console.warn(`dashboard hostile-input browser tests: ${chromiumMissing}`);
 
@@ -19,12 +20,20 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard against hostile input'
   let context: BrowserContext;
   let page: Page;
   let user: TestUser;
+  const pageProblems: string[] = [];
 
   beforeAll(async () => {
     api = await startApi('pg', { WORKER_CONCURRENCY: 2, POLL_MS: 100, SCHEDULER_INTERVAL_MS: 200 });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     page = await context.newPage();
+    // Every view this file reaches must work under the page's CSP: a blocked style or script, or a script error,
+    // would leave a view silently broken.
+    page.on('pageerror', (error) => pageProblems.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+        pageProblems.push(message.text());
+    });
     user = await api.user();
   });
   afterAll(async () => {
@@ -174,6 +183,10 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard against hostile input'
     );
     expect(stored.body).toMatchObject({ priority: 50, max_retries: 3 });
     expect(stored.body.timeout_seconds).toBeGreaterThan(0);
+  });
+
+  it('no view this file reached broke the CSP or threw', () => {
+    expect(pageProblems).toEqual([]);
   });
 });
 

@@ -61,7 +61,7 @@ export function claimNamedTask(
              RETURNING t.id, t.version, t.attempt, t.status),
            ended AS (
              UPDATE tasks t SET status = CASE WHEN d.action = 'abandon' THEN 'failed' ELSE 'cancelled' END,
-                    finished_at = CASE WHEN d.action = 'abandon' THEN now() ELSE t.finished_at END,
+                    finished_at = now(),
                     last_error = CASE WHEN d.action = 'abandon' THEN ${ABANDONED} ELSE t.last_error END,
                     lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
                FROM decision d WHERE t.id = d.id AND d.action IN ('abandon', 'cancel')

@@ -72,7 +72,10 @@ export function claimTasks(
                       SELECT t.id, t.priority, t.run_at FROM tasks t
                        WHERE t.user_id = c.user_id AND ${WAITING} AND t.run_at <= now() ${only}
                          -- A task inserted while its job was being cancelled escapes the cancel's snapshot: never run it.
-                         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = t.job_id AND (j.status = 'cancelled' OR j.is_deleted))
+                         -- OFFSET 0 keeps this a per-row check by primary key: as an anti-join the planner may hash
+                         -- every waiting task of the user and sort them all, where the index's order needs no sort
+                         -- and the scan stops at the limit (a claim then costs the same with 10 or 10,000 waiting).
+                         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = t.job_id AND (j.status = 'cancelled' OR j.is_deleted) OFFSET 0)
                        ORDER BY t.priority DESC, t.run_at
                        LIMIT CASE WHEN $5::int > 0 THEN least($1::int, greatest($5::int - c.running, 0)) ELSE $1::int END
                        FOR UPDATE OF t SKIP LOCKED) w
@@ -121,7 +124,8 @@ export function renewLease(
              SELECT 1 FROM tasks t JOIN jobs j ON j.id = t.job_id
               WHERE t.id = $1::uuid AND (j.status = 'cancelled' OR j.is_deleted)),
            stopped AS (
-             UPDATE tasks SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, version = version + 1
+             UPDATE tasks SET status = 'cancelled', finished_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+                    version = version + 1
               WHERE ${held} AND EXISTS (SELECT 1 FROM job_gone)
              RETURNING id, job_id, status),
            ${deliveriesFor('stopped')},
@@ -293,7 +297,7 @@ export function cancelStrandedTasks(limit: number): SqlStatement {
   return {
     idempotent: true,
     text: `WITH stranded AS (
-             UPDATE tasks t SET status = 'cancelled', version = t.version + 1
+             UPDATE tasks t SET status = 'cancelled', finished_at = now(), version = t.version + 1
               WHERE t.id IN (
                 SELECT s.id FROM tasks s JOIN jobs j ON j.id = s.job_id
                  WHERE s.status = 'created' AND NOT s.is_deleted AND (j.status = 'cancelled' OR j.is_deleted)

@@ -185,6 +185,35 @@ describe.skipIf(chromiumMissing !== undefined)('dashboard against hostile input'
     expect(stored.body.timeout_seconds).toBeGreaterThan(0);
   });
 
+  it('a job that "Load more" brought in changes status on screen too', async () => {
+    const owner = await api.user();
+    const ids: string[] = [];
+    for (let index = 0; index < 23; index++)
+      ids.push(
+        (
+          await owner.call<{ id: string }>('POST', '/jobs', {
+            body: { job_type: 'echo', payload: { prompt: `job ${index}` } },
+          })
+        ).body.id,
+      );
+    const other = await context.newPage();
+    try {
+      await other.goto(`${api.url}/#token=${owner.token}`);
+      const table = other.getByRole('table', { name: 'Jobs' });
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(20);
+      await other.getByRole('button', { name: 'Load more' }).click();
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(23);
+      // The oldest job, on the second page: cancelled elsewhere.
+      const oldest = ids[0] ?? '';
+      await owner.call('POST', `/jobs/${oldest}/cancel`);
+      const row = table.getByRole('row').filter({ hasText: oldest });
+      await expect.poll(() => row.locator('.status').textContent(), { timeout: 5000 }).toBe('cancelled');
+      expect(await table.locator('tbody tr').count()).toBe(23);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('no view this file reached broke the CSP or threw', () => {
     expect(pageProblems).toEqual([]);
   });

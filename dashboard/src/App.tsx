@@ -1,6 +1,13 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { type Api, createApi, type SignedOutError } from './api.js';
-import { finishCognitoSignIn, forgetToken, storedToken, storeToken, tokenSubject } from './auth.js';
+import {
+  cognitoLogoutUrl,
+  finishCognitoSignIn,
+  forgetToken,
+  storedToken,
+  storeToken,
+  tokenSubject,
+} from './auth.js';
 import { apiBase, type DashboardConfig, loadConfig } from './config.js';
 import { Dashboard } from './Dashboard.js';
 import { SignIn } from './SignIn.js';
@@ -60,7 +67,12 @@ export function App(props: { fragmentToken: string | undefined }) {
       api={api}
       base={apiBase(config)}
       user={tokenSubject(token) ?? 'unknown user'}
-      onSignOut={() => signOut('You signed out.')}
+      onSignOut={() => {
+        if (config.mode !== 'cognito') return signOut('You signed out.');
+        // The managed login's session ends too, or its cookie would sign this browser straight back in.
+        forgetToken();
+        window.location.assign(cognitoLogoutUrl(config));
+      }}
     />
   );
 }

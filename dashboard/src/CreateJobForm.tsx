@@ -55,6 +55,8 @@ function Field(props: {
 const described = (id: string, errors: string[] | undefined) =>
   errors ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${id}-error` } : {};
 
+const typedNumber = (field: string, text: string) => (text.trim() === '' ? {} : { [field]: Number(text) });
+
 const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 export function CreateJobForm(props: {
@@ -98,10 +100,11 @@ export function CreateJobForm(props: {
         job_type: jobType,
         payload: parsed.value,
         schedule_interval: schedule(),
-        // Numbers as typed: the API checks ranges and says which field is wrong.
-        priority: Number(priority),
-        max_retries: Number(maxRetries),
-        timeout_seconds: Number(timeout),
+        // Numbers as typed: the API checks ranges and says which field is wrong. An emptied field is left out, so
+        // the API's default applies, not a silent 0 (Number('') is 0: the lowest priority, no retries).
+        ...typedNumber('priority', priority),
+        ...typedNumber('max_retries', maxRetries),
+        ...typedNumber('timeout_seconds', timeout),
       });
       props.onCreated(job);
     } catch (caught) {

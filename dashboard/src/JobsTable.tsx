@@ -1,20 +1,29 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { type Api, ApiError, type Job, type Page, STATUSES } from './api.js';
 import { formatSchedule, formatTime } from './format.js';
 import { usePolling } from './polling.js';
 
 interface Loaded {
   items: Job[];
-  /** How many of `items` the first page holds: polling refreshes those, "Load more" pages stay as loaded. */
+  /** How many of `items` the last refresh read: beyond REFRESH_LIMIT, "Load more" pages stay as loaded. */
   firstPage: number;
   cursor: string | null;
 }
 
-function jobsPath(status: string, jobType: string, cursor?: string | null): string {
+/** The API's default page, and its largest: a refresh re-reads every row on screen up to this many. */
+const PAGE_SIZE = 20;
+const REFRESH_LIMIT = 100;
+
+function jobsPath(
+  status: string,
+  jobType: string,
+  page: { cursor?: string | null; limit?: number } = {},
+): string {
   const query = new URLSearchParams();
   if (status) query.set('status', status);
   if (jobType) query.set('job_type', jobType);
-  if (cursor) query.set('cursor', cursor);
+  if (page.limit !== undefined) query.set('limit', String(page.limit));
+  if (page.cursor) query.set('cursor', page.cursor);
   const text = query.toString();
   return text ? `/jobs?${text}` : '/jobs';
 }
@@ -30,14 +39,24 @@ export function JobsTable(props: { api: Api; jobTypes: string[]; onOpen: (id: st
   const [loaded, setLoaded] = useState<Loaded>();
   const [error, setError] = useState<string>();
   const [loadingMore, setLoadingMore] = useState(false);
+  /** The filters now shown: a "Load more" answer for other filters (they changed while it was on its way) is dropped. */
+  const shownFilters = useRef('');
+  shownFilters.current = `${status}\n${jobType}`;
 
   usePolling(
     async (current) => {
       try {
-        const page = await api.call<Page<Job>>('GET', jobsPath(status, jobType));
+        // Rows that "Load more" brought in are re-read too (up to the API's largest page), so their statuses stay
+        // live; the answer's cursor then continues after the last of them.
+        const shown = loaded?.items.length ?? 0;
+        const limit = Math.min(Math.max(shown, PAGE_SIZE), REFRESH_LIMIT);
+        const page = await api.call<Page<Job>>(
+          'GET',
+          jobsPath(status, jobType, limit > PAGE_SIZE ? { limit } : {}),
+        );
         if (!current()) return;
         setLoaded((previous) => {
-          if (!previous || previous.items.length <= previous.firstPage)
+          if (!previous || previous.items.length <= limit)
             return { items: page.items, firstPage: page.items.length, cursor: page.next_cursor };
           const fresh = new Set(page.items.map((job) => job.id));
           const rest = previous.items.slice(previous.firstPage).filter((job) => !fresh.has(job.id));
@@ -53,9 +72,11 @@ export function JobsTable(props: { api: Api; jobTypes: string[]; onOpen: (id: st
 
   const loadMore = async () => {
     if (!loaded?.cursor) return;
+    const filters = shownFilters.current;
     setLoadingMore(true);
     try {
-      const page = await api.call<Page<Job>>('GET', jobsPath(status, jobType, loaded.cursor));
+      const page = await api.call<Page<Job>>('GET', jobsPath(status, jobType, { cursor: loaded.cursor }));
+      if (shownFilters.current !== filters) return;
       setLoaded((previous) => {
         const known = new Set(previous?.items.map((job) => job.id));
         const items = [...(previous?.items ?? []), ...page.items.filter((job) => !known.has(job.id))];

@@ -19,7 +19,12 @@ export function takeTokenFromFragment(): string | undefined {
   const match = /^#token=([^&]+)/.exec(window.location.hash);
   if (!match?.[1]) return undefined;
   history.replaceState(null, '', window.location.pathname + window.location.search);
-  return decodeURIComponent(match[1]);
+  // A link with broken escapes (`%E0%A4%A`) holds no token: the sign-in page, not a throw that stops the page.
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `sub` of a token, for display; undefined when it is no JWT. The server, not this, decides validity. */
@@ -55,6 +60,17 @@ export async function startCognitoSignIn(config: CognitoConfig): Promise<void> {
 }
 
 /**
+ * Where "Sign out" goes with the managed login: its logout endpoint, which ends the login's own session (a cookie
+ * on the login domain) and returns to the dashboard, so the next "Sign in" asks for the password again instead of
+ * signing whoever uses this browser straight back in. https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html
+ */
+export function cognitoLogoutUrl(config: CognitoConfig): string {
+  const url = new URL('/logout', config.authority);
+  url.search = new URLSearchParams({ client_id: config.clientId, logout_uri: config.redirectUri }).toString();
+  return url.toString();
+}
+
+/**
  * Back from the managed login with `?code=&state=`: checks the state, redeems the code with the verifier (a public
  * client: no secret) and returns the access token. Undefined when this load is no such return.
  */
@@ -69,9 +85,11 @@ export async function finishCognitoSignIn(config: CognitoConfig): Promise<string
     state: string;
   } | null;
   sessionStorage.removeItem(PKCE_KEY);
-  if (error) throw new Error(`Sign-in failed: ${params.get('error_description') ?? error}.`);
+  // The state first, errors too: anyone can link to `?error=…&error_description=<any words>`, and the page must
+  // not show a stranger's text as the login service's.
   if (!saved || params.get('state') !== saved.state)
     throw new Error('Sign-in failed: the answer from the login page does not match this tab. Sign in again.');
+  if (error) throw new Error(`Sign-in failed: ${params.get('error_description') ?? error}.`);
   const response = await fetch(new URL('/oauth2/token', config.authority), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -23,8 +23,11 @@ export function formatDuration(started: string | null, finished: string | null, 
   const end = finished ? new Date(finished).getTime() : now;
   const ms = Math.max(0, end - new Date(started).getTime());
   if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  // Rounded before it is split, so a unit never shows its full count ("1 min 60 s", "60.0 s").
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 export const shortId = (id: string) => id.slice(0, 8);

@@ -1,4 +1,4 @@
-import type { Database } from '../db/port.js';
+import type { Queryable } from '../db/port.js';
 import { selectActivity } from '../sql/stats.js';
 
 /**
@@ -38,7 +38,7 @@ const isEnded = (status: unknown): status is EndedStatus => ENDED.includes(statu
  * The caller's tasks that ended per bucket of the window, and their open tasks now, from one statement. The window
  * is the whole buckets ending with the current one, so `counts` of ended tasks are exactly the sums of the buckets.
  */
-export async function activity(db: Database, userId: string, window: StatsWindow): Promise<ActivityView> {
+export async function activity(db: Queryable, userId: string, window: StatsWindow): Promise<ActivityView> {
   const { windowSeconds, bucketSeconds } = STATS_WINDOWS[window];
   const { rows } = await db.query(selectActivity(userId, windowSeconds, bucketSeconds));
   const since = rows.find((row) => row.kind === 'window')?.since;

@@ -90,6 +90,18 @@ describe.skipIf(chromiumMissing !== undefined)(
       expect(login.tokenRequests).toHaveLength(1);
     });
 
+    it('"Sign out" also ends the managed login\'s session, and comes back to the sign-in page', async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await expect
+        .poll(() => page.getByRole('button', { name: 'Sign in with your account' }).isVisible())
+        .toBe(true);
+      const logout = login.logoutRequests[0];
+      expect(logout?.get('client_id')).toBe(login.clientId);
+      expect(logout?.get('logout_uri')).toBe(pageUrl);
+      expect(page.url()).toBe(pageUrl);
+      expect(await page.evaluate("sessionStorage.getItem('bgjobs.token')")).toBeNull();
+    });
+
     it('refuses an answer whose state is not the one this tab sent, and says so', async () => {
       await page.evaluate('sessionStorage.clear()');
       await page.goto(`${pageUrl}?code=stolen&state=not-ours`);
@@ -98,8 +110,21 @@ describe.skipIf(chromiumMissing !== undefined)(
       expect(login.tokenRequests).toHaveLength(1);
     });
 
+    it("shows no stranger's words as the login service's: an error without this tab's state is refused", async () => {
+      await page.evaluate('sessionStorage.clear()');
+      await page.goto(
+        `${pageUrl}?error=access_denied&error_description=Call%20%2B1%20555%200100%20to%20unlock`,
+      );
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain('does not match this tab');
+      expect(await page.locator('body').textContent()).not.toContain('555');
+    });
+
     it("shows the login service's refusal as a message", async () => {
-      await page.goto(`${pageUrl}?error=access_denied&error_description=User%20is%20disabled`);
+      // As the managed login answers a sign-in this tab started: with the tab's own state.
+      await page.evaluate(
+        `sessionStorage.setItem('bgjobs.pkce', JSON.stringify({ verifier: 'v', state: 'ours' }))`,
+      );
+      await page.goto(`${pageUrl}?error=access_denied&error_description=User%20is%20disabled&state=ours`);
       await expect
         .poll(() => page.getByRole('alert').textContent())
         .toBe('Sign-in failed: User is disabled.');

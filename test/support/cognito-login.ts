@@ -10,7 +10,9 @@ import type { AddressInfo } from 'node:net';
  *     answers with a redirect to redirect_uri?code=…&state=…) and
  *   https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html (POST /oauth2/token, a form body:
  *     grant_type=authorization_code, client_id, code, redirect_uri, code_verifier; a public client sends no secret;
- *     answers {access_token, id_token, token_type: "Bearer", expires_in} or 400 {"error": "invalid_grant"}).
+ *     answers {access_token, id_token, token_type: "Bearer", expires_in} or 400 {"error": "invalid_grant"}) and
+ *   https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html (GET /logout: client_id and a
+ *     logout_uri that is one of the client's sign-out URLs; ends the login session, redirects to logout_uri).
  * The login form itself is skipped: the user is signed in as soon as the page is asked for. The access token is
  * whatever `issue` returns (the test mints one the local API accepts).
  */
@@ -21,6 +23,8 @@ export interface CognitoLoginStandIn {
   authorizeRequests: URLSearchParams[];
   /** Every token request body, as received. */
   tokenRequests: URLSearchParams[];
+  /** Every logout request, as received. */
+  logoutRequests: URLSearchParams[];
   close(): Promise<void>;
 }
 
@@ -34,6 +38,7 @@ export async function startCognitoLoginStandIn(options: {
   const codes = new Map<string, { challenge: string; redirectUri: string }>();
   const authorizeRequests: URLSearchParams[] = [];
   const tokenRequests: URLSearchParams[] = [];
+  const logoutRequests: URLSearchParams[] = [];
 
   const json = (response: ServerResponse, status: number, body: unknown, origin: string | undefined) => {
     // The token endpoint is called from the page's own origin, so its answer must be readable cross-origin.
@@ -69,6 +74,16 @@ export async function startCognitoLoginStandIn(options: {
       response.writeHead(302, { location: back.toString() });
       return void response.end();
     }
+    if (request.method === 'GET' && url.pathname === '/logout') {
+      const query = url.searchParams;
+      logoutRequests.push(query);
+      if (query.get('client_id') !== clientId || query.get('logout_uri') !== options.redirectUri) {
+        response.writeHead(400, { 'content-type': 'text/plain' });
+        return void response.end('invalid_request');
+      }
+      response.writeHead(302, { location: options.redirectUri });
+      return void response.end();
+    }
     if (request.method === 'POST' && url.pathname === '/oauth2/token') {
       let text = '';
       for await (const chunk of request) text += chunk;
@@ -102,6 +117,7 @@ export async function startCognitoLoginStandIn(options: {
     clientId,
     authorizeRequests,
     tokenRequests,
+    logoutRequests,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -9,6 +9,16 @@ export async function expectDashboardServed(url: string): Promise<void> {
   expect(page.status).toBe(200);
   expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
   expect(await page.text()).toContain('<script type="module" src="/dashboard/app.js"></script>');
+  // The page may run only its own script, talk only to itself, and be framed by no one.
+  const policy = page.headers.get('content-security-policy') ?? '';
+  for (const directive of [
+    "default-src 'self'",
+    "connect-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ])
+    expect(policy).toContain(directive);
+  expect(page.headers.get('x-content-type-options')).toBe('nosniff');
 
   const bundle = await fetch(`${url}/dashboard/app.js`);
   expect(bundle.status).toBe(200);
@@ -22,6 +32,15 @@ export async function expectDashboardServed(url: string): Promise<void> {
   const api = await fetch(`${url}/jobs`);
   expect(api.status).toBe(401);
   expect(api.headers.get('content-type')).toBe('application/problem+json');
+  // Only the files the build wrote: no path leads out of them, and no method but GET and HEAD reads them.
+  for (const outside of ['/dashboard/..%2fpackage.json', '/dashboard/%2e%2e/package.json', '/dashboard/']) {
+    const refused = await fetch(`${url}${outside}`);
+    expect(refused.status, outside).toBe(404);
+    expect(await refused.text()).not.toContain('"dependencies"');
+  }
+  const posted = await fetch(`${url}/`, { method: 'POST' });
+  expect(posted.status).toBe(404);
+  expect(posted.headers.get('content-type')).toBe('application/problem+json');
   for (const unknown of ['/no-such-page', '/dashboard/no-such-asset.js']) {
     const missing = await fetch(`${url}${unknown}`);
     expect(missing.status).toBe(404);

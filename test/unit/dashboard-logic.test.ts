@@ -57,5 +57,8 @@ describe('dashboard logic', () => {
     expect(formatDuration('2026-01-01T00:00:00Z', '2026-01-01T00:00:12.5Z')).toBe('12.5 s');
     expect(formatDuration('2026-01-01T00:00:00Z', '2026-01-01T00:02:05Z')).toBe('2 min 5 s');
     expect(formatDuration('2026-01-01T00:00:00Z', null, Date.parse('2026-01-01T00:00:03Z'))).toBe('3.0 s');
+    // Rounding never shows a unit's full count: not "1 min 60 s", not "60.0 s".
+    expect(formatDuration('2026-01-01T00:00:00Z', '2026-01-01T00:01:59.6Z')).toBe('2 min 0 s');
+    expect(formatDuration('2026-01-01T00:00:00Z', '2026-01-01T00:00:59.96Z')).toBe('1 min 0 s');
   });
 });

@@ -29,12 +29,27 @@ describe('webhook SSRF rules', () => {
     '::127.0.0.1',
     '64:ff9b::10.0.0.1',
     'ff02::1',
+    // Translation and tunnel forms that carry an internal IPv4 address: local-use NAT64 (RFC 8215), SIIT's
+    // IPv4-translated (RFC 2765), 6to4 (RFC 3056) and Teredo (RFC 4380).
+    '64:ff9b:1::a9fe:a9fe',
+    '::ffff:0:7f00:1',
+    '::ffff:0:a9fe:a9fe',
+    '2002:7f00:1::',
+    '2002:a9fe:a9fe::1',
+    '2001::1',
     'not-an-ip',
   ])('%s is blocked', (address) => {
     expect(isBlockedAddress(address)).toBe(true);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '::ffff:8.8.8.8', '172.32.0.1'])(
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '2606:4700:4700::1111',
+    '::ffff:8.8.8.8',
+    '172.32.0.1',
+    '2002:808:808::1',
+  ])(
     '%s is allowed',
     (address) => {
       expect(isBlockedAddress(address)).toBe(false);

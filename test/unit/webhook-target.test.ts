@@ -49,12 +49,9 @@ describe('webhook SSRF rules', () => {
     '::ffff:8.8.8.8',
     '172.32.0.1',
     '2002:808:808::1',
-  ])(
-    '%s is allowed',
-    (address) => {
-      expect(isBlockedAddress(address)).toBe(false);
-    },
-  );
+  ])('%s is allowed', (address) => {
+    expect(isBlockedAddress(address)).toBe(false);
+  });
 
   it('only https by default; http too when private targets are allowed; never credentials', () => {
     expect(() => checkWebhookUrlForm('http://example.com/hook', false)).toThrow(WebhookTargetError);

@@ -49,6 +49,12 @@ export function deliveryRetryDelayMs(attempt: number, baseMs: number): number {
   return Math.min(7_200_000, baseMs * 2 ** Math.max(0, attempt - 1));
 }
 
+class UnreadableSecretError extends Error {
+  constructor() {
+    super('the signing secret could not be read');
+  }
+}
+
 export type AttemptOutcome = 'delivered' | 'pending' | 'failed' | 'lost';
 
 /** The event body: its type, when the task ended (fixed, so every attempt sends the same bytes), and the task. */
@@ -79,7 +85,13 @@ export async function attemptDelivery(
       const url = checkWebhookUrlForm(String(row.webhook_url), settings.allowPrivate);
       // Checked again now, and the connection goes to the address checked: DNS rebinding cannot steer it inside.
       const target = await resolveWebhookTarget(url, settings.allowPrivate, settings.resolve);
-      const secret = await decryptSecret(String(row.webhook_secret), settings.key ?? configuredKey);
+      // A secret that cannot be read (its key unreachable, or not the one it was encrypted under) is an attempt
+      // that failed: thrown, it would leave the lease to expire and be claimed again for ever, past the window.
+      const secret = await decryptSecret(String(row.webhook_secret), settings.key ?? configuredKey).catch(
+        () => {
+          throw new UnreadableSecretError();
+        },
+      );
       const result = await postSigned({
         url,
         ...target,
@@ -92,8 +104,9 @@ export async function attemptDelivery(
       if ('status' in result) responseCode = result.status;
       else error = result.error;
     } catch (caught) {
-      if (!(caught instanceof WebhookTargetError)) throw caught;
-      error = `target refused: ${caught.message}`;
+      if (caught instanceof UnreadableSecretError) error = caught.message;
+      else if (caught instanceof WebhookTargetError) error = `target refused: ${caught.message}`;
+      else throw caught;
     }
   }
   const delivered = responseCode !== null && responseCode >= 200 && responseCode < 300;

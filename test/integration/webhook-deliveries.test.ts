@@ -151,6 +151,33 @@ describe('attempts that get no 2xx', () => {
   });
 });
 
+describe('an attempt that cannot read the signing secret', () => {
+  beforeEach(() => connection.endpoint?.faults.set({ mode: 'error', count: 0 }));
+
+  it('is recorded like any failed attempt (not left leased to be claimed for ever), and fails past the window', async () => {
+    const path = `/unreadable/${randomUUID()}`;
+    const { taskId } = await endedTask(`${receiver.url}${path}`, { allowPrivate: true });
+    // Another key than the one the secret was encrypted under: the GCM tag refuses it.
+    const otherKey = async () => randomBytes(32);
+    const outcomes = await Promise.all(
+      await deliverDue(
+        test.db,
+        'unreadable',
+        10,
+        settings({ key: otherKey, retryBaseMs: 5_000, retryWindowSeconds: 2 }),
+      ),
+    );
+    expect(outcomes).toEqual(['failed']);
+    expect(await delivery(taskId)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      last_response_code: null,
+      last_error: 'the signing secret could not be read',
+    });
+    expect(hitsOf(path)).toHaveLength(0);
+  });
+});
+
 describe('attempts recorded through a Data API that loses every answer once', () => {
   beforeEach(() =>
     connection.endpoint?.faults.set({ mode: 'error', count: Number.POSITIVE_INFINITY, oncePerRequest: true }),

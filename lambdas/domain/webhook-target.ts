@@ -120,15 +120,28 @@ export async function resolveWebhookTarget(
   url: URL,
   allowPrivate: boolean,
   resolve: Resolve = systemResolve,
+  lookupTimeoutMs = Number.POSITIVE_INFINITY,
 ): Promise<{ address: string; family: 4 | 6 }> {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   let addresses: { address: string; family: number }[];
   if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
   else {
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<never>((_, reject) => {
+      if (Number.isFinite(lookupTimeoutMs))
+        timer = setTimeout(
+          () =>
+            reject(new WebhookTargetError(`its host ${host} did not resolve within ${lookupTimeoutMs} ms`)),
+          lookupTimeoutMs,
+        );
+    });
     try {
-      addresses = await resolve(host);
-    } catch {
+      addresses = await Promise.race([resolve(host), slow]);
+    } catch (error) {
+      if (error instanceof WebhookTargetError) throw error;
       throw new WebhookTargetError(`its host ${host} does not resolve`);
+    } finally {
+      clearTimeout(timer);
     }
   }
   const first = addresses[0];

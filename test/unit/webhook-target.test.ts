@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidWebhookError } from '../../lambdas/domain/errors.js';
 import {
   checkWebhookUrlForm,
   isBlockedAddress,
   resolveWebhookTarget,
   WebhookTargetError,
 } from '../../lambdas/domain/webhook-target.js';
+import { prepareWebhook } from '../../lambdas/domain/webhooks.js';
 
 describe('webhook SSRF rules', () => {
   it.each([
@@ -84,5 +86,15 @@ describe('webhook SSRF rules', () => {
       address: '::1',
       family: 6,
     });
+  });
+
+  it('a lookup that never answers is refused once its bound has passed (the API does not hang on it)', async () => {
+    const silent = () => new Promise<{ address: string; family: number }[]>(() => {});
+    await expect(resolveWebhookTarget(new URL('https://slow.example/'), false, silent, 50)).rejects.toThrow(
+      /did not resolve within 50 ms/,
+    );
+    await expect(
+      prepareWebhook('https://slow.example/', { allowPrivate: false, resolve: silent, lookupTimeoutMs: 50 }),
+    ).rejects.toThrow(InvalidWebhookError);
   });
 });

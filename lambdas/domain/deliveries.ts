@@ -50,6 +50,18 @@ export function deliveryRetryDelayMs(attempt: number, baseMs: number): number {
   return Math.min(7_200_000, baseMs * 2 ** Math.max(0, attempt - 1));
 }
 
+/** An attempt that failed before any answer, its message recorded as the attempt's error. */
+class AttemptError extends Error {}
+
+/** `promise`, or an AttemptError('timeout') once `deadline` (epoch ms) has passed. */
+function byDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AttemptError('timeout')), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 export type AttemptOutcome = 'delivered' | 'pending' | 'failed' | 'lost';
 
 /** The event body: its type, when the task ended (fixed, so every attempt sends the same bytes), and the task. */
@@ -77,10 +89,22 @@ export async function attemptDelivery(
     error = 'the job has no webhook any more';
   } else {
     try {
+      // A secret that cannot be read (its key unreachable, or not the one it was encrypted under) is an attempt
+      // that failed: thrown, it would leave the lease to expire and be claimed again for ever, past the window.
+      const secret = await decryptSecret(String(row.webhook_secret), settings.key ?? configuredKey).catch(
+        () => {
+          throw new AttemptError('the signing secret could not be read');
+        },
+      );
+      // One timeout for the attempt on the wire, its lookup included: the lease (deliveryLeaseSeconds) must
+      // outlast it, or a second worker would claim the delivery and POST it too.
+      const deadline = Date.now() + settings.timeoutMs;
       const url = checkWebhookUrlForm(String(row.webhook_url), settings.allowPrivate);
       // Checked again now, and the connection goes to the address checked: DNS rebinding cannot steer it inside.
-      const target = await resolveWebhookTarget(url, settings.allowPrivate, settings.resolve);
-      const secret = await decryptSecret(String(row.webhook_secret), settings.key ?? configuredKey);
+      const target = await byDeadline(
+        resolveWebhookTarget(url, settings.allowPrivate, settings.resolve),
+        deadline,
+      );
       const result = await postSigned({
         url,
         ...target,
@@ -88,13 +112,14 @@ export async function attemptDelivery(
         timestamp: Math.floor(Date.now() / 1000),
         body: eventBody(row),
         secret,
-        timeoutMs: settings.timeoutMs,
+        timeoutMs: Math.max(1, deadline - Date.now()),
       });
       if ('status' in result) responseCode = result.status;
       else error = result.error;
     } catch (caught) {
-      if (!(caught instanceof WebhookTargetError)) throw caught;
-      error = `target refused: ${caught.message}`;
+      if (caught instanceof AttemptError) error = caught.message;
+      else if (caught instanceof WebhookTargetError) error = `target refused: ${caught.message}`;
+      else throw caught;
     }
   }
   const delivered = responseCode !== null && responseCode >= 200 && responseCode < 300;

@@ -62,9 +62,10 @@ export function postSigned(post: SignedPost): Promise<PostResult> {
         },
       },
       (response) => {
-        // Only the status matters; the body is drained and dropped.
-        response.resume();
+        // Only the status matters. The connection is closed now rather than the body read: a receiver that
+        // streams an endless (or huge) body would otherwise hold the socket open with no timer left to end it.
         finish({ status: response.statusCode ?? 0 });
+        response.destroy();
       },
     );
     const timer = setTimeout(() => {

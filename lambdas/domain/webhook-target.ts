@@ -32,6 +32,10 @@ for (const [network, prefix] of [
   ['::', 128],
   ['::1', 128],
   ['100::', 64],
+  // Local-use NAT64 (RFC 8215): its IPv4 address may sit at any of RFC 6052's offsets, so the prefix is refused.
+  ['64:ff9b:1::', 48],
+  // Teredo (RFC 4380): a tunnel whose server and client IPv4 addresses are inside; never a webhook's host.
+  ['2001::', 32],
   ['2001:db8::', 32],
   ['fc00::', 7],
   ['fe80::', 10],
@@ -40,16 +44,23 @@ for (const [network, prefix] of [
 ] as const)
   BLOCKED.addSubnet(network, prefix, 'ipv6');
 
-/** The IPv4 address inside an IPv4-mapped (::ffff:a.b.c.d), -compatible (::a.b.c.d) or NAT64 (64:ff9b::) one. */
+const dotted = (a: number, b: number) => `${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`;
+
+/**
+ * The IPv4 address inside an IPv4-mapped (::ffff:a.b.c.d), -compatible (::a.b.c.d), IPv4-translated
+ * (::ffff:0:a.b.c.d, RFC 2765), NAT64 (64:ff9b::a.b.c.d) or 6to4 (2002:AABB:CCDD::, RFC 3056) one: each reaches
+ * that IPv4 address, so that is the one to check.
+ */
 function embeddedIpv4(address: string): string | undefined {
   const groups = expandIpv6(address);
   if (!groups) return undefined;
-  const high = groups.slice(0, 6);
-  const mapped = high.slice(0, 5).every((g) => g === 0) && (high[5] === 0xffff || high[5] === 0);
-  const nat64 = groups[0] === 0x64 && groups[1] === 0xff9b && high.slice(2, 6).every((g) => g === 0);
-  if (!mapped && !nat64) return undefined;
-  const [a = 0, b = 0] = groups.slice(6);
-  return `${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`;
+  const [g0 = 0, g1 = 0, g2 = 0, , g4 = 0, g5 = 0, g6 = 0, g7 = 0] = groups;
+  if (g0 === 0x2002) return dotted(g1, g2);
+  const zeroes = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
+  const mapped = zeroes(0, 5) && (g5 === 0xffff || g5 === 0);
+  const translated = zeroes(0, 4) && g4 === 0xffff && g5 === 0;
+  const nat64 = g0 === 0x64 && g1 === 0xff9b && zeroes(2, 6);
+  return mapped || translated || nat64 ? dotted(g6, g7) : undefined;
 }
 
 /** Eight 16-bit groups of an IPv6 address (with a dotted IPv4 tail allowed). */
@@ -75,7 +86,7 @@ export function isBlockedAddress(address: string): boolean {
   if (family === 4) return BLOCKED.check(address, 'ipv4');
   if (family !== 6) return true;
   const inner = embeddedIpv4(address);
-  if (inner) return BLOCKED.check(inner, 'ipv4');
+  if (inner && BLOCKED.check(inner, 'ipv4')) return true;
   return BLOCKED.check(address.replace(/%.*$/, ''), 'ipv6');
 }
 
@@ -109,15 +120,28 @@ export async function resolveWebhookTarget(
   url: URL,
   allowPrivate: boolean,
   resolve: Resolve = systemResolve,
+  lookupTimeoutMs = Number.POSITIVE_INFINITY,
 ): Promise<{ address: string; family: 4 | 6 }> {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   let addresses: { address: string; family: number }[];
   if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
   else {
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<never>((_, reject) => {
+      if (Number.isFinite(lookupTimeoutMs))
+        timer = setTimeout(
+          () =>
+            reject(new WebhookTargetError(`its host ${host} did not resolve within ${lookupTimeoutMs} ms`)),
+          lookupTimeoutMs,
+        );
+    });
     try {
-      addresses = await resolve(host);
-    } catch {
+      addresses = await Promise.race([resolve(host), slow]);
+    } catch (error) {
+      if (error instanceof WebhookTargetError) throw error;
       throw new WebhookTargetError(`its host ${host} does not resolve`);
+    } finally {
+      clearTimeout(timer);
     }
   }
   const first = addresses[0];

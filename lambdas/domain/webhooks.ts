@@ -18,6 +18,8 @@ export interface WebhookRules {
   allowPrivate: boolean;
   resolve?: Resolve;
   key?: KeySource;
+  /** How long the API waits for the host's lookup (default 5 s): a DNS server that never answers is a 400. */
+  lookupTimeoutMs?: number;
 }
 
 /**
@@ -30,6 +32,7 @@ export async function prepareWebhook(url: string, rules: WebhookRules): Promise<
       checkWebhookUrlForm(url, rules.allowPrivate),
       rules.allowPrivate,
       rules.resolve,
+      rules.lookupTimeoutMs ?? 5_000,
     );
   } catch (error) {
     if (error instanceof WebhookTargetError) throw new InvalidWebhookError(error.message);

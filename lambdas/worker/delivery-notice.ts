@@ -30,11 +30,18 @@ export async function handleDeliveryNotice(
   // Leased: its holder may be alive (then this is a duplicate) or dead (an earlier receive of this very message, or
   // another worker, that stopped mid-attempt): look again once the lease has surely run out, and attempt then if
   // nobody recorded an outcome. Due by this worker's clock, not yet by the database's: look again shortly.
-  // Otherwise the next attempt's own notice (sent by whoever recorded the last attempt) is on its way.
+  // Pending and due later: whoever recorded the last attempt sends the next attempt's notice after its write. That
+  // send can fail, and then this very message comes back (received again): it sends that notice, due then. A
+  // first receive (a duplicate, the delayed notice sent before a cancel) leaves it to the one already sent. A
+  // notice too many costs a claim that finds the delivery leased or not due, never a second POST.
   const now = deps.now ?? Date.now;
   if (result.kind === 'waiting' && result.leased)
     return { kind: 'later', afterSeconds: deliveryLeaseSeconds(settings), reason: 'delivery leased' };
   if (result.kind === 'waiting' && result.due && result.due.getTime() - now() <= 1_000)
     return { kind: 'later', afterSeconds: 1, reason: 'not due yet by the database clock' };
+  if (result.kind === 'waiting' && result.due && received.receiveCount > 1) {
+    await deps.send([deliveryNotice(notice.deliveryId, result.due)]);
+    return { kind: 'done', outcome: 'handed-on' };
+  }
   return { kind: 'done', outcome: 'dropped' };
 }

@@ -140,6 +140,39 @@ describe('webhook deliveries on the notice path', () => {
     expect((retry.due?.getTime() ?? 0) - before).toBeGreaterThanOrEqual(4_000);
   });
 
+  it('a retry notice whose send failed is sent by the redelivered message (the delivery is not left pending for ever)', async () => {
+    const path = `/aws-lost-retry/${randomUUID()}`;
+    receiver.failNext(path, 1, 502);
+    const { jobId } = await webhookJob(path);
+    const task = await runJobNow(test.db, USER, jobId);
+    await handleNotice(received({ kind: 'task', taskId: task.id }), {
+      db: test.db,
+      send: async () => {},
+      settings,
+      log,
+      deliveries,
+    });
+    const message = received({ kind: 'delivery', deliveryId: task.id });
+    const failingSend = async () => {
+      throw new Error('SQS SendMessageBatch failed');
+    };
+    await expect(
+      handleNotice(message, { db: test.db, send: failingSend, settings, log, deliveries }),
+    ).rejects.toThrow(/SendMessageBatch/);
+    expect(hits(path).map((hit) => hit.answered)).toEqual([502]);
+    // The message is kept and comes back: the attempt is recorded, its retry not due yet. It must be announced.
+    const { sent, send } = collected();
+    await handleNotice({ ...message, receiveCount: 2 }, { db: test.db, send, settings, log, deliveries });
+    const [row] = (
+      await test.db.query<{ next_attempt_at: Date }>({
+        text: 'SELECT next_attempt_at FROM webhook_deliveries WHERE id = $1::uuid',
+        values: [task.id],
+      })
+    ).rows;
+    expect(sent).toEqual([{ kind: 'delivery', deliveryId: task.id, due: row?.next_attempt_at }]);
+    expect(hits(path)).toHaveLength(1);
+  });
+
   it('a notice that finds its delivery leased (its holder alive or dead) comes back once the lease has run out', async () => {
     const path = `/aws-leased/${randomUUID()}`;
     const { jobId } = await webhookJob(path);

@@ -138,6 +138,28 @@ describe('attempts that get no 2xx', () => {
     expect(await delivery(taskId)).toMatchObject({ status: 'pending', attempts: 1, last_error: 'timeout' });
   });
 
+  it('a host whose DNS never answers is an attempt that timed out: the lookup counts in the timeout', async () => {
+    const port = new URL(receiver.url).port;
+    const path = `/slow-dns/${randomUUID()}`;
+    const { taskId } = await endedTask(`http://slow-dns.example:${port}${path}`, {
+      allowPrivate: true,
+      resolve: LOOPBACK,
+    });
+    // Were the lookup unbounded, the attempt would outlive its lease and a second worker would POST it too.
+    const silent = () => new Promise<{ address: string; family: number }[]>(() => {});
+    const outcomes = await Promise.all(
+      await deliverDue(test.db, 'slow-dns', 10, settings({ resolve: silent, timeoutMs: 300 })),
+    );
+    expect(outcomes).toEqual(['pending']);
+    expect(hitsOf(path)).toHaveLength(0);
+    expect(await delivery(taskId)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      last_response_code: null,
+    });
+    expect((await delivery(taskId))?.last_error).toMatch(/timeout/);
+  });
+
   it('an attempt whose retry would fall beyond the retry window marks the delivery failed', async () => {
     const path = `/gone/${randomUUID()}`;
     receiver.failNext(path, 5, 410);
@@ -148,6 +170,33 @@ describe('attempts that get no 2xx', () => {
     expect(outcomes).toEqual(['failed']);
     expect(await delivery(taskId)).toMatchObject({ status: 'failed', attempts: 1, last_response_code: 410 });
     expect(hitsOf(path)).toHaveLength(1);
+  });
+});
+
+describe('an attempt that cannot read the signing secret', () => {
+  beforeEach(() => connection.endpoint?.faults.set({ mode: 'error', count: 0 }));
+
+  it('is recorded like any failed attempt (not left leased to be claimed for ever), and fails past the window', async () => {
+    const path = `/unreadable/${randomUUID()}`;
+    const { taskId } = await endedTask(`${receiver.url}${path}`, { allowPrivate: true });
+    // Another key than the one the secret was encrypted under: the GCM tag refuses it.
+    const otherKey = async () => randomBytes(32);
+    const outcomes = await Promise.all(
+      await deliverDue(
+        test.db,
+        'unreadable',
+        10,
+        settings({ key: otherKey, retryBaseMs: 5_000, retryWindowSeconds: 2 }),
+      ),
+    );
+    expect(outcomes).toEqual(['failed']);
+    expect(await delivery(taskId)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      last_response_code: null,
+      last_error: 'the signing secret could not be read',
+    });
+    expect(hitsOf(path)).toHaveLength(0);
   });
 });
 

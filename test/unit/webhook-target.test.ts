@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidWebhookError } from '../../lambdas/domain/errors.js';
 import {
   checkWebhookUrlForm,
   isBlockedAddress,
   resolveWebhookTarget,
   WebhookTargetError,
 } from '../../lambdas/domain/webhook-target.js';
+import { prepareWebhook } from '../../lambdas/domain/webhooks.js';
 
 describe('webhook SSRF rules', () => {
   it.each([
@@ -29,17 +31,29 @@ describe('webhook SSRF rules', () => {
     '::127.0.0.1',
     '64:ff9b::10.0.0.1',
     'ff02::1',
+    // Translation and tunnel forms that carry an internal IPv4 address: local-use NAT64 (RFC 8215), SIIT's
+    // IPv4-translated (RFC 2765), 6to4 (RFC 3056) and Teredo (RFC 4380).
+    '64:ff9b:1::a9fe:a9fe',
+    '::ffff:0:7f00:1',
+    '::ffff:0:a9fe:a9fe',
+    '2002:7f00:1::',
+    '2002:a9fe:a9fe::1',
+    '2001::1',
     'not-an-ip',
   ])('%s is blocked', (address) => {
     expect(isBlockedAddress(address)).toBe(true);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '::ffff:8.8.8.8', '172.32.0.1'])(
-    '%s is allowed',
-    (address) => {
-      expect(isBlockedAddress(address)).toBe(false);
-    },
-  );
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '2606:4700:4700::1111',
+    '::ffff:8.8.8.8',
+    '172.32.0.1',
+    '2002:808:808::1',
+  ])('%s is allowed', (address) => {
+    expect(isBlockedAddress(address)).toBe(false);
+  });
 
   it('only https by default; http too when private targets are allowed; never credentials', () => {
     expect(() => checkWebhookUrlForm('http://example.com/hook', false)).toThrow(WebhookTargetError);
@@ -72,5 +86,15 @@ describe('webhook SSRF rules', () => {
       address: '::1',
       family: 6,
     });
+  });
+
+  it('a lookup that never answers is refused once its bound has passed (the API does not hang on it)', async () => {
+    const silent = () => new Promise<{ address: string; family: number }[]>(() => {});
+    await expect(resolveWebhookTarget(new URL('https://slow.example/'), false, silent, 50)).rejects.toThrow(
+      /did not resolve within 50 ms/,
+    );
+    await expect(
+      prepareWebhook('https://slow.example/', { allowPrivate: false, resolve: silent, lookupTimeoutMs: 50 }),
+    ).rejects.toThrow(InvalidWebhookError);
   });
 });

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 
+/** The default and the largest USER_MAX_QUEUED (the count is a PostgreSQL integer). */
+export const USER_MAX_QUEUED_DEFAULT = 10_000;
+export const USER_MAX_QUEUED_MAX = 2_000_000_000;
+
 /**
  * The Lambda/runtime configuration: read from the environment once, typed, and failing fast with every
  * problem named. Secrets never live here (the Data API reads the database secret by ARN).
@@ -26,6 +30,11 @@ const Environment = z.object({
    */
   DB_AUTO_PAUSE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   DB_WAKE_AHEAD_SECONDS: z.coerce.number().int().min(0).max(600).default(0),
+  /**
+   * How many open tasks (created or processing) one user may have; a run past it is refused with 429 and a
+   * scheduled occurrence past it is skipped (docs/semantics.md, "Per-user limits"). 0: no limit.
+   */
+  USER_MAX_QUEUED: z.coerce.number().int().min(0).max(USER_MAX_QUEUED_MAX).default(USER_MAX_QUEUED_DEFAULT),
 });
 
 export type Config = z.infer<typeof Environment>;

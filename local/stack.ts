@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { resetConfig } from '../lambdas/config.js';
+import { config, resetConfig } from '../lambdas/config.js';
 import { closeDatabase, database } from '../lambdas/db/index.js';
 import { createPgDatabase } from '../lambdas/db/pg-adapter.js';
 import { createLogger } from '../lambdas/logger.js';
@@ -116,7 +116,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanups.push(() => server.close());
     let workers: WorkerPool | undefined;
     if (options.workers && options.workers.WORKER_CONCURRENCY > 0) {
-      const pool = startLocalWorkers(database(), options.workers, createLogger({ component: 'worker' }));
+      const pool = startLocalWorkers(
+        database(),
+        options.workers,
+        createLogger({ component: 'worker' }),
+        undefined,
+        config().USER_MAX_QUEUED,
+      );
       cleanups.push(() => pool.stop());
       workers = pool;
       options.log(`${options.workers.WORKER_CONCURRENCY} in-process workers and the scheduler are running`);

@@ -1,28 +1,36 @@
 import { randomUUID } from 'node:crypto';
-import { ResponseTooLargeError } from '../db/errors.js';
+import { OutcomeUnknownError, ResponseTooLargeError } from '../db/errors.js';
+import { USER_MAX_QUEUED_DEFAULT } from '../config.js';
 import type { Database } from '../db/port.js';
 import { cancelTask as cancelTaskSql, insertManualTask, selectJobTasks, selectTask } from '../sql/tasks.js';
-import { InvalidStateError, NotFoundError } from './errors.js';
+import { InvalidStateError, NotFoundError, QueueFullError } from './errors.js';
 import { type Announce, announceFirst } from './jobs.js';
 import { taskNotice } from './notices.js';
 import { fetchPage, type Page, type PagePosition, type TaskView, toTaskView } from './views.js';
 
 /**
- * A task for the job now, whatever its schedule. A cancelled job takes no new tasks. The task's id is the one given
- * in `options` or a new one, chosen before anything is sent: the insert is safe to send again after a lost answer.
+ * A task for the job now, whatever its schedule. A cancelled job takes no new tasks, nor does a user who has
+ * `userMaxQueued` open tasks (USER_MAX_QUEUED; 0: no limit). The task's id is the one given in `options` or a new
+ * one, chosen before anything is sent: the insert is safe to send again after a lost answer.
  */
 export async function runJobNow(
   db: Database,
   userId: string,
   jobId: string,
-  options: { taskId?: string; announce?: Announce } = {},
+  options: { taskId?: string; announce?: Announce; userMaxQueued?: number } = {},
 ): Promise<TaskView> {
   const taskId = options.taskId ?? randomUUID();
+  const limit = options.userMaxQueued ?? USER_MAX_QUEUED_DEFAULT;
   await announceFirst(options.announce, [taskNotice(taskId)]);
-  const row = (await db.query(insertManualTask(userId, jobId, taskId))).rows[0];
+  const row = (await db.query(insertManualTask(userId, jobId, taskId, limit))).rows[0];
   if (!row) throw new NotFoundError('job');
-  if (row.id === null)
+  if (row.id === null && row.job_status === 'cancelled')
     throw new InvalidStateError(`the job is ${String(row.job_status)} and takes no new tasks`);
+  const openTasks = Number(row.open_tasks);
+  if (row.id === null && limit > 0 && openTasks >= limit) throw new QueueFullError(openTasks, limit);
+  // Room, yet no task: the id's insert conflicted with a send of this same request still in flight when this one
+  // started (after a lost answer), which made the task after this statement's snapshot.
+  if (row.id === null) throw new OutcomeUnknownError('a concurrent send of this request made the task', undefined);
   return toTaskView(row);
 }
 

@@ -17,6 +17,8 @@ export interface JobView {
    * when the schedule is fine. Cleared by the next successful computation.
    */
   schedule_error: string | null;
+  /** The latest occurrence skipped because its user was at USER_MAX_QUEUED, and why; null when none was. */
+  skipped_occurrence: { scheduled_for: string; reason: string } | null;
   created_at: string;
   updated_at: string;
   version: number;
@@ -70,6 +72,13 @@ export function toJobView(row: Row): JobView {
     timeout_seconds: Number(row.timeout_seconds),
     next_run_at: isoOrNull(row.next_run_at),
     schedule_error: textOrNull(row.schedule_error),
+    skipped_occurrence:
+      row.skipped_occurrence_at === null || row.skipped_occurrence_at === undefined
+        ? null
+        : {
+            scheduled_for: iso(row.skipped_occurrence_at),
+            reason: String(row.skipped_occurrence_reason),
+          },
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     version: Number(row.version),

@@ -139,6 +139,16 @@ export const Job = z.object({
     description:
       'Why the next occurrence could not be computed; next_run_at is then when the scheduler tries again. Null when the schedule is fine.',
   }),
+  skipped_occurrence: z
+    .object({
+      scheduled_for: Timestamp,
+      reason: z.string(),
+    })
+    .nullable()
+    .meta({
+      description:
+        'The latest occurrence of the schedule that made no task, and why: its user had USER_MAX_QUEUED open tasks. Kept until another occurrence is skipped; null when none ever was.',
+    }),
   created_at: Timestamp,
   updated_at: Timestamp,
   version: z.int(),

@@ -5,7 +5,7 @@ const createdMicros = (alias: string) =>
   `(extract(epoch FROM ${alias}.created_at) * 1000000)::bigint AS created_us`;
 
 const JOB =
-  'id user_id status payload job_type schedule_interval max_retries priority timeout_seconds next_run_at schedule_error created_at updated_at version';
+  'id user_id status payload job_type schedule_interval max_retries priority timeout_seconds next_run_at schedule_error skipped_occurrence_at skipped_occurrence_reason created_at updated_at version';
 const TASK =
   'id job_id status payload result created_at updated_at version attempt last_error run_at started_at finished_at';
 

@@ -1,30 +1,46 @@
 import type { SqlStatement, SqlValue } from '../db/port.js';
 import { OPEN_TASK_STATUSES, olderThan, taskColumns } from './columns.js';
+import { hasRoom, lockOpenTaskCount } from './open-task-counts.js';
 
 /** Statements about tasks as the API sees them. Ownership always goes through the task's job's user_id. */
 
 /**
- * A new task with the caller's id for the caller's job, unless the job is cancelled. No row: the job does not exist
- * for this user. `id` null: the job exists but is cancelled (`job_status` says so). Sent again after its answer
- * was lost, it finds the task with that id and returns it instead of inserting a second.
+ * A new task with the caller's id for the caller's job, unless the job is cancelled or the user is at
+ * `userMaxQueued` open tasks (0: no limit). No row: the job does not exist for this user. `id` null: no task —
+ * `job_status` says whether the job is cancelled, else `open_tasks` (the user's count, at the limit) says why.
+ * Sent again after its answer was lost, it finds the task with that id and returns it instead of inserting a
+ * second, whatever the count (that task is one of them).
+ *
+ * The limit holds under concurrency: the user's count row (migration 012) is locked before the insert, and the
+ * lock's wait ends with the committed count, including every task a racing insert made. Locks are taken in the
+ * order job (KEY SHARE, as the task's foreign key would), count, then the new task, as every statement takes them,
+ * so a cancel that holds the job cannot deadlock with this; a run waiting for a cancel then sees the job cancelled.
  */
-export function insertManualTask(userId: string, jobId: string, taskId: string): SqlStatement {
+export function insertManualTask(
+  userId: string,
+  jobId: string,
+  taskId: string,
+  userMaxQueued: number,
+): SqlStatement {
   return {
     idempotent: true,
     text: `WITH job AS (
-             SELECT id, user_id, payload, status, priority FROM jobs WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted),
+             SELECT id, user_id, payload, status, priority FROM jobs
+              WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted FOR KEY SHARE),
+           existing AS (
+             SELECT ${taskColumns('t')} FROM tasks t WHERE t.id = $3::uuid AND t.job_id IN (SELECT id FROM job)),
+           slot AS (
+             ${lockOpenTaskCount(`SELECT user_id, 0 FROM job WHERE status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM existing)`)}),
            inserted AS (
              INSERT INTO tasks AS t (id, job_id, user_id, payload, priority)
-             SELECT $3::uuid, id, user_id, payload, priority FROM job WHERE status <> 'cancelled'
+             SELECT $3::uuid, job.id, job.user_id, job.payload, job.priority FROM job JOIN slot ON slot.user_id = job.user_id
+              WHERE ${hasRoom('slot.open_tasks', '$4::int')}
              ON CONFLICT (id) DO NOTHING
              RETURNING ${taskColumns('t')}),
-           task AS (
-             SELECT * FROM inserted
-             UNION ALL
-             SELECT ${taskColumns('t')} FROM tasks t
-              WHERE t.id = $3::uuid AND t.job_id IN (SELECT id FROM job) AND NOT EXISTS (SELECT 1 FROM inserted))
-           SELECT job.status AS job_status, task.* FROM job LEFT JOIN task ON true`,
-    values: [jobId, userId, taskId],
+           task AS (SELECT * FROM inserted UNION ALL SELECT * FROM existing)
+           SELECT job.status AS job_status, (SELECT open_tasks FROM slot) AS open_tasks, task.*
+             FROM job LEFT JOIN task ON true`,
+    values: [jobId, userId, taskId, userMaxQueued],
   };
 }
 

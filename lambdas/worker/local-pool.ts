@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { USER_MAX_QUEUED_DEFAULT } from '../config.js';
 import type { Database } from '../db/port.js';
 import { pollingClaimer } from '../domain/execution.js';
 import { schedulerTick } from '../domain/scheduling.js';
@@ -24,6 +25,7 @@ export function startLocalWorkers(
   settings: WorkerSettings,
   log: Logger,
   handlers: Readonly<Record<string, TaskHandler>> = HANDLERS,
+  userMaxQueued = USER_MAX_QUEUED_DEFAULT,
 ): WorkerPool {
   const workerId = `local-${randomUUID()}`;
   const claimNext = pollingClaimer(db, workerId);
@@ -77,7 +79,7 @@ export function startLocalWorkers(
 
   const tick = async () => {
     try {
-      await schedulerTick(db);
+      await schedulerTick(db, undefined, userMaxQueued);
     } catch (error) {
       log.warn('scheduler tick failed', { error: (error as Error).name });
     }

@@ -12,6 +12,8 @@ export interface NoticeBatchDeps {
   setVisibility: (entries: { receiptHandle: string; seconds: number }[]) => Promise<void>;
   settings: Pick<WorkerSettings, 'LEASE_SECONDS' | 'HEARTBEAT_MS' | 'RETRY_BASE_DELAY_MS'>;
   log: Logger;
+  /** USER_MAX_QUEUED, for the occurrences this batch takes. */
+  userMaxQueued?: number;
 }
 
 /**
@@ -56,7 +58,7 @@ export async function handleNoticeBatch(event: SQSEvent, deps: NoticeBatchDeps):
               receiveCount: receives,
               sentAt: new Date(Number(record.attributes.SentTimestamp)),
             },
-            { db: deps.db, send: deps.send, settings, log },
+            { db: deps.db, send: deps.send, settings, log, userMaxQueued: deps.userMaxQueued },
           );
           if (disposition.kind === 'later')
             keep(record.messageId, record.receiptHandle, disposition.afterSeconds);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { OutcomeUnknownError, ResponseTooLargeError } from '../db/errors.js';
 import { USER_MAX_QUEUED_DEFAULT } from '../config.js';
+import { OutcomeUnknownError, ResponseTooLargeError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
 import { cancelTask as cancelTaskSql, insertManualTask, selectJobTasks, selectTask } from '../sql/tasks.js';
 import { InvalidStateError, NotFoundError, QueueFullError } from './errors.js';
@@ -30,7 +30,8 @@ export async function runJobNow(
   if (row.id === null && limit > 0 && openTasks >= limit) throw new QueueFullError(openTasks, limit);
   // Room, yet no task: the id's insert conflicted with a send of this same request still in flight when this one
   // started (after a lost answer), which made the task after this statement's snapshot.
-  if (row.id === null) throw new OutcomeUnknownError('a concurrent send of this request made the task', undefined);
+  if (row.id === null)
+    throw new OutcomeUnknownError('a concurrent send of this request made the task', undefined);
   return toTaskView(row);
 }
 

@@ -194,12 +194,9 @@ export const Problem = z.object({
     .optional()
     .meta({ description: "412 /problems/version-conflict: the job's version now (also its ETag)." }),
   request_id: z.string().optional().meta({ description: '500: quote it when reporting the failure.' }),
-  open_tasks: z
-    .int()
-    .optional()
-    .meta({
-      description: '429 /problems/too-many-open-tasks: the open tasks (created or processing) the user has.',
-    }),
+  open_tasks: z.int().optional().meta({
+    description: '429 /problems/too-many-open-tasks: the open tasks (created or processing) the user has.',
+  }),
   limit: z.int().optional().meta({ description: '429 /problems/too-many-open-tasks: USER_MAX_QUEUED.' }),
 });
 

@@ -25,7 +25,7 @@ export function materializeDueOccurrences(limit: number, userMaxQueued: number):
            counts AS (
              ${lockOpenTaskCount('SELECT DISTINCT user_id, 0 FROM occurrences ORDER BY user_id')}),
            ranked AS (
-             SELECT o.*, c.open_tasks + row_number() OVER (PARTITION BY o.user_id ORDER BY o.next_run_at, o.id) - 1
+             SELECT o.*, c.open_tasks AS counted, c.open_tasks + row_number() OVER (PARTITION BY o.user_id ORDER BY o.next_run_at, o.id) - 1
                       AS open_before
                FROM occurrences o JOIN counts c ON c.user_id = o.user_id),
            made AS (
@@ -34,9 +34,10 @@ export function materializeDueOccurrences(limit: number, userMaxQueued: number):
               WHERE ${hasRoom('open_before', '$2::int')}
              ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
              RETURNING job_id),
+           -- Skipped: the earlier occurrences filled the user's room, so the user now has the limit (or more).
            skipped AS (
              UPDATE jobs j SET skipped_occurrence_at = r.next_run_at,
-                               skipped_occurrence_reason = ${skipReason('r.open_before', '$2::int')}
+                               skipped_occurrence_reason = ${skipReason('greatest(r.counted, $2::int)', '$2::int')}
                FROM ranked r WHERE j.id = r.id AND NOT ${hasRoom('r.open_before', '$2::int')}
              RETURNING j.id)
            SELECT d.id, d.next_run_at, d.schedule_interval,

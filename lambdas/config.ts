@@ -1,8 +1,5 @@
 import { z } from 'zod';
-
-/** The default and the largest USER_MAX_QUEUED (the count is a PostgreSQL integer). */
-export const USER_MAX_QUEUED_DEFAULT = 10_000;
-export const USER_MAX_QUEUED_MAX = 2_000_000_000;
+import { USER_MAX_QUEUED_DEFAULT, USER_MAX_QUEUED_MAX } from './limits.js';
 
 /**
  * The Lambda/runtime configuration: read from the environment once, typed, and failing fast with every

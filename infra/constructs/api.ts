@@ -12,7 +12,7 @@ import { ROUTES, type RouteDefinition } from '../../lambdas/http/routes.js';
 import type { StackSettings } from '../settings.js';
 import { DATABASE_NAME } from './database.js';
 import { serviceFunction } from './lambda-function.js';
-import { noticeEnvironment } from './worker.js';
+import { limitEnvironment, noticeEnvironment } from './worker.js';
 
 export interface ApiProps {
   cluster: rds.DatabaseCluster;
@@ -104,6 +104,7 @@ export class Api extends Construct {
       });
     }
     if (needs.queue) Object.assign(environment, noticeEnvironment(props.queue, props.settings));
+    if (database) Object.assign(environment, limitEnvironment(props.settings));
     const id = handler.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
     const fn = serviceFunction(this, `${id}Function`, {
       handler,

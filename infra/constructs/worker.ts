@@ -75,6 +75,7 @@ export class Worker extends Construct {
       environment: {
         ...dataApiEnvironment(cluster),
         ...noticeEnvironment(this.queue, settings),
+        ...limitEnvironment(settings),
         LEASE_SECONDS: '60',
         HEARTBEAT_MS: '5000',
         RETRY_BASE_DELAY_MS: '5000',
@@ -128,6 +129,11 @@ export function dataApiEnvironment(cluster: rds.DatabaseCluster): Record<string,
     DATABASE_NAME,
     LOG_LEVEL: 'info',
   };
+}
+
+/** The per-user limits (docs/semantics.md), for the functions that make tasks: the run-now route and the worker. */
+export function limitEnvironment(settings: StackSettings): Record<string, string> {
+  return { USER_MAX_QUEUED: String(settings.userMaxQueued) };
 }
 
 /** Seconds before due work a paused cluster is woken: its resume takes about 15 s (30 s or more after a day). */

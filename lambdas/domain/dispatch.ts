@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { USER_MAX_QUEUED_DEFAULT } from '../config.js';
 import type { Database } from '../db/port.js';
+import { USER_MAX_QUEUED_DEFAULT } from '../limits.js';
 import {
   claimNamedTask,
   selectOccurrence,

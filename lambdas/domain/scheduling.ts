@@ -1,6 +1,6 @@
-import { USER_MAX_QUEUED_DEFAULT } from '../config.js';
 import { loggableError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
+import { USER_MAX_QUEUED_DEFAULT } from '../limits.js';
 import { createLogger, type Logger } from '../logger.js';
 import { advanceSchedules, materializeDueOccurrences, recordScheduleError } from '../sql/schedules.js';
 import { reap, settleJobs } from './execution.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { USER_MAX_QUEUED_DEFAULT } from '../config.js';
 import { OutcomeUnknownError, ResponseTooLargeError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
+import { USER_MAX_QUEUED_DEFAULT } from '../limits.js';
 import { cancelTask as cancelTaskSql, insertManualTask, selectJobTasks, selectTask } from '../sql/tasks.js';
 import { InvalidStateError, NotFoundError, QueueFullError } from './errors.js';
 import { type Announce, announceFirst } from './jobs.js';

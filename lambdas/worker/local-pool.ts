@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { USER_MAX_QUEUED_DEFAULT } from '../config.js';
 import type { Database } from '../db/port.js';
 import { pollingClaimer } from '../domain/execution.js';
 import { schedulerTick } from '../domain/scheduling.js';
+import { USER_MAX_QUEUED_DEFAULT } from '../limits.js';
 import type { Logger } from '../logger.js';
 import { HANDLERS } from './registry.js';
 import { type Outcome, runTask } from './run-task.js';

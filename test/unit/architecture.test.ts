@@ -56,15 +56,17 @@ describe('architecture', () => {
   });
 
   it('infra/ reaches lambdas/ only through the route table, the metric-name list and entry paths', () => {
-    // The metric names are plain data shared so that alarms watch exactly what the code emits.
-    const allowed = ['lambdas/http/routes.js', 'lambdas/metrics-names.js'];
+    // The metric names are plain data shared so that alarms watch exactly what the code emits; the limits' defaults
+    // and bounds so that a context value the stack accepts is one the functions accept.
+    const allowed = ['lambdas/http/routes.js', 'lambdas/metrics-names.js', 'lambdas/limits.js'];
     const offenders = sources('infra').filter((file) =>
       imports(file).some((spec) => spec.includes('lambdas/') && !allowed.some((ok) => spec.endsWith(ok))),
     );
     expect(offenders).toEqual([]);
   });
 
-  it('the metric-name list stays plain data: it imports nothing', () => {
+  it('the metric-name list and the limits stay plain data: they import nothing', () => {
     expect(imports('lambdas/metrics-names.ts')).toEqual([]);
+    expect(imports('lambdas/limits.ts')).toEqual([]);
   });
 });

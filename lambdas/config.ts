@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { ConfigVariable } from './environment-names.js';
 import { USER_MAX_QUEUED_DEFAULT, USER_MAX_QUEUED_MAX } from './limits.js';
+import { describeIssues } from './settings-issues.js';
 
 /**
  * The Lambda/runtime configuration: read from the environment once, typed, and failing fast with every
@@ -32,7 +34,7 @@ const Environment = z.object({
    * scheduled occurrence past it is skipped (docs/semantics.md, "Per-user limits"). 0: no limit.
    */
   USER_MAX_QUEUED: z.coerce.number().int().min(0).max(USER_MAX_QUEUED_MAX).default(USER_MAX_QUEUED_DEFAULT),
-});
+} satisfies Record<ConfigVariable, unknown>);
 
 export type Config = z.infer<typeof Environment>;
 
@@ -50,12 +52,7 @@ function driverProblems(env: NodeJS.ProcessEnv): string[] {
 
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const result = Environment.safeParse(env);
-  const problems = [
-    ...driverProblems(env),
-    ...(result.success
-      ? []
-      : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
-  ];
+  const problems = [...driverProblems(env), ...(result.success ? [] : describeIssues(result.error.issues))];
   if (result.success && problems.length === 0) return result.data;
   throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 }

@@ -20,7 +20,7 @@ export function configuredLevel(): Level {
 }
 
 /** The service every line names (the same name as the metrics' `service` dimension). */
-export const serviceName = () => process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME;
+export const serviceName = () => SERVICE_NAME;
 
 /** The Lambda function's name, or `local` outside Lambda. */
 export const functionName = () => process.env.AWS_LAMBDA_FUNCTION_NAME || 'local';

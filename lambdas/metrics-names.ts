@@ -5,7 +5,7 @@
  * 2xx…5xx. Never a user id, job id or task id.
  */
 export const METRIC_NAMESPACE_DEFAULT = 'BackgroundJobService';
-/** The `service` of every log line and metric (POWERTOOLS_SERVICE_NAME overrides it). */
+/** The `service` of every log line and metric. */
 export const SERVICE_NAME = 'background-job-service';
 
 /** Every metric also carries `service`; these are the dimension sets each one is published under. */

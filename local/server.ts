@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { loggableError } from '../lambdas/db/errors.js';
 import { problemResponse } from '../lambdas/http/problem.js';
 import type { HttpResult } from '../lambdas/http/response.js';
-import { matchRoute } from '../lambdas/http/routes.js';
+import { matchRoute, UNMATCHED_ROUTE } from '../lambdas/http/routes.js';
 import { answerEarly, toApiGatewayEvent, writeResult } from './api-gateway.js';
 import type { LocalAuth } from './auth.js';
 
@@ -43,10 +43,6 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
-/**
- * Serves the Lambda handlers the way API Gateway would: route match (404/405 as problem+json), a v2 event in,
- * a v2 result out. The handler functions are the very ones deployed to Lambda.
- */
 /** Verifies the bearer token as the API Gateway JWT authorizer would; undefined means 401. */
 async function authorize(auth: LocalAuth, authorization: string | undefined) {
   const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
@@ -58,6 +54,11 @@ async function authorize(auth: LocalAuth, authorization: string | undefined) {
   }
 }
 
+/**
+ * Serves the Lambda handlers the way API Gateway would: route match, a v2 event in, a v2 result out. The handler
+ * functions are the very ones deployed to Lambda, and a request no route matches goes, as API Gateway sends it
+ * to the `$default` route, to the same not-found handler (404, or 405 with Allow).
+ */
 export async function startLocalServer(options: {
   port: number;
   host?: string;
@@ -81,17 +82,10 @@ export async function startLocalServer(options: {
     const method = request.method ?? 'GET';
     try {
       const match = matchRoute(method, url.pathname);
-      if ('allowed' in match) {
-        const status = match.allowed.length > 0 ? 405 : 404;
-        const title = status === 405 ? 'Method Not Allowed' : 'Not Found';
-        const headers: Record<string, string> = status === 405 ? { allow: match.allowed.join(', ') } : {};
-        return writeResult(
-          response,
-          problemResponse({ type: 'about:blank', title, status, instance: url.pathname }, headers),
-        );
-      }
+      const matched = 'route' in match ? match : undefined;
+      const route = matched?.route ?? UNMATCHED_ROUTE;
       // The token first: an unauthenticated caller never gets its body read into memory.
-      const claims = match.route.public ? {} : await authorize(options.auth, request.headers.authorization);
+      const claims = route.public ? {} : await authorize(options.auth, request.headers.authorization);
       if (!claims) {
         const problem = {
           type: 'about:blank',
@@ -113,15 +107,14 @@ export async function startLocalServer(options: {
         };
         return answerEarly(request, response, problemResponse(problem));
       }
-      const routeKey = `${match.route.method} ${match.route.path}`;
       const event = toApiGatewayEvent({
         request,
         body,
-        routeKey,
-        pathParameters: match.pathParameters,
+        routeKey: matched ? `${matched.route.method} ${matched.route.path}` : '$default',
+        pathParameters: matched?.pathParameters ?? {},
         claims,
       });
-      const handler = await loadHandler(match.route.handler);
+      const handler = await loadHandler(route.handler);
       writeResult(response, await handler(event));
     } catch (error) {
       console.error(

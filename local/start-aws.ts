@@ -1,6 +1,8 @@
 import './quiet-sdk-warning.js';
 import path from 'node:path';
 import { z } from 'zod';
+import type { EnvironmentVariable } from '../lambdas/environment-names.js';
+import { describeIssues } from '../lambdas/settings-issues.js';
 import { startAwsStack } from './aws-stack.js';
 import { DATA_DIR } from './paths.js';
 import { runUntilSignal } from './run-until-signal.js';
@@ -21,14 +23,17 @@ const Settings = z.object({
 });
 
 /** Worker settings the containers receive when set here, as the stack sets them on the worker function. */
-const PASSED_TO_WORKER = ['HEARTBEAT_MS', 'LEASE_SECONDS', 'RETRY_BASE_DELAY_MS', 'LOG_LEVEL'];
+const PASSED_TO_WORKER: readonly EnvironmentVariable[] = [
+  'HEARTBEAT_MS',
+  'LEASE_SECONDS',
+  'RETRY_BASE_DELAY_MS',
+  'LOG_LEVEL',
+];
 
 async function main(): Promise<{ stop(): Promise<void> }> {
   const parsed = Settings.safeParse(process.env);
   if (!parsed.success) {
-    throw new Error(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
-    );
+    throw new Error(describeIssues(parsed.error.issues).join('; '));
   }
   const settings = parsed.data;
   const workerEnvironment: Record<string, string> = {};

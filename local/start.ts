@@ -1,6 +1,7 @@
 import './quiet-sdk-warning.js';
 import path from 'node:path';
 import { z } from 'zod';
+import { describeIssues } from '../lambdas/settings-issues.js';
 import { workerSettings } from '../lambdas/worker/settings.js';
 import { DATA_DIR } from './paths.js';
 import { runUntilSignal } from './run-until-signal.js';
@@ -21,9 +22,7 @@ const Settings = z.object({
 async function main(): Promise<{ stop(): Promise<void> }> {
   const parsed = Settings.safeParse(process.env);
   if (!parsed.success) {
-    throw new Error(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
-    );
+    throw new Error(describeIssues(parsed.error.issues).join('; '));
   }
   const settings = parsed.data;
   const stack = await startLocalStack({

@@ -8,21 +8,21 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ROUTES, type RouteDefinition } from '../../lambdas/http/routes.js';
+import { ROUTES, type RouteDefinition, type RouteNeeds, UNMATCHED_ROUTE } from '../../lambdas/http/routes.js';
 import type { StackSettings } from '../settings.js';
-import { DATABASE_NAME } from './database.js';
+import { databaseEnvironment, limitEnvironment, noticeEnvironment } from './function-environment.js';
 import { serviceFunction } from './lambda-function.js';
-import { limitEnvironment, noticeEnvironment } from './worker.js';
 
 export interface ApiProps {
   cluster: rds.DatabaseCluster;
   queue: sqs.IQueue;
   settings: StackSettings;
+  /** The route table; the service's own unless given (test/infra/route-needs.test.ts gives every mix of needs). */
+  routes?: readonly RouteDefinition[];
 }
 
-/** What a function may reach, from the route table: handlers that never touch the database get no Data API access. */
-type Needs = Pick<RouteDefinition, 'handler' | 'database' | 'queue'>;
-const NOT_FOUND: Needs = { handler: 'not-found', database: false };
+/** Below API Gateway's 30 s: a resuming cluster gets our 503 + Retry-After, not a gateway timeout. */
+export const API_RETRY_BUDGET_MS = 20_000;
 
 /**
  * The HTTP API: one small Lambda per route (the route table in lambdas/http/routes.ts), a JWT authorizer on
@@ -36,10 +36,18 @@ export class Api extends Construct {
     super(scope, id);
     const { settings } = props;
     const { authorizer, scopes } = this.authorizer(settings);
-    const notFound = this.routeFunction(NOT_FOUND, props);
+    const access = (needs: RouteNeeds) =>
+      needs.public
+        ? { authorizer: new apigw.HttpNoneAuthorizer() }
+        : { authorizer, ...(scopes ? { authorizationScopes: scopes } : {}) };
+    const unmatched = access(UNMATCHED_ROUTE);
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'Background Job Service',
-      defaultIntegration: new HttpLambdaIntegration('NotFound', notFound),
+      defaultIntegration: new HttpLambdaIntegration('NotFound', this.routeFunction(UNMATCHED_ROUTE, props)),
+      // Unset, the $default route has no authorizer: what a public UNMATCHED_ROUTE declares.
+      ...(UNMATCHED_ROUTE.public
+        ? {}
+        : { defaultAuthorizer: unmatched.authorizer, defaultAuthorizationScopes: scopes }),
       ...(settings.corsOrigins.length
         ? {
             corsPreflight: {
@@ -52,15 +60,13 @@ export class Api extends Construct {
           }
         : {}),
     });
-    for (const route of ROUTES) {
+    for (const route of props.routes ?? ROUTES) {
       const fn = this.routeFunction(route, props);
       this.httpApi.addRoutes({
         path: route.path,
         methods: [route.method as apigw.HttpMethod],
         integration: new HttpLambdaIntegration(`${route.handler}-integration`, fn),
-        ...(route.public
-          ? { authorizer: new apigw.HttpNoneAuthorizer() }
-          : { authorizer, ...(scopes ? { authorizationScopes: scopes } : {}) }),
+        ...access(route),
       });
     }
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
@@ -89,26 +95,18 @@ export class Api extends Construct {
     new CfnOutput(Stack.of(this), 'ApiUrl', { value: this.httpApi.apiEndpoint });
   }
 
-  private routeFunction(needs: Needs, props: ApiProps): lambda.IFunction {
+  /** A route's function: its settings and permissions follow from its declared needs, and from nothing else. */
+  private routeFunction(needs: RouteNeeds, props: ApiProps): lambda.IFunction {
     const { handler } = needs;
     const database = needs.database !== false;
-    const environment: Record<string, string> = { LOG_LEVEL: 'info' };
-    if (database) {
-      Object.assign(environment, {
-        DB_DRIVER: 'data-api',
-        CLUSTER_ARN: props.cluster.clusterArn,
-        SECRET_ARN: props.cluster.secret?.secretArn ?? '',
-        DATABASE_NAME,
-        // Below API Gateway's 30 s: a resuming cluster gets our 503 + Retry-After, not a gateway timeout.
-        DATA_API_RETRY_BUDGET_MS: '20000',
-      });
-    }
-    if (needs.queue) Object.assign(environment, noticeEnvironment(props.queue, props.settings));
-    if (database) Object.assign(environment, limitEnvironment(props.settings));
     const id = handler.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
     const fn = serviceFunction(this, `${id}Function`, {
       handler,
-      environment,
+      environment: {
+        ...(database ? databaseEnvironment(props.cluster, { retryBudgetMs: API_RETRY_BUDGET_MS }) : {}),
+        ...(needs.queue ? noticeEnvironment(props.queue, props.settings) : {}),
+        ...(database ? limitEnvironment(props.settings) : {}),
+      },
       logRetentionDays: props.settings.logRetentionDays,
     });
     if (database) props.cluster.grantDataApiAccess(fn);

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { SERVICE_NAME } from '../../lambdas/metrics-names.js';
+import type { LambdaEnvironment } from '../../lambdas/environment-names.js';
 
 export const ROOT_DIR = path.resolve(import.meta.dirname, '..', '..');
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -13,7 +13,8 @@ export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export interface ServiceFunctionProps {
   /** Entry file under lambdas/handlers/, without extension. */
   handler: string;
-  environment: Record<string, string>;
+  /** Only names the code reads (lambdas/environment-names.ts); LOG_LEVEL is info unless given. */
+  environment: LambdaEnvironment;
   logRetentionDays: number;
   timeout?: Duration;
   memorySize?: number;
@@ -23,6 +24,11 @@ export interface ServiceFunctionProps {
   /** Extra bundling hooks (the migrator copies migrations/ into its asset). */
   afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
+
+const definedOnly = (environment: LambdaEnvironment): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(environment).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 
 /**
  * Every Lambda of the service: ESM, minified, without source maps, arm64, Node 24, `@aws-sdk/*` from the runtime,
@@ -62,10 +68,7 @@ export function serviceFunction(
     loggingFormat: lambda.LoggingFormat.JSON,
     // No NODE_OPTIONS=--enable-source-maps and no source maps: loading a multi-megabyte map costs every cold start
     // and makes each stack trace slower. Errors are logged with their message and the bundle's frames.
-    environment: {
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      ...props.environment,
-    },
+    environment: definedOnly({ LOG_LEVEL: 'info', ...props.environment }),
     bundling: {
       format: nodejs.OutputFormat.ESM,
       target: 'node24',

@@ -3,7 +3,7 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { schemaHash } from '../schema-hash.js';
 import type { StackSettings } from '../settings.js';
-import { DATABASE_NAME } from './database.js';
+import { databaseEnvironment } from './function-environment.js';
 import { ROOT_DIR, serviceFunction } from './lambda-function.js';
 import { handlerProvider } from './provider.js';
 
@@ -25,12 +25,7 @@ export class Migrations extends Construct {
       handler: 'migrate',
       timeout: Duration.minutes(10),
       logRetentionDays: props.settings.logRetentionDays,
-      environment: {
-        DB_DRIVER: 'data-api',
-        CLUSTER_ARN: cluster.clusterArn,
-        SECRET_ARN: cluster.secret?.secretArn ?? '',
-        DATABASE_NAME,
-      },
+      environment: databaseEnvironment(cluster),
       afterBundling: (_input, output) => [`cp -r "${ROOT_DIR}/migrations" "${output}/migrations"`],
     });
     cluster.grantDataApiAccess(migrator);

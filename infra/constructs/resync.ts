@@ -4,9 +4,9 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { resyncHash } from '../schema-hash.js';
 import type { StackSettings } from '../settings.js';
+import { databaseEnvironment, noticeEnvironment } from './function-environment.js';
 import { ROOT_DIR, serviceFunction } from './lambda-function.js';
 import { handlerProvider } from './provider.js';
-import { dataApiEnvironment, noticeEnvironment } from './worker.js';
 
 /**
  * Re-sends a message for every scheduled job and every open task once the schema is migrated (duplicates are
@@ -34,7 +34,7 @@ export class Resync extends Construct {
       handler: 'resync',
       timeout: Duration.minutes(10),
       logRetentionDays: settings.logRetentionDays,
-      environment: { ...dataApiEnvironment(cluster), ...noticeEnvironment(queue, settings) },
+      environment: { ...databaseEnvironment(cluster), ...noticeEnvironment(queue, settings) },
     });
     cluster.grantDataApiAccess(resync);
     queue.grant(resync, 'sqs:SendMessage');

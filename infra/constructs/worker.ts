@@ -6,7 +6,7 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StackSettings } from '../settings.js';
-import { DATABASE_NAME } from './database.js';
+import { databaseEnvironment, limitEnvironment, noticeEnvironment } from './function-environment.js';
 import { serviceFunction } from './lambda-function.js';
 
 /** A worker Lambda runs one SQS batch; attempts are capped at 840 s (14 min), so the batch fits in 15 minutes. */
@@ -73,7 +73,7 @@ export class Worker extends Construct {
       recursiveLoop: lambda.RecursiveLoop.ALLOW,
       logRetentionDays: settings.logRetentionDays,
       environment: {
-        ...dataApiEnvironment(cluster),
+        ...databaseEnvironment(cluster),
         ...noticeEnvironment(this.queue, settings),
         ...limitEnvironment(settings),
         LEASE_SECONDS: '60',
@@ -118,36 +118,4 @@ export class Worker extends Construct {
       }),
     );
   }
-}
-
-/** What a function needs to reach the database through the Data API (the grant is separate). */
-export function dataApiEnvironment(cluster: rds.DatabaseCluster): Record<string, string> {
-  return {
-    DB_DRIVER: 'data-api',
-    CLUSTER_ARN: cluster.clusterArn,
-    SECRET_ARN: cluster.secret?.secretArn ?? '',
-    DATABASE_NAME,
-    LOG_LEVEL: 'info',
-  };
-}
-
-/** The per-user limits (docs/semantics.md), for the functions that make tasks: the run-now route and the worker. */
-export function limitEnvironment(settings: StackSettings): Record<string, string> {
-  return { USER_MAX_QUEUED: String(settings.userMaxQueued) };
-}
-
-/** Seconds before due work a paused cluster is woken: its resume takes about 15 s (30 s or more after a day). */
-export const WAKE_AHEAD_SECONDS = 30;
-
-/**
- * What a function that sends work notices needs: the queue, and — when the cluster can pause (min 0 ACU) — the
- * pause delay, so that notices waiting longer arrive early enough to wake it (lambdas/domain/notices.ts).
- */
-export function noticeEnvironment(queue: sqs.IQueue, settings: StackSettings): Record<string, string> {
-  const pauses = settings.minCapacity === 0;
-  return {
-    QUEUE_URL: queue.queueUrl,
-    DB_AUTO_PAUSE_SECONDS: pauses ? String(settings.autoPauseMinutes * 60) : '0',
-    DB_WAKE_AHEAD_SECONDS: pauses ? String(WAKE_AHEAD_SECONDS) : '0',
-  };
 }

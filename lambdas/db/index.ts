@@ -5,16 +5,38 @@ import { putMetric } from '../metrics.js';
 import { traced } from '../tracing.js';
 import { createDataApiDatabase } from './data-api/adapter.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './data-api/retry.js';
-import { createPgDatabase } from './pg-adapter.js';
 import type { Database } from './port.js';
 
 const retryLog = createLogger({ component: 'data-api' });
 
+/**
+ * The pg adapter's module, named by a computed specifier: esbuild resolves only literal imports, so no Lambda bundle
+ * carries pg (every AWS function runs DB_DRIVER=data-api; pg serves the local stack and the tests, which run the
+ * sources, where this resolves beside this file). test/infra/bundle-contents.test.ts checks the bundles.
+ */
+const PG_ADAPTER_MODULE = ['.', 'pg-adapter.js'].join('/');
+
+/** A pg database whose adapter module is loaded on the first call (a few milliseconds, once per process). */
+function lazyPgDatabase(connectionString: string): Database {
+  let opened: Promise<Database> | undefined;
+  const open = () => {
+    opened ??= (import(PG_ADAPTER_MODULE) as Promise<typeof import('./pg-adapter.js')>).then((adapter) =>
+      adapter.createPgDatabase({ connectionString }),
+    );
+    return opened;
+  };
+  return {
+    query: async (statement) => (await open()).query(statement),
+    transaction: async (work) => (await open()).transaction(work),
+    close: async () => {
+      if (opened) await (await opened).close();
+    },
+  };
+}
+
 /** Builds the adapter the configuration names. */
-export function createDatabase(settings: Config, options: { retry?: RetryPolicy } = {}): Database {
-  if (settings.DB_DRIVER === 'pg') {
-    return createPgDatabase({ connectionString: settings.DATABASE_URL ?? '' });
-  }
+export function openDatabase(settings: Config, options: { retry?: RetryPolicy } = {}): Database {
+  if (settings.DB_DRIVER === 'pg') return lazyPgDatabase(settings.DATABASE_URL ?? '');
   return createDataApiDatabase({
     client: createDataApiClient(settings.DATA_API_ENDPOINT),
     resourceArn: settings.CLUSTER_ARN ?? '',
@@ -50,7 +72,7 @@ let shared: Database | undefined;
 
 /** One database per process (per Lambda container), created on first use, outside any handler invocation. */
 export function database(): Database {
-  shared ??= createDatabase(config());
+  shared ??= openDatabase(config());
   return shared;
 }
 

@@ -36,7 +36,7 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
-/** Shorthand for statements without parameters. */
+/** Shorthand for a statement from its text and (optional) values, not marked safe to resend; used by tests. */
 export function sql(text: string, values: readonly SqlValue[] = []): SqlStatement {
   return { text, values };
 }

@@ -11,8 +11,8 @@ import {
 } from '../sql/dispatch.js';
 import { type ClaimedTask, refreshJobs, toClaimedTask } from './execution.js';
 import { occurrenceNotice, taskNotice, type WorkNotice } from './notices.js';
-import { followingOccurrence, type Schedule } from './schedule.js';
-import { occurrenceOrRetry } from './scheduling.js';
+import { followingOccurrence, type Schedule } from './occurrences.js';
+import { occurrenceOrRetry } from './scheduler-pass.js';
 
 /**
  * The event-driven path's rules: what a notice does to the database. The caller (the SQS worker) acknowledges a

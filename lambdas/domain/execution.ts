@@ -23,7 +23,6 @@ export interface ClaimedTask {
   jobType: string;
   jobPayload: Record<string, unknown>;
   timeoutSeconds: number;
-  maxRetries: number;
   /** When the attempt was due (run_at as claimed): the queue delay is measured from it. */
   runAt?: Date;
 }
@@ -40,7 +39,6 @@ export function toClaimedTask(row: Record<string, unknown>): ClaimedTask {
     jobType: String(row.job_type),
     jobPayload: row.job_payload as Record<string, unknown>,
     timeoutSeconds: Number(row.timeout_seconds),
-    maxRetries: Number(row.max_retries),
     ...(row.run_at == null ? {} : { runAt: new Date(row.run_at as string | Date) }),
   };
 }
@@ -156,7 +154,10 @@ export async function fail(
   return row.status === 'failed' ? 'failed' : 'created';
 }
 
-/** Exponential backoff with full jitter: uniform in [base·2^(n-1)/2, base·2^(n-1)], capped at an hour. */
+/**
+ * Exponential backoff with equal jitter: uniform in [d/2, d], where d = base·2^(n-1) capped at an hour. Half the
+ * delay is kept, so retries spread out without ever coming back sooner than half the backoff.
+ */
 export function retryDelayMs(attempt: number, baseMs: number, random: () => number = Math.random): number {
   const ceiling = Math.min(3_600_000, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
@@ -164,7 +165,7 @@ export function retryDelayMs(attempt: number, baseMs: number, random: () => numb
 
 /**
  * Loose ends: cancels waiting tasks stranded under cancelled or deleted jobs, and derives again the status of jobs
- * left `processing` with nothing open. Returns how many of each it fixed.
+ * left `processing` with nothing open. Returns one sum: the tasks cancelled plus the jobs derived again.
  */
 export async function settleJobs(db: Database, limit = 500): Promise<number> {
   const stranded = (await db.query(cancelStrandedTasks(limit))).rows.length;

@@ -17,8 +17,8 @@ import {
   VersionConflictError,
 } from './errors.js';
 import { occurrenceNotice, type WorkNotice } from './notices.js';
-import { nextOccurrence, type Schedule } from './schedule.js';
-import { occurrenceOrRetry } from './scheduling.js';
+import { nextOccurrence, type Schedule } from './occurrences.js';
+import { occurrenceOrRetry } from './scheduler-pass.js';
 import { fetchPage, type JobView, type Page, type PagePosition, toJobView } from './views.js';
 
 /** What a caller asks for when creating a job (validated at the edge). */

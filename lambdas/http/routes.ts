@@ -1,19 +1,31 @@
 /**
  * Every HTTP route of the service as plain data: the local server and the CDK stack both read this table, so a
- * route exists in both places or in neither. `handler` names the entry file in `lambdas/handlers/`.
+ * route exists in both places or in neither. Each route declares what its function needs; infra/constructs/api.ts
+ * grants and configures from these declarations alone.
  */
-export interface RouteDefinition {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** API Gateway path syntax: `/jobs/{id}`. */
-  path: string;
+export interface RouteNeeds {
+  /** The entry file in `lambdas/handlers/`, without extension. */
   handler: string;
   /** Public routes skip the JWT authorizer. */
   public?: boolean;
-  /** `false`: the handler never queries the database, so in AWS it gets no Data API access. */
+  /** `false`: the handler never queries the database, so in AWS it gets no Data API access and no DB settings. */
   database?: false;
   /** The handler sends task messages (a schedule's first occurrence, run-now): in AWS QUEUE_URL + sqs:SendMessage. */
   queue?: true;
 }
+
+export interface RouteDefinition extends RouteNeeds {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** API Gateway path syntax: `/jobs/{id}`. */
+  path: string;
+}
+
+/**
+ * What answers a request no route matches (API Gateway's `$default` route, and the local server's fallback):
+ * 404, or 405 with Allow when the path exists under another method. Public, so an unknown path is a 404 for
+ * everyone rather than a 401.
+ */
+export const UNMATCHED_ROUTE: RouteNeeds = { handler: 'not-found', public: true, database: false };
 
 export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/health', handler: 'health', public: true, database: false },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { cronProblem, isValidTimezone } from '../domain/schedule.js';
-import { isKnownJobType, JOB_TYPES } from '../worker/registry.js';
+import { cronProblem, isValidTimezone } from '../domain/occurrences.js';
+import { isKnownJobType, JOB_TYPES } from '../job-types/names.js';
 
 /**
  * The API's request and response shapes. They validate requests at the edge and generate the OpenAPI document, so

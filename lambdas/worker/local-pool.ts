@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/port.js';
 import { pollingClaimer } from '../domain/execution.js';
-import { schedulerTick } from '../domain/scheduling.js';
+import { schedulerTick } from '../domain/scheduler-pass.js';
+import { HANDLERS } from '../job-types/implementations.js';
 import { USER_MAX_QUEUED_DEFAULT } from '../limits.js';
 import type { Logger } from '../logger.js';
-import { HANDLERS } from './registry.js';
 import { type Outcome, runTask } from './run-task.js';
 import type { WorkerSettings } from './settings.js';
 import type { TaskHandler } from './types.js';

@@ -1,9 +1,9 @@
 import type { Database } from '../db/port.js';
 import { type ClaimedTask, complete, fail, refreshJobs, renew, retryDelayMs } from '../domain/execution.js';
+import { HANDLERS } from '../job-types/implementations.js';
 import type { Logger } from '../logger.js';
 import { putMetric } from '../metrics.js';
 import type { MetricName } from '../metrics-names.js';
-import { HANDLERS } from './registry.js';
 import type { WorkerSettings } from './settings.js';
 import { storableText } from './storable-text.js';
 import { ERROR_LIMIT, RESULT_LIMIT, type TaskHandler } from './types.js';

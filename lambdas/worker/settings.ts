@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { WorkerVariable } from '../environment-names.js';
+import { describeIssues } from '../settings-issues.js';
 
 /** Worker and scheduler tuning, from the environment, read once and checked. */
 const Settings = z.object({
@@ -14,16 +16,14 @@ const Settings = z.object({
   POLL_MS: z.coerce.number().int().min(10).default(250),
   /** How often the local scheduler materialises occurrences and reaps leases. */
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
-});
+} satisfies Record<WorkerVariable, unknown>);
 
 export type WorkerSettings = z.infer<typeof Settings>;
 
 export function workerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
   const parsed = Settings.safeParse(env);
   if (!parsed.success) {
-    throw new Error(
-      `Invalid worker settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+    throw new Error(`Invalid worker settings: ${describeIssues(parsed.error.issues).join('; ')}`);
   }
   return parsed.data;
 }

@@ -1,6 +1,7 @@
 import '../quiet-sdk-warning.js';
 import path from 'node:path';
 import { z } from 'zod';
+import { describeIssues } from '../../lambdas/settings-issues.js';
 import { startLocalDataApi } from '../data-api/server.js';
 import { startEmbeddedPostgres } from '../embedded-postgres.js';
 import { DATA_DIR } from '../paths.js';
@@ -21,8 +22,7 @@ const Settings = z.object({
 
 async function main() {
   const parsed = Settings.safeParse(process.env);
-  if (!parsed.success)
-    throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!parsed.success) throw new Error(describeIssues(parsed.error.issues).join('; '));
   const settings = parsed.data;
   let databaseUrl = settings.DATABASE_URL;
   let stopPostgres = async () => {};

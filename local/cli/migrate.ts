@@ -2,7 +2,7 @@ import '../quiet-sdk-warning.js';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseConfig } from '../../lambdas/config.js';
-import { createDatabase } from '../../lambdas/db/index.js';
+import { openDatabase } from '../../lambdas/db/index.js';
 import { migrate, migrationNames, migrationStatus } from '../../lambdas/migrator/migrator.js';
 import { withLocalArns } from '../data-api/local-arns.js';
 import { MIGRATIONS_DIR } from '../paths.js';
@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<void> {
 
   const env = { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? SEED_DATABASE_URL };
   const settings = parseConfig(process.env.DATA_API_ENDPOINT ? withLocalArns(env) : env);
-  const db = createDatabase(settings);
+  const db = openDatabase(settings);
   try {
     if (command === 'status') {
       const status = await migrationStatus(db, migrationsDir);

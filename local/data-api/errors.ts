@@ -13,7 +13,6 @@ export class DataApiError extends Error {
 }
 
 export const validation = (message: string) => new DataApiError('ValidationException', 400, message);
-export const badRequest = (message: string) => new DataApiError('BadRequestException', 400, message);
 export const databaseError = (message: string) => new DataApiError('DatabaseErrorException', 400, message);
 export const transactionNotFound = (id: string) =>
   new DataApiError('TransactionNotFoundException', 404, `Transaction ${id} isn't found`);

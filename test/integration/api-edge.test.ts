@@ -128,6 +128,20 @@ describe('malformed percent-escapes in the path', () => {
       await assertResultContract('GET', rawPath, result);
     }
   });
+
+  it('the local server answers unmatched requests through that same $default handler: 404, 405 with Allow', async () => {
+    for (const [method, rawPath] of [
+      ['GET', '/nowhere'],
+      ['PUT', '/jobs'],
+      ['DELETE', '/tasks/6f1d8e2a-0000-4000-8000-000000000000'],
+    ] as const) {
+      const deployed = await notFound(sampleEvent({ routeKey: '$default', rawPath, method }));
+      const local = await fetchChecked(`${api.url}${rawPath}`, { method });
+      expect(local.status, `${method} ${rawPath}`).toBe(deployed.statusCode);
+      expect(local.headers.get('allow') ?? undefined).toBe(deployed.headers?.allow);
+      expect(await local.json()).toEqual(JSON.parse(deployed.body ?? ''));
+    }
+  });
 });
 
 describe('Idempotency-Key after DELETE', () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lambdas/config.js';
 import { createDataApiDatabase } from '../../lambdas/db/data-api/adapter.js';
 import { DatabaseError, OutcomeUnknownError } from '../../lambdas/db/errors.js';
-import { createDataApiClient, createDatabase } from '../../lambdas/db/index.js';
+import { createDataApiClient, openDatabase } from '../../lambdas/db/index.js';
 import { type LocalDataApi, startLocalDataApi } from '../../local/data-api/server.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { CLUSTER_ARN, SECRET_ARN } from '../support/drivers.js';
@@ -66,7 +66,7 @@ describe('the adapter waits out a resuming cluster', () => {
   });
 });
 
-describe('the service database (createDatabase) reports each retry', () => {
+describe('the service database (openDatabase) reports each retry', () => {
   it('as a warning log line and as DataApiRetry and DataApiResuming metrics (EMF)', async () => {
     const settings = parseConfig({
       DB_DRIVER: 'data-api',
@@ -75,7 +75,7 @@ describe('the service database (createDatabase) reports each retry', () => {
       SECRET_ARN,
       DATABASE_NAME: test.name,
     });
-    const db = createDatabase(settings, {
+    const db = openDatabase(settings, {
       retry: { maxAttempts: 10, baseDelayMs: 10, maxDelayMs: 40, budgetMs: 5_000 },
     });
     const saved = process.env.METRICS_STDOUT;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeNoticedOccurrence } from '../../lambdas/domain/dispatch.js';
 import { getJob } from '../../lambdas/domain/jobs.js';
-import { materializeSchedules } from '../../lambdas/domain/scheduling.js';
+import { materializeSchedules } from '../../lambdas/domain/scheduler-pass.js';
 import { runJobNow } from '../../lambdas/domain/tasks.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { insertJob } from '../support/tasks.js';

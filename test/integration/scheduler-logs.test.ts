@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { schedulerTick } from '../../lambdas/domain/scheduling.js';
+import { schedulerTick } from '../../lambdas/domain/scheduler-pass.js';
 import type { Logger } from '../../lambdas/logger.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { connect, DRIVERS, type DriverConnection } from '../support/drivers.js';

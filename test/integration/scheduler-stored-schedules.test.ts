@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { materializeSchedules } from '../../lambdas/domain/scheduling.js';
+import { materializeSchedules } from '../../lambdas/domain/scheduler-pass.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { insertJob } from '../support/tasks.js';
 

@@ -7,7 +7,7 @@ import {
   SCHEDULE_RETRY_MS,
   scheduleFailed,
   schedulerTick,
-} from '../../lambdas/domain/scheduling.js';
+} from '../../lambdas/domain/scheduler-pass.js';
 import { createLogger } from '../../lambdas/logger.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { insertJob } from '../support/tasks.js';

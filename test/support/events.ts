@@ -13,8 +13,11 @@ export function sampleEvent(options: {
   headers?: Record<string, string>;
   pathParameters?: Record<string, string>;
   rawQueryString?: string;
+  /** The request's method; by default the route key's (`$default` names none: GET). */
+  method?: string;
 }): APIGatewayProxyEventV2WithJWTAuthorizer {
-  const [method = 'GET'] = options.routeKey.split(' ');
+  const [routeMethod = 'GET'] = options.routeKey.split(' ');
+  const method = options.method ?? (routeMethod === '$default' ? 'GET' : routeMethod);
   const claims: Record<string, string> = options.sub
     ? {
         sub: options.sub,

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROUTES, UNMATCHED_ROUTE } from '../../lambdas/http/routes.js';
 import { ROOT_DIR } from '../../local/paths.js';
 
 /** The walls between layers (docs/architecture.md), checked on every run so they stay walls. */
@@ -16,6 +17,20 @@ function sources(dir: string): string[] {
 }
 const read = (file: string) => readFileSync(path.join(ROOT_DIR, file), 'utf8');
 const imports = (file: string) => [...read(file).matchAll(/from '([^']+)'/g)].map((m) => m[1] ?? '');
+
+/** Every lambdas/ file `entry` loads, following relative imports (type-only imports included: stricter). */
+function closure(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of imports(file).filter((s) => s.startsWith('.'))) {
+      visit(path.join(path.dirname(file), spec).replace(/\.js$/, '.ts'));
+    }
+  };
+  visit(entry);
+  return seen;
+}
 
 describe('architecture', () => {
   const lambdas = sources('lambdas');
@@ -55,18 +70,46 @@ describe('architecture', () => {
     }
   });
 
-  it('infra/ reaches lambdas/ only through the route table, the metric-name list and entry paths', () => {
-    // The metric names are plain data shared so that alarms watch exactly what the code emits; the limits' defaults
-    // and bounds so that a context value the stack accepts is one the functions accept.
-    const allowed = ['lambdas/http/routes.js', 'lambdas/metrics-names.js', 'lambdas/limits.js'];
+  it('job-type implementations reach only workers: no API entry, HTTP or domain file loads them', () => {
+    const apiEntries = [...new Set([...ROUTES, UNMATCHED_ROUTE].map((route) => route.handler))].map(
+      (handler) => `lambdas/handlers/${handler}.ts`,
+    );
+    const apiFiles = new Set(
+      [...apiEntries, ...lambdas.filter((file) => /^lambdas\/(http|domain)\//.test(file))].flatMap((file) => [
+        ...closure(file),
+      ]),
+    );
+    const loadsImplementations = [...apiFiles].filter(
+      (file) => file.startsWith('lambdas/job-types/') && file !== 'lambdas/job-types/names.ts',
+    );
+    expect(loadsImplementations).toEqual([]);
+    expect(apiFiles).toContain('lambdas/job-types/names.ts');
+    // The check sees what it guards: the worker entry does load the implementations through the same walk.
+    expect(closure('lambdas/handlers/worker.ts')).toContain('lambdas/job-types/implementations.ts');
+  });
+
+  it('infra/ reaches lambdas/ only through the route table, the metric and environment names, the limits, and entry paths', () => {
+    // Plain data shared so that alarms watch what the code emits and functions get the variables it reads, and
+    // so that a per-user limit the stack accepts is one the functions accept.
+    const allowed = [
+      'lambdas/http/routes.js',
+      'lambdas/metrics-names.js',
+      'lambdas/environment-names.js',
+      'lambdas/limits.js',
+    ];
     const offenders = sources('infra').filter((file) =>
       imports(file).some((spec) => spec.includes('lambdas/') && !allowed.some((ok) => spec.endsWith(ok))),
     );
     expect(offenders).toEqual([]);
   });
 
-  it('the metric-name list and the limits stay plain data: they import nothing', () => {
-    expect(imports('lambdas/metrics-names.ts')).toEqual([]);
-    expect(imports('lambdas/limits.ts')).toEqual([]);
+  it('what infra/ imports from lambdas/ stays plain data: it imports nothing', () => {
+    for (const file of [
+      'lambdas/metrics-names.ts',
+      'lambdas/environment-names.ts',
+      'lambdas/http/routes.ts',
+      'lambdas/limits.ts',
+    ])
+      expect(imports(file), file).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cronProblem, nextOccurrence } from '../../lambdas/domain/schedule.js';
+import { cronProblem, nextOccurrence } from '../../lambdas/domain/occurrences.js';
 
 /**
  * cron-parser accepts `H` ("hashed": a value it picks) and, without a seed, picks it at random on every parse. Every
@@ -10,7 +10,7 @@ import { cronProblem, nextOccurrence } from '../../lambdas/domain/schedule.js';
  */
 const SCHEDULE = { type: 'cron' as const, expression: 'H H * * *', timezone: 'UTC' };
 const FROM = '2026-06-01T00:00:00.000Z';
-const MODULE = path.resolve('lambdas/domain/schedule.ts');
+const MODULE = path.resolve('lambdas/domain/occurrences.ts');
 
 /** The next occurrence as a fresh process computes it. */
 function inFreshProcess(): string {

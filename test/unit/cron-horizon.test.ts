@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cronProblem, nextOccurrence } from '../../lambdas/domain/schedule.js';
+import { cronProblem, nextOccurrence } from '../../lambdas/domain/occurrences.js';
 
 /**
  * An expression the API accepts must keep occurring: a job whose next occurrence comes back null is never looked at

@@ -2,7 +2,31 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../lambdas/http/openapi.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
+import { LIMITS } from '../../lambdas/http/schemas.js';
 import { OPENAPI_FILE, renderOpenApi } from '../../scripts/write-openapi.js';
+
+interface SchemaObject {
+  $ref?: string;
+  type?: string;
+  properties?: Record<string, SchemaObject>;
+  maximum?: number;
+  minimum?: number;
+  maxLength?: number;
+}
+interface Operation {
+  parameters?: { name: string; in: string; schema: SchemaObject }[];
+  requestBody?: { content: Record<string, { schema: SchemaObject }> };
+}
+
+/** The schema itself, following a `#/components/schemas/…` reference. */
+function resolve(
+  document: ReturnType<typeof openApiDocument>,
+  schema: SchemaObject | undefined,
+): SchemaObject {
+  const name = schema?.$ref?.replace('#/components/schemas/', '');
+  const schemas = document.components.schemas as Record<string, SchemaObject>;
+  return (name ? schemas[name] : schema) ?? {};
+}
 
 describe('OpenAPI document', () => {
   it('docs/openapi.json is what the code generates (run `npm run openapi` after changing the API)', async () => {
@@ -20,10 +44,39 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('carries the request limits the validators enforce', () => {
-    const text = JSON.stringify(openApiDocument());
-    expect(text).toContain('"maxLength":8000');
-    expect(text).toContain('"maximum":100');
+  it('carries the request limits the validators enforce, on the parameters and fields they apply to', () => {
+    const document = openApiDocument();
+    const operation = (path: string, method: string) =>
+      (document.paths[path] as Record<string, Operation>)[method] ?? ({} as Operation);
+    for (const path of ['/jobs', '/jobs/{id}/tasks']) {
+      const limit = operation(path, 'get').parameters?.find((p) => p.name === 'limit' && p.in === 'query');
+      expect(limit?.schema, path).toMatchObject({
+        type: 'integer',
+        minimum: LIMITS.pageSize.min,
+        maximum: LIMITS.pageSize.max,
+        default: LIMITS.pageSize.default,
+      });
+    }
+    for (const [path, method] of [
+      ['/jobs', 'post'],
+      ['/jobs/{id}', 'patch'],
+    ] as const) {
+      const body = resolve(
+        document,
+        operation(path, method).requestBody?.content['application/json']?.schema,
+      );
+      const field = (name: string) => resolve(document, body.properties?.[name]);
+      expect(resolve(document, field('payload').properties?.prompt), path).toMatchObject({
+        type: 'string',
+        maxLength: LIMITS.promptChars,
+      });
+      expect(field('max_retries').maximum, path).toBe(LIMITS.maxRetries);
+      expect(field('priority').maximum, path).toBe(100);
+      expect(field('timeout_seconds'), path).toMatchObject({
+        minimum: LIMITS.timeoutSeconds.min,
+        maximum: LIMITS.timeoutSeconds.max,
+      });
+    }
   });
 
   it('declares 500 on every operation and 503 on every one that queries the database', () => {

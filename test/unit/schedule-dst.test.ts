@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nextOccurrence, type Schedule } from '../../lambdas/domain/schedule.js';
+import { nextOccurrence, type Schedule } from '../../lambdas/domain/occurrences.js';
 
 /**
  * Property test of cron occurrences over every IANA zone × a set of expressions × every UTC-offset change in

@@ -8,7 +8,7 @@ import {
   isValidTimezone,
   nextOccurrence,
   type Schedule,
-} from '../../lambdas/domain/schedule.js';
+} from '../../lambdas/domain/occurrences.js';
 
 const berlin = (expression: string): Schedule => ({ type: 'cron', expression, timezone: 'Europe/Berlin' });
 function walk(schedule: Schedule, fromIso: string, count: number): string[] {

@@ -4,7 +4,7 @@ import { USER_MAX_QUEUED_DEFAULT } from '../limits.js';
 import { createLogger, type Logger } from '../logger.js';
 import { advanceSchedules, materializeDueOccurrences, recordScheduleError } from '../sql/schedules.js';
 import { reap, settleJobs } from './execution.js';
-import { followingOccurrence, type Schedule } from './schedule.js';
+import { followingOccurrence, type Schedule } from './occurrences.js';
 
 /** How long a job whose next occurrence could not be computed waits before the scheduler tries again. */
 export const SCHEDULE_RETRY_MS = 60_000;

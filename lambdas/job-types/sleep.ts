@@ -1,4 +1,4 @@
-import type { TaskHandler } from '../types.js';
+import type { TaskHandler } from '../worker/types.js';
 
 /** `sleep`: waits `payload.seconds` (default 1), giving up at once when cancelled or timed out. */
 export const sleep: TaskHandler = async ({ task, signal }) => {

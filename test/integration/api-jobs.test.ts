@@ -29,6 +29,7 @@ describe('POST /jobs', () => {
       'priority',
       'schedule_error',
       'schedule_interval',
+      'skipped_occurrence',
       'status',
       'timeout_seconds',
       'updated_at',
@@ -45,6 +46,7 @@ describe('POST /jobs', () => {
       timeout_seconds: 300,
       next_run_at: null,
       schedule_error: null,
+      skipped_occurrence: null,
       version: 1,
     });
     expect(body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);

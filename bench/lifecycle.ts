@@ -7,7 +7,7 @@ import PgBoss from 'pg-boss';
 import { createPgDatabase } from '../lambdas/db/pg-adapter.js';
 import type { Database } from '../lambdas/db/port.js';
 import { claim } from '../lambdas/domain/execution.js';
-import { createJob } from '../lambdas/domain/jobs.js';
+import { createJob } from '../lambdas/domain/job-writes.js';
 import { runJobNow } from '../lambdas/domain/tasks.js';
 import { createLogger } from '../lambdas/logger.js';
 import { migrate } from '../lambdas/migrator/migrator.js';

@@ -1,42 +1,48 @@
-import { z } from 'zod';
 import type { ConfigVariable } from './environment-names.js';
 import { USER_MAX_QUEUED_DEFAULT, USER_MAX_QUEUED_MAX } from './limits.js';
 import { describeIssues } from './settings-issues.js';
+import * as z from './shapes/zod.js';
 
 /**
  * The Lambda/runtime configuration: read from the environment once, typed, and failing fast with every
  * problem named. Secrets never live here (the Data API reads the database secret by ARN).
  */
 const Environment = z.object({
-  DB_DRIVER: z.enum(['pg', 'data-api']).default('pg'),
-  DATABASE_URL: z.string().min(1).optional(),
-  CLUSTER_ARN: z.string().min(1).optional(),
-  SECRET_ARN: z.string().min(1).optional(),
-  DATABASE_NAME: z.string().min(1).default('postgres'),
+  DB_DRIVER: z._default(z.enum(['pg', 'data-api']), 'pg'),
+  DATABASE_URL: z.optional(z.string().check(z.minLength(1))),
+  CLUSTER_ARN: z.optional(z.string().check(z.minLength(1))),
+  SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
+  DATABASE_NAME: z._default(z.string().check(z.minLength(1)), 'postgres'),
   /** A local Data API endpoint; unset in AWS. */
-  DATA_API_ENDPOINT: z.url().optional(),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  DATA_API_ENDPOINT: z.optional(z.url()),
+  LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info'),
   /**
    * How long Data API calls are retried while Aurora resumes. API functions use less than API Gateway's 30 s
    * integration timeout, so a caller gets a 503 with Retry-After rather than a gateway timeout.
    */
-  DATA_API_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(900_000).default(45_000),
+  DATA_API_RETRY_BUDGET_MS: z._default(
+    z.coerce.number().check(z.int(), z.minimum(0), z.maximum(900_000)),
+    45_000,
+  ),
   /** The task queue (AWS); locally unset, the in-process workers poll instead. */
-  QUEUE_URL: z.url().optional(),
+  QUEUE_URL: z.optional(z.url()),
   /**
    * Aurora pauses after this long without a call (0: it never pauses). A notice that waits longer than this is
    * delivered DB_WAKE_AHEAD_SECONDS early to wake the database first, so that its work is not late by the resume.
    */
-  DB_AUTO_PAUSE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
-  DB_WAKE_AHEAD_SECONDS: z.coerce.number().int().min(0).max(600).default(0),
+  DB_AUTO_PAUSE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(86_400)), 0),
+  DB_WAKE_AHEAD_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(600)), 0),
   /**
    * How many open tasks (created or processing) one user may have; a run past it is refused with 429 and a
    * scheduled occurrence past it is skipped (docs/semantics.md, "Per-user limits"). 0: no limit.
    */
-  USER_MAX_QUEUED: z.coerce.number().int().min(0).max(USER_MAX_QUEUED_MAX).default(USER_MAX_QUEUED_DEFAULT),
+  USER_MAX_QUEUED: z._default(
+    z.coerce.number().check(z.int(), z.minimum(0), z.maximum(USER_MAX_QUEUED_MAX)),
+    USER_MAX_QUEUED_DEFAULT,
+  ),
 } satisfies Record<ConfigVariable, unknown>);
 
-export type Config = z.infer<typeof Environment>;
+export type Config = z.output<typeof Environment>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -6,6 +6,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { LambdaEnvironment } from '../../lambdas/environment-names.js';
+import { LAMBDA_BUNDLE, tracerPackageCommands } from '../bundling.js';
 
 export const ROOT_DIR = path.resolve(import.meta.dirname, '..', '..');
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -70,19 +71,21 @@ export function serviceFunction(
     // and makes each stack trace slower. Errors are logged with their message and the bundle's frames.
     environment: definedOnly({ LOG_LEVEL: 'info', ...props.environment }),
     bundling: {
+      // The options infra/bundling.ts defines once (the bundle-budget test builds with the same).
       format: nodejs.OutputFormat.ESM,
-      target: 'node24',
-      minify: true,
-      sourceMap: false,
-      mainFields: ['module', 'main'],
-      externalModules: ['@aws-sdk/*', 'pg-native'],
-      // Bundled CommonJS packages call require(); ESM has none. Aliased so it cannot clash with bundled code.
-      banner:
-        "import { createRequire as __bgjobsCreateRequire } from 'node:module'; const require = __bgjobsCreateRequire(import.meta.url);",
+      target: LAMBDA_BUNDLE.target,
+      minify: LAMBDA_BUNDLE.minify,
+      sourceMap: LAMBDA_BUNDLE.sourcemap,
+      mainFields: [...LAMBDA_BUNDLE.mainFields],
+      externalModules: [...LAMBDA_BUNDLE.external],
+      banner: LAMBDA_BUNDLE.banner,
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],
-        afterBundling: (inputDir, outputDir) => props.afterBundling?.(inputDir, outputDir) ?? [],
+        afterBundling: (inputDir, outputDir) => [
+          ...tracerPackageCommands(inputDir, outputDir),
+          ...(props.afterBundling?.(inputDir, outputDir) ?? []),
+        ],
       },
     },
   });

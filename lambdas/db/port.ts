@@ -7,7 +7,13 @@
 /** A value a statement can carry. JSON goes in as a string with a `::jsonb` cast in the SQL text. */
 export type SqlValue = string | number | bigint | boolean | Date | Uint8Array | null;
 
-export interface SqlStatement {
+export type Row = Record<string, unknown>;
+
+/**
+ * A statement, typed by the row it returns: `query` answers a `SqlStatement<R>` with `R[]`, so a builder's
+ * result shape is declared once, where its SQL is written, and every reader is checked against it.
+ */
+export interface SqlStatement<R extends Row = Row> {
   readonly text: string;
   readonly values: readonly SqlValue[];
   /**
@@ -16,9 +22,12 @@ export interface SqlStatement {
    * when the outcome of a call is unknown; see docs/semantics.md, "What is retried".
    */
   readonly idempotent?: true;
+  /**
+   * Type only, never set: the row this statement returns. A method, so that its parameter is compared both ways: a
+   * typed statement passes where any statement is taken, and an untyped one (`sql()`) may be read as any row.
+   */
+  rowType?(row: R): void;
 }
-
-export type Row = Record<string, unknown>;
 
 export interface QueryResult<R extends Row = Row> {
   rows: R[];
@@ -27,7 +36,7 @@ export interface QueryResult<R extends Row = Row> {
 }
 
 export interface Queryable {
-  query<R extends Row = Row>(statement: SqlStatement): Promise<QueryResult<R>>;
+  query<R extends Row = Row>(statement: SqlStatement<R>): Promise<QueryResult<R>>;
 }
 
 export interface Database extends Queryable {

@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { OutcomeUnknownError, ResponseTooLargeError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
 import { USER_MAX_QUEUED_DEFAULT } from '../limits.js';
+import type { Page, PagePosition } from '../shapes/page.js';
+import { TASK, type TaskView } from '../shapes/task.js';
+import { settle, settlePage } from '../sql/outcome.js';
 import { cancelTask as cancelTaskSql, insertManualTask, selectJobTasks, selectTask } from '../sql/tasks.js';
 import { InvalidStateError, NotFoundError, QueueFullError } from './errors.js';
 import { type Announce, announceFirst } from './jobs.js';
 import { taskNotice } from './notices.js';
-import { fetchPage, type Page, type PagePosition, type TaskView, toTaskView } from './views.js';
+import { fetchPage } from './pages.js';
 
 /**
  * A task for the job now, whatever its schedule. A cancelled job takes no new tasks, nor does a user who has
@@ -22,23 +25,24 @@ export async function runJobNow(
   const taskId = options.taskId ?? randomUUID();
   const limit = options.userMaxQueued ?? USER_MAX_QUEUED_DEFAULT;
   await announceFirst(options.announce, [taskNotice(taskId)]);
-  const row = (await db.query(insertManualTask(userId, jobId, taskId, limit))).rows[0];
-  if (!row) throw new NotFoundError('job');
-  if (row.id === null && row.job_status === 'cancelled')
-    throw new InvalidStateError(`the job is ${String(row.job_status)} and takes no new tasks`);
-  const openTasks = Number(row.open_tasks);
-  if (row.id === null && limit > 0 && openTasks >= limit) throw new QueueFullError(openTasks, limit);
-  // Room, yet no task: the id's insert conflicted with a send of this same request still in flight when this one
-  // started (after a lost answer), which made the task after this statement's snapshot.
-  if (row.id === null)
+  const outcome = settle((await db.query(insertManualTask(userId, jobId, taskId, limit))).rows);
+  if (!outcome.found) throw new NotFoundError('job');
+  if (outcome.refused?.job_status === 'cancelled')
+    throw new InvalidStateError(`the job is ${outcome.refused.job_status} and takes no new tasks`);
+  if (outcome.refused) {
+    const openTasks = Number(outcome.refused.open_tasks);
+    if (limit > 0 && openTasks >= limit) throw new QueueFullError(openTasks, limit);
+    // Room, yet no task: the id's insert conflicted with a send of this same request still in flight when this
+    // one started (after a lost answer), which made the task after this statement's snapshot.
     throw new OutcomeUnknownError('a concurrent send of this request made the task', undefined);
-  return toTaskView(row);
+  }
+  return TASK.view(outcome.row);
 }
 
 export async function getTask(db: Database, userId: string, taskId: string): Promise<TaskView> {
   const row = (await db.query(selectTask(userId, taskId))).rows[0];
   if (!row) throw new NotFoundError('task');
-  return toTaskView(row);
+  return TASK.view(row);
 }
 
 export interface TaskListQuery {
@@ -63,14 +67,14 @@ export async function listJobTasks(
       after: query.after,
       limit: rows,
     });
-    const result = (await db.query(statement)).rows;
-    jobExists = result.length > 0;
-    return result.filter((row) => row.id !== null);
+    const page = settlePage((await db.query(statement)).rows);
+    jobExists = page.found;
+    return page.found ? page.rows : [];
   };
   const page = await fetchPage(
     query.limit,
     fetch,
-    toTaskView,
+    TASK.view,
     (error) => error instanceof ResponseTooLargeError,
   );
   if (!jobExists) throw new NotFoundError('job');
@@ -84,5 +88,5 @@ export async function cancelTask(db: Database, userId: string, taskId: string): 
   if (!row.changed && row.status !== 'cancelled') {
     throw new InvalidStateError(`the task already ended as ${String(row.status)}`);
   }
-  return toTaskView(row);
+  return TASK.view(row);
 }

@@ -1,10 +1,11 @@
-import { createJob } from '../domain/jobs.js';
+import { createJob } from '../domain/job-writes.js';
 import { HttpError } from '../http/errors.js';
 import { authenticated } from '../http/handler.js';
 import { header, jsonBody } from '../http/request.js';
 import { etagOf, json } from '../http/response.js';
-import { CreateJobRequest, LIMITS } from '../http/schemas.js';
 import { noticeSender } from '../queue/task-queue.js';
+import { CreateJobRequest } from '../shapes/job-requests.js';
+import { LIMITS } from '../shapes/limits.js';
 
 const IDEMPOTENCY_KEY = new RegExp(`^[\\x21-\\x7e]{1,${LIMITS.idempotencyKeyChars}}$`);
 

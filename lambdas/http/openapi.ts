@@ -1,20 +1,9 @@
-import { z } from 'zod';
+import { CreateJobRequest, UpdateJobRequest } from '../shapes/job-requests.js';
+import { ListJobsQuery, ListTasksQuery } from '../shapes/list-queries.js';
+import * as z from '../shapes/zod.js';
 import { HEADERS, type HeaderName, headerRefs, RESPONSES } from './openapi-responses.js';
 import { ROUTES } from './routes.js';
-import {
-  CreateJobRequest,
-  DeepHealth,
-  GatewayMessage,
-  Health,
-  Job,
-  JobList,
-  ListJobsQuery,
-  ListTasksQuery,
-  Problem,
-  Task,
-  TaskList,
-  UpdateJobRequest,
-} from './schemas.js';
+import { DeepHealth, GatewayMessage, Health, Job, JobList, Problem, Task, TaskList } from './schemas.js';
 
 /** The OpenAPI 3.1 document, generated from the zod schemas that validate requests and from the route table. */
 
@@ -22,8 +11,8 @@ interface Operation {
   summary: string;
   description: string;
   tag: 'jobs' | 'tasks' | 'service';
-  body?: z.ZodType;
-  query?: z.ZodObject;
+  body?: z.ZodMiniType;
+  query?: z.ZodMiniObject;
   headers?: { name: string; required: boolean; description: string }[];
   success: Outcome;
   /** Non-problem responses besides the success (deep health's 503 carries the same report). */
@@ -180,7 +169,7 @@ const OPERATIONS: Record<string, Operation> = {
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const schemaOf = (schema: z.ZodType, io: 'input' | 'output') => {
+const schemaOf = (schema: z.ZodMiniType, io: 'input' | 'output') => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
     string,
     unknown
@@ -200,8 +189,13 @@ function operationObject(handler: string, path: string, isPublic: boolean) {
       schema: { type: 'string', format: 'uuid' },
     });
   }
-  for (const [name, schema] of Object.entries(operation.query?.shape ?? {})) {
-    parameters.push({ name, in: 'query', required: false, schema: schemaOf(schema as z.ZodType, 'input') });
+  for (const [name, schema] of Object.entries(operation.query?.def.shape ?? {})) {
+    parameters.push({
+      name,
+      in: 'query',
+      required: false,
+      schema: schemaOf(schema as z.ZodMiniType, 'input'),
+    });
   }
   for (const h of operation.headers ?? []) {
     parameters.push({

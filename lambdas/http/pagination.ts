@@ -1,4 +1,4 @@
-import type { PagePosition } from '../domain/views.js';
+import type { Page, PageBody, PagePosition } from '../shapes/page.js';
 import { validationFailed } from './errors.js';
 
 /**
@@ -19,4 +19,9 @@ export function decodeCursor(cursor: string | undefined): PagePosition | undefin
   if (!match?.[1] || !match[2] || BigInt(match[1]) > MAX_CURSOR_MICROS)
     throw validationFailed([{ field: 'query.cursor', message: 'not a cursor this API issued' }]);
   return { createdMicros: match[1], id: match[2] };
+}
+
+/** A page as a list route answers it (the published `pageSchema`). */
+export function pageBody<T>(page: Page<T>): PageBody<T> {
+  return { items: page.items, next_cursor: encodeCursor(page.next) };
 }

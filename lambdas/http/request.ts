@@ -1,15 +1,15 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import type { z } from 'zod';
+import { LIMITS } from '../shapes/limits.js';
+import type * as z from '../shapes/zod.js';
 import { HttpError, unauthorized, validationFailed } from './errors.js';
 import type { FieldError } from './problem.js';
-import { LIMITS } from './schemas.js';
 import { fieldSegment, isStorableText, TEXT_PROBLEM, unstorableFields } from './storable.js';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function fieldErrors(prefix: string, error: z.ZodError): FieldError[] {
+export function fieldErrors(prefix: string, error: { issues: readonly z.core.$ZodIssue[] }): FieldError[] {
   return error.issues.flatMap((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     if (issue.code === 'unrecognized_keys') {
@@ -38,7 +38,7 @@ export function header(event: ApiEvent, name: string): string | undefined {
 }
 
 /** The JSON body, checked for size, media type and syntax, then validated against `schema`. */
-export function jsonBody<S extends z.ZodType>(event: ApiEvent, schema: S): z.infer<S> {
+export function jsonBody<S extends z.ZodMiniType>(event: ApiEvent, schema: S): z.output<S> {
   const raw =
     event.body === undefined ? '' : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   if (Buffer.byteLength(raw) > LIMITS.bodyBytes) {
@@ -63,7 +63,7 @@ export function jsonBody<S extends z.ZodType>(event: ApiEvent, schema: S): z.inf
 }
 
 /** The query string, validated against `schema`. A parameter given twice is refused, not guessed at. */
-export function queryParameters<S extends z.ZodType>(event: ApiEvent, schema: S): z.infer<S> {
+export function queryParameters<S extends z.ZodMiniType>(event: ApiEvent, schema: S): z.output<S> {
   const params = new URLSearchParams(event.rawQueryString ?? '');
   const values: Record<string, string> = {};
   const errors: FieldError[] = [];
@@ -77,5 +77,5 @@ export function queryParameters<S extends z.ZodType>(event: ApiEvent, schema: S)
   const result = schema.safeParse(values);
   if (!result.success) errors.push(...fieldErrors('query', result.error));
   if (errors.length > 0) throw validationFailed(errors);
-  return result.data as z.infer<S>;
+  return result.data as z.output<S>;
 }

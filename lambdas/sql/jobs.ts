@@ -1,65 +1,71 @@
-import type { SqlStatement, SqlValue } from '../db/port.js';
-import { jobColumns, OPEN_TASK_STATUSES, olderThan } from './columns.js';
+import type { Row, SqlStatement, SqlValue } from '../db/port.js';
+import { JOB_SETTABLE, type JobRow, type JobSettableField } from '../shapes/job.js';
+import type { JobSpec, JobUpdate } from '../shapes/job-requests.js';
+import type { PagePosition } from '../shapes/page.js';
+import { jobColumns, newestFirst, OPEN_TASK_STATUSES } from './columns.js';
+import type { Guarded } from './outcome.js';
 
 /** Every statement about jobs. Each API operation is exactly one of these: one Data API round trip. */
 
-export interface NewJobRow {
+/** A new job's row: what the caller asked for (snake_case, as validated) and what the service chose. */
+export type NewJob = JobSpec & {
   /** Chosen by the caller before sending, so that the statement can be sent again after a lost answer. */
   id: string;
-  userId: string;
-  jobType: string;
-  payload: unknown;
-  schedule: unknown;
-  maxRetries: number;
-  priority: number;
-  timeoutSeconds: number;
-  nextRunAt: Date | null;
-  /** Why the first occurrence could not be computed (nextRunAt is then a retry time); null normally. */
-  scheduleError: string | null;
-  idempotencyKey: string | null;
-  requestHash: string | null;
+  user_id: string;
+  next_run_at: Date | null;
+  /** Why the first occurrence could not be computed (next_run_at is then a retry time); null normally. */
+  schedule_error: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+};
+
+/** A settable field's value as a parameter, with the cast its column needs: JSON goes in as text cast to jsonb. */
+function settableParam(values: SqlValue[], value: JobSpec[JobSettableField]): string {
+  return typeof value === 'object'
+    ? `$${values.push(JSON.stringify(value))}::jsonb`
+    : `$${values.push(value)}`;
 }
+
+/** The inserted job as `insertJob` returns it, whether it made it or found it. */
+export type InsertedJobRow = JobRow & { request_hash: string | null; is_deleted: boolean; replayed: boolean };
 
 /**
  * Inserts the job with the caller's id, or returns the job already there: the one this id made (the same statement
  * sent again after its answer was lost: `replayed` false), or the one the caller's Idempotency-Key made (`replayed`
- * true, with the hash of the request that made it, and whether it has since been deleted). Returns no row only if a concurrent insert with the same key
- * committed after this statement's snapshot; running it again then finds that job.
+ * true, with the hash of the request that made it, and whether it has since been deleted). Returns no row only if
+ * a concurrent insert with the same key committed after this statement's snapshot; running it again then finds
+ * that job. The settable columns come from the job's definition (JOB_SETTABLE).
  */
-export function insertJob(job: NewJobRow): SqlStatement {
+export function insertJob(job: NewJob): SqlStatement<InsertedJobRow> {
+  const values: SqlValue[] = [
+    job.user_id,
+    job.id,
+    job.job_type,
+    job.idempotency_key,
+    job.request_hash,
+    job.next_run_at,
+    job.schedule_error,
+  ];
+  const settable = JOB_SETTABLE.map((column) => settableParam(values, job[column]));
   return {
     idempotent: true,
     text: `WITH inserted AS (
-             INSERT INTO jobs AS j (id, user_id, job_type, payload, schedule_interval, max_retries, priority,
-                                    idempotency_key, request_hash, timeout_seconds, next_run_at, schedule_error)
-             VALUES ($11::uuid, $1::uuid, $2::text, $3::jsonb, $4::jsonb, $5, $6, $7::text, $8::text, $9,
-                     $10::timestamptz, $12::text)
+             INSERT INTO jobs AS j (id, user_id, job_type, idempotency_key, request_hash, next_run_at, schedule_error,
+                                    ${JOB_SETTABLE.join(', ')})
+             VALUES ($2::uuid, $1::uuid, $3::text, $4::text, $5::text, $6::timestamptz, $7::text, ${settable.join(', ')})
              ON CONFLICT DO NOTHING
              RETURNING ${jobColumns('j')}, j.request_hash, j.is_deleted, false AS replayed)
            SELECT * FROM inserted
            UNION ALL
-           (SELECT ${jobColumns('j')}, j.request_hash, j.is_deleted, j.id <> $11::uuid AS replayed FROM jobs j
+           (SELECT ${jobColumns('j')}, j.request_hash, j.is_deleted, j.id <> $2::uuid AS replayed FROM jobs j
              WHERE j.user_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM inserted)
-               AND (j.id = $11::uuid OR ($7::text IS NOT NULL AND j.idempotency_key = $7::text))
-             ORDER BY j.id = $11::uuid DESC LIMIT 1)`,
-    values: [
-      job.userId,
-      job.jobType,
-      JSON.stringify(job.payload),
-      JSON.stringify(job.schedule),
-      job.maxRetries,
-      job.priority,
-      job.idempotencyKey,
-      job.requestHash,
-      job.timeoutSeconds,
-      job.nextRunAt,
-      job.id,
-      job.scheduleError,
-    ],
+               AND (j.id = $2::uuid OR ($4::text IS NOT NULL AND j.idempotency_key = $4::text))
+             ORDER BY j.id = $2::uuid DESC LIMIT 1)`,
+    values,
   };
 }
 
-export function selectJob(userId: string, jobId: string): SqlStatement {
+export function selectJob(userId: string, jobId: string): SqlStatement<JobRow> {
   return {
     idempotent: true,
     text: `SELECT ${jobColumns('j')} FROM jobs j WHERE j.id = $1::uuid AND j.user_id = $2::uuid AND NOT j.is_deleted`,
@@ -71,75 +77,68 @@ export interface JobListFilter {
   userId: string;
   status?: string;
   jobType?: string;
-  after?: { createdMicros: string; id: string };
+  after?: PagePosition;
   limit: number;
 }
 
 /** Newest first, keyset-paginated on (created_at, id) through idx_jobs_user_created_id; only the filters given. */
-export function selectJobs(filter: JobListFilter): SqlStatement {
+export function selectJobs(filter: JobListFilter): SqlStatement<JobRow> {
   const values: SqlValue[] = [filter.userId];
   const conditions = ['j.user_id = $1::uuid', 'NOT j.is_deleted'];
   if (filter.status) conditions.push(`j.status = $${values.push(filter.status)}::text`);
   if (filter.jobType) conditions.push(`j.job_type = $${values.push(filter.jobType)}::text`);
-  if (filter.after) {
-    const micros = values.push(filter.after.createdMicros);
-    conditions.push(olderThan('j', micros, values.push(filter.after.id)));
-  }
-  const limit = values.push(filter.limit);
+  const page = newestFirst('j', values, filter.after, filter.limit);
   return {
     idempotent: true,
-    text: `SELECT ${jobColumns('j')} FROM jobs j WHERE ${conditions.join(' AND ')}
-           ORDER BY j.created_at DESC, j.id DESC LIMIT $${limit}`,
+    text: `SELECT ${jobColumns('j')} FROM jobs j WHERE ${[...conditions, ...page.conditions].join(' AND ')}
+           ${page.orderAndLimit}`,
     values,
   };
 }
 
-export interface JobChanges {
-  payload?: unknown;
-  schedule?: unknown;
-  maxRetries?: number;
-  priority?: number;
-  timeoutSeconds?: number;
+/** What PATCH changes: the caller's fields (snake_case, as validated) and, with a new schedule, its next run. */
+export type JobChanges = JobUpdate & {
   /** With a new schedule: its next occurrence (null for manual), or a retry time when computing it failed. */
-  nextRunAt?: Date | null;
+  next_run_at?: Date | null;
   /** With a new schedule: why computing its next occurrence failed, or null. */
-  scheduleError?: string | null;
+  schedule_error?: string | null;
+};
+
+/** Why `updateJob` refused: the job is at another version. */
+export interface VersionConflictRow extends Row {
+  current_version: string;
 }
 
 /**
  * Applies changes if the job is still at `expectedVersion`. The FOR UPDATE read returns the latest committed
  * version even when a concurrent update won, so a conflict reports the true current version.
- * No row: not found. `id` null: version conflict (see `current_version`). Otherwise: the updated job.
+ * Guarded (sql/outcome.ts): refused when the version does not match.
  */
 export function updateJob(
   userId: string,
   jobId: string,
   expectedVersion: number,
   changes: JobChanges,
-): SqlStatement {
+): SqlStatement<Guarded<JobRow & { current_version: string }, VersionConflictRow>> {
   const values: SqlValue[] = [jobId, userId, expectedVersion];
   const sets = ['version = j.version + 1'];
   /** What the job holds once these changes are applied (next_run_at aside: the scheduler moves it on). */
   const applied: string[] = [];
-  const change = (column: string, value: SqlValue, cast = '') => {
-    const param = `$${values.push(value)}${cast}`;
+  for (const column of JOB_SETTABLE) {
+    const value = changes[column];
+    if (value === undefined) continue;
+    const param = settableParam(values, value);
     sets.push(`${column} = ${param}`);
     applied.push(`j.${column} = ${param}`);
-  };
-  if (changes.payload !== undefined) change('payload', JSON.stringify(changes.payload), '::jsonb');
-  if (changes.schedule !== undefined)
-    change('schedule_interval', JSON.stringify(changes.schedule), '::jsonb');
-  if (changes.maxRetries !== undefined) change('max_retries', changes.maxRetries);
-  if (changes.priority !== undefined) change('priority', changes.priority);
-  if (changes.timeoutSeconds !== undefined) change('timeout_seconds', changes.timeoutSeconds);
-  if (changes.nextRunAt !== undefined) {
+  }
+  if (changes.next_run_at !== undefined) {
     // A cancelled job stays without occurrences whatever its new schedule.
     sets.push(
-      `next_run_at = CASE WHEN j.status = 'cancelled' THEN NULL ELSE $${values.push(changes.nextRunAt)}::timestamptz END`,
+      `next_run_at = CASE WHEN j.status = 'cancelled' THEN NULL ELSE $${values.push(changes.next_run_at)}::timestamptz END`,
     );
   }
-  if (changes.scheduleError !== undefined)
-    sets.push(`schedule_error = $${values.push(changes.scheduleError)}::text`);
+  if (changes.schedule_error !== undefined)
+    sets.push(`schedule_error = $${values.push(changes.schedule_error)}::text`);
   // Waiting tasks follow a new priority, so the change takes effect on the queue at once.
   const reprioritise =
     changes.priority === undefined
@@ -172,7 +171,11 @@ export function updateJob(
  * waiting and running tasks. Returns the job as it now is, with `changed` false when it was already cancelled;
  * no row when it does not exist for this user.
  */
-export function cancelJob(userId: string, jobId: string, options: { softDelete: boolean }): SqlStatement {
+export function cancelJob(
+  userId: string,
+  jobId: string,
+  options: { softDelete: boolean },
+): SqlStatement<JobRow & { changed: boolean; cancelled_tasks: string }> {
   const status = options.softDelete
     ? `CASE WHEN j.status IN ('completed', 'failed') THEN j.status ELSE 'cancelled' END`
     : `'cancelled'`;

@@ -1,13 +1,16 @@
 import type { SqlStatement, SqlValue } from '../db/port.js';
-import { OPEN_TASK_STATUSES, olderThan, taskColumns } from './columns.js';
+import type { PagePosition } from '../shapes/page.js';
+import type { TaskRow } from '../shapes/task.js';
+import { newestFirst, OPEN_TASK_STATUSES, taskColumns } from './columns.js';
 import { hasRoom, lockOpenTaskCount } from './open-task-counts.js';
+import type { Guarded } from './outcome.js';
 
 /** Statements about tasks as the API sees them. Ownership always goes through the task's job's user_id. */
 
 /**
  * A new task with the caller's id for the caller's job, unless the job is cancelled or the user is at
- * `userMaxQueued` open tasks (0: no limit). No row: the job does not exist for this user. `id` null: no task —
- * `job_status` says whether the job is cancelled, else `open_tasks` (the user's count, at the limit) says why.
+ * `userMaxQueued` open tasks (0: no limit). Guarded (sql/outcome.ts): refused (`id` null) when the job is
+ * cancelled (`job_status` says so) or the user has no room (`open_tasks`, the user's count, says so).
  * Sent again after its answer was lost, it finds the task with that id and returns it instead of inserting a
  * second, whatever the count (that task is one of them).
  *
@@ -21,7 +24,12 @@ export function insertManualTask(
   jobId: string,
   taskId: string,
   userMaxQueued: number,
-): SqlStatement {
+): SqlStatement<
+  Guarded<
+    TaskRow & { job_status: string; open_tasks: number | null },
+    { job_status: string; open_tasks: number | null }
+  >
+> {
   return {
     idempotent: true,
     text: `WITH job AS (
@@ -44,7 +52,7 @@ export function insertManualTask(
   };
 }
 
-export function selectTask(userId: string, taskId: string): SqlStatement {
+export function selectTask(userId: string, taskId: string): SqlStatement<TaskRow> {
   return {
     idempotent: true,
     text: `SELECT ${taskColumns('t')} FROM tasks t JOIN jobs j ON j.id = t.job_id
@@ -57,7 +65,7 @@ export interface TaskListFilter {
   userId: string;
   jobId: string;
   status?: string;
-  after?: { createdMicros: string; id: string };
+  after?: PagePosition;
   limit: number;
 }
 
@@ -65,21 +73,17 @@ export interface TaskListFilter {
  * One page of a job's tasks, newest first. No row at all: the job does not exist for this user; one row with a
  * null `id`: the job exists and the page is empty.
  */
-export function selectJobTasks(filter: TaskListFilter): SqlStatement {
+export function selectJobTasks(filter: TaskListFilter): SqlStatement<Guarded<TaskRow, Record<never, never>>> {
   const values: SqlValue[] = [filter.jobId, filter.userId];
   const conditions = ['t.job_id = j.id', 'NOT t.is_deleted'];
   if (filter.status) conditions.push(`t.status = $${values.push(filter.status)}::text`);
-  if (filter.after) {
-    const micros = values.push(filter.after.createdMicros);
-    conditions.push(olderThan('t', micros, values.push(filter.after.id)));
-  }
-  const limit = values.push(filter.limit);
+  const page = newestFirst('t', values, filter.after, filter.limit);
   return {
     idempotent: true,
     text: `SELECT page.* FROM jobs j
            LEFT JOIN LATERAL (
-             SELECT ${taskColumns('t')} FROM tasks t WHERE ${conditions.join(' AND ')}
-             ORDER BY t.created_at DESC, t.id DESC LIMIT $${limit}) page ON true
+             SELECT ${taskColumns('t')} FROM tasks t WHERE ${[...conditions, ...page.conditions].join(' AND ')}
+             ${page.orderAndLimit}) page ON true
            WHERE j.id = $1::uuid AND j.user_id = $2::uuid AND NOT j.is_deleted
            ORDER BY page.created_at DESC, page.id DESC`,
     values,
@@ -90,7 +94,7 @@ export function selectJobTasks(filter: TaskListFilter): SqlStatement {
  * Cancels a waiting or running task of the caller's. Returns the task as it now is, with `changed` false when it
  * had already ended (its status says how); no row when it does not exist for this user.
  */
-export function cancelTask(userId: string, taskId: string): SqlStatement {
+export function cancelTask(userId: string, taskId: string): SqlStatement<TaskRow & { changed: boolean }> {
   return {
     idempotent: true,
     text: `WITH target AS (

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as notFound } from '../../lambdas/handlers/not-found.js';
-import { LIMITS } from '../../lambdas/http/schemas.js';
+import { LIMITS } from '../../lambdas/shapes/limits.js';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../local/auth.js';
 import { echoJob, startApi, type TestApi, type TestUser } from '../support/api.js';
 import { assertResultContract, fetchChecked } from '../support/contract.js';

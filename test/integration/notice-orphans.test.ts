@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../lambdas/domain/errors.js';
-import { updateJob } from '../../lambdas/domain/jobs.js';
+import { updateJob } from '../../lambdas/domain/job-writes.js';
 import type { WorkNotice } from '../../lambdas/domain/notices.js';
 import { createLogger } from '../../lambdas/logger.js';
 import { handleNotice } from '../../lambdas/worker/notice-worker.js';
@@ -31,7 +31,7 @@ describe('a notice for work that was never written', () => {
         USER,
         randomUUID(),
         1,
-        { schedule: { type: 'cron', expression: '0 0 29 2 *', timezone: 'UTC' } },
+        { schedule_interval: { type: 'cron', expression: '0 0 29 2 *', timezone: 'UTC' } },
         async (notices) => {
           sent.push(...notices);
         },

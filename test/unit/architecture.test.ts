@@ -2,6 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROUTES, UNMATCHED_ROUTE } from '../../lambdas/http/routes.js';
+import { JOB } from '../../lambdas/shapes/job.js';
+import { TASK } from '../../lambdas/shapes/task.js';
 import { ROOT_DIR } from '../../local/paths.js';
 
 /** The walls between layers (docs/architecture.md), checked on every run so they stay walls. */
@@ -111,5 +113,43 @@ describe('architecture', () => {
       'lambdas/limits.ts',
     ])
       expect(imports(file), file).toEqual([]);
+  });
+
+  it('zod is loaded only through lambdas/shapes/zod.ts (zod/mini, English messages), as a namespace', () => {
+    const offenders = lambdas.filter(
+      (file) =>
+        file !== 'lambdas/shapes/zod.ts' &&
+        (imports(file).some((spec) => spec === 'zod' || spec.startsWith('zod/')) ||
+          /import (type )?\{[^}]*\bz\b[^}]*\} from '[^']*shapes\/zod\.js'/.test(read(file))),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('jobs and tasks are defined once: no view types, view functions or column lists outside their definition', () => {
+    const definitions = ['lambdas/shapes/job.ts', 'lambdas/shapes/task.ts'];
+    const declaresView = /^(export )?(interface (JobView|TaskView)\b|type (JobView|TaskView) =)/m;
+    const offenders = lambdas.filter((file) => {
+      if (definitions.includes(file)) return false;
+      const text = read(file);
+      if (declaresView.test(text) || /function to(Job|Task)View/.test(text)) return true;
+      // A hand-written column list: a line naming most of a representation's fields (the worker's claim names half
+      // of a task's, for its own row: that is another shape).
+      return text
+        .split('\n')
+        .some((line) =>
+          [JOB.names, TASK.names].some(
+            (names) =>
+              names.filter((name) => new RegExp(`\\b${name}\\b`).test(line)).length > (names.length * 2) / 3,
+          ),
+        );
+    });
+    expect(offenders).toEqual([]);
+  });
+
+  it('the domain reads a guarded statement only through settle(), never by testing a row id for null', () => {
+    const offenders = sources('lambdas/domain').filter((file) =>
+      /\.id === null|\.id !== null/.test(read(file)),
+    );
+    expect(offenders).toEqual([]);
   });
 });

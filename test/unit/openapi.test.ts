@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../lambdas/http/openapi.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
-import { LIMITS } from '../../lambdas/http/schemas.js';
+import { LIMITS } from '../../lambdas/shapes/limits.js';
 import { OPENAPI_FILE, renderOpenApi } from '../../scripts/write-openapi.js';
 
 interface SchemaObject {

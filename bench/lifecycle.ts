@@ -2,153 +2,38 @@ import '../local/quiet-sdk-warning.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import PgBoss from 'pg-boss';
 import { createPgDatabase } from '../lambdas/db/pg-adapter.js';
-import type { Database } from '../lambdas/db/port.js';
-import { claim } from '../lambdas/domain/execution.js';
-import { createJob } from '../lambdas/domain/job-writes.js';
-import { runJobNow } from '../lambdas/domain/tasks.js';
-import { createLogger } from '../lambdas/logger.js';
-import { migrate } from '../lambdas/migrator/migrator.js';
 import { createDatabase, dropDatabase } from '../lambdas/sql/admin.js';
-import { runTask } from '../lambdas/worker/run-task.js';
 import { startEmbeddedPostgres } from '../local/embedded-postgres.js';
-import { MIGRATIONS_DIR } from '../local/paths.js';
+import { benchGraphileWorker } from './graphile-worker.js';
+import { explainHot, seedHistory } from './history.js';
+import { benchPgBoss } from './pg-boss.js';
+import { benchService, drainOnly, enqueueOnly, openService } from './service.js';
+import { type BenchShape, median, type Phase, type Result } from './support.js';
 
 /**
- * Task lifecycle — enqueue one at a time, then N workers claim → run → complete — for this service and for
- * pg-boss, on the same PostgreSQL in the same run. Prints tasks/s, the ratio, and SQL statements per task.
- * Usage: npm run bench [-- TASKS WORKERS BATCH]   (defaults 2000 8 10; DATABASE_URL or an embedded PostgreSQL)
+ * Task lifecycle — enqueue one at a time, then drain with each queue's own runner — for this service, pg-boss and
+ * graphile-worker, on the same PostgreSQL in the same run, RUNS times (median reported).
+ *   npm run bench [-- TASKS WORKERS BATCH] [--runs R] [--jobs J] (defaults 2000 8 10, 3 runs, tasks over 100 jobs)
+ *   npm run bench -- --history FINISHED [TASKS WORKERS BATCH]  (drain TASKS (default 20000) due tasks with and
+ *                                                               without FINISHED finished tasks in the tables)
+ * DATABASE_URL names a server to use; without it an embedded PostgreSQL is started.
  */
-const [TASKS = 2000, WORKERS = 8, BATCH = 10] = process.argv.slice(2).map(Number);
-const USER = '0b7e3f2a-1c4d-4e5f-8a6b-7c8d9e0f1a2b';
-const JOBS = 100;
+const argv = process.argv.slice(2);
+const flag = (name: string) => {
+  const at = argv.indexOf(name);
+  if (at < 0) return undefined;
+  const value = Number(argv[at + 1]);
+  argv.splice(at, 2);
+  return value;
+};
+const HISTORY = flag('--history');
+const RUNS = flag('--runs') ?? 3;
+const JOBS = flag('--jobs') ?? 100;
+const [TASKS = HISTORY ? 20_000 : 2000, WORKERS = 8, BATCH = 10] = argv.map(Number);
+const shape: BenchShape = { tasks: TASKS, workers: WORKERS, batch: BATCH, jobs: JOBS };
 
-interface Phase {
-  seconds: number;
-  statements: number;
-}
-interface Result {
-  enqueue: Phase;
-  process: Phase;
-}
-
-/** Counts every statement through the port, transactions included. */
-function counting(db: Database) {
-  const counter = { statements: 0 };
-  const wrapped: Database = {
-    query: (statement) => {
-      counter.statements += 1;
-      return db.query(statement);
-    },
-    transaction: (work) =>
-      db.transaction((tx) =>
-        work({
-          query: (statement) => {
-            counter.statements += 1;
-            return tx.query(statement);
-          },
-        }),
-      ),
-    close: () => db.close(),
-  };
-  return { db: wrapped, counter };
-}
-
-async function timed(counter: { statements: number }, work: () => Promise<void>): Promise<Phase> {
-  const before = counter.statements;
-  const started = performance.now();
-  await work();
-  return { seconds: (performance.now() - started) / 1000, statements: counter.statements - before };
-}
-
-/** Runs `work` for 0..count-1 with `concurrency` parallel lanes. */
-async function lanes(count: number, concurrency: number, work: (i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await work(next++);
-    }),
-  );
-}
-
-async function benchService(url: string): Promise<Result> {
-  const raw = createPgDatabase({ connectionString: url, maxConnections: WORKERS + 2 });
-  await migrate(raw, { direction: 'up', migrationsDir: MIGRATIONS_DIR });
-  const { db, counter } = counting(raw);
-  const jobIds: string[] = [];
-  for (let i = 0; i < JOBS; i += 1) {
-    const spec = {
-      job_type: 'echo',
-      payload: { prompt: `bench ${i}` },
-      schedule_interval: { type: 'manual' as const },
-      max_retries: 3,
-      priority: 50,
-      timeout_seconds: 300,
-    };
-    jobIds.push((await createJob(raw, USER, spec)).job.id);
-  }
-  const enqueue = await timed(counter, () =>
-    lanes(TASKS, WORKERS, async (i) => void (await runJobNow(db, USER, jobIds[i % JOBS] ?? ''))),
-  );
-  const log = createLogger({}, 'error');
-  const settings = { LEASE_SECONDS: 30, HEARTBEAT_MS: 5_000, RETRY_BASE_DELAY_MS: 1_000 };
-  const processPhase = await timed(counter, () =>
-    lanes(WORKERS, WORKERS, async (n) => {
-      for (;;) {
-        const tasks = await claim(db, `bench-${n}`, { limit: BATCH, leaseSeconds: 30 });
-        if (tasks.length === 0) return;
-        for (const task of tasks) await runTask(db, task, `bench-${n}`, settings, log);
-      }
-    }),
-  );
-  const done = await raw.query<{ n: number }>({
-    text: `SELECT count(*)::int AS n FROM tasks WHERE status = 'completed'`,
-    values: [],
-  });
-  if (done.rows[0]?.n !== TASKS) throw new Error(`service completed ${done.rows[0]?.n} of ${TASKS}`);
-  await raw.close();
-  return { enqueue, process: processPhase };
-}
-
-async function benchPgBoss(url: string): Promise<Result> {
-  const pool = new pg.Pool({ connectionString: url, max: WORKERS + 2 });
-  const counter = { statements: 0 };
-  const boss = new PgBoss({
-    db: {
-      executeSql: async (text: string, values: unknown[]) => {
-        counter.statements += 1;
-        return pool.query(text, values);
-      },
-    },
-    supervise: false,
-    schedule: false,
-  });
-  boss.on('error', () => {});
-  await boss.start();
-  await boss.createQueue('bench');
-  const enqueue = await timed(counter, () =>
-    lanes(TASKS, WORKERS, async (i) => void (await boss.send('bench', { prompt: `bench ${i}` }))),
-  );
-  let completed = 0;
-  const processPhase = await timed(counter, () =>
-    lanes(WORKERS, WORKERS, async () => {
-      for (;;) {
-        const jobs = await boss.fetch<{ prompt: string }>('bench', { batchSize: BATCH });
-        if (jobs.length === 0) return;
-        for (const job of jobs) await boss.complete('bench', job.id, { result: JSON.stringify(job.data) });
-        completed += jobs.length;
-      }
-    }),
-  );
-  if (completed !== TASKS) throw new Error(`pg-boss completed ${completed} of ${TASKS}`);
-  await boss.stop({ graceful: false, wait: true });
-  await pool.end();
-  return { enqueue, process: processPhase };
-}
-
-async function main() {
+async function withServer(work: (urlFor: (name: string) => Promise<string>) => Promise<void>) {
   let adminUrl = process.env.DATABASE_URL;
   let stop = async () => {};
   if (!adminUrl) {
@@ -164,37 +49,110 @@ async function main() {
       await rm(dir, { recursive: true, force: true });
     };
   }
-  const admin = createPgDatabase({ connectionString: adminUrl, maxConnections: 1 });
-  const urlFor = (name: string) => Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
+  const base = adminUrl;
+  const admin = createPgDatabase({ connectionString: base, maxConnections: 1 });
+  const made: string[] = [];
+  const urlFor = async (name: string) => {
+    await admin.query(dropDatabase(name));
+    await admin.query(createDatabase(name));
+    made.push(name);
+    return Object.assign(new URL(base), { pathname: `/${name}` }).toString();
+  };
   try {
-    for (const name of ['bench_service', 'bench_pgboss']) {
-      await admin.query(dropDatabase(name));
-      await admin.query(createDatabase(name));
-    }
-    const ours = await benchService(urlFor('bench_service'));
-    const boss = await benchPgBoss(urlFor('bench_pgboss'));
-    const rate = (phase: Phase) => TASKS / phase.seconds;
-    const row = (name: string, r: Result) =>
-      `${name.padEnd(22)} ${rate(r.enqueue).toFixed(0).padStart(10)} ${rate(r.process).toFixed(0).padStart(12)} ${(r.enqueue.statements / TASKS).toFixed(2).padStart(12)} ${(r.process.statements / TASKS).toFixed(2).padStart(12)}`;
-    console.log(
-      `task lifecycle: ${TASKS} tasks, ${WORKERS} workers, batch ${BATCH}; node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
-    );
-    console.log(
-      `${'queue'.padEnd(22)} ${'enqueue/s'.padStart(10)} ${'process/s'.padStart(12)} ${'stmts/enq'.padStart(12)} ${'stmts/task'.padStart(12)}`,
-    );
-    console.log(row('background-job-service', ours));
-    console.log(row('pg-boss 10.4.2', boss));
-    console.log(
-      `ratio (service / pg-boss): enqueue ${(rate(ours.enqueue) / rate(boss.enqueue)).toFixed(2)}x, process ${(rate(ours.process) / rate(boss.process)).toFixed(2)}x`,
-    );
-    for (const name of ['bench_service', 'bench_pgboss']) await admin.query(dropDatabase(name));
+    await work(urlFor);
+    for (const name of made) await admin.query(dropDatabase(name));
   } finally {
     await admin.close();
     await stop();
   }
 }
 
-main().catch((error: Error) => {
-  console.error(`bench: ${error.message}`);
+const rate = (phase: Phase | undefined) => (phase ? TASKS / phase.seconds : Number.NaN);
+const per = (phase: Phase | undefined) => (phase ? phase.statements / TASKS : Number.NaN);
+const num = (value: number, digits = 0) => (Number.isNaN(value) ? '—' : value.toFixed(digits));
+
+function printRun(label: string, results: Record<string, Result>) {
+  console.log(`\n${label}`);
+  console.log(
+    `${'queue'.padEnd(24)}${'enqueue/s'.padStart(11)}${'process/s'.padStart(11)}${'batch enq/s'.padStart(13)}${'stmts/enq'.padStart(11)}${'stmts/task'.padStart(12)}`,
+  );
+  for (const [name, r] of Object.entries(results)) {
+    console.log(
+      `${name.padEnd(24)}${num(rate(r.enqueue)).padStart(11)}${num(rate(r.process)).padStart(11)}${num(rate(r.enqueueBatch)).padStart(13)}${num(per(r.enqueue), 2).padStart(11)}${num(per(r.process), 2).padStart(12)}`,
+    );
+  }
+}
+
+async function lifecycle() {
+  const runs: Record<string, Result>[] = [];
+  await withServer(async (urlFor) => {
+    for (let run = 1; run <= RUNS; run += 1) {
+      const service = await openService(await urlFor('bench_service'), WORKERS);
+      const ours = await benchService(service, shape);
+      await service.close();
+      const results: Record<string, Result> = { 'background-job-service': ours };
+      // BENCH_ONLY=service skips the peers (to profile the service alone).
+      if (process.env.BENCH_ONLY !== 'service') {
+        results['pg-boss 10.4.2'] = await benchPgBoss(await urlFor('bench_pgboss'), shape);
+        results['graphile-worker 0.17.3'] = await benchGraphileWorker(await urlFor('bench_graphile'), shape);
+      }
+      runs.push(results);
+      printRun(`run ${run}`, results);
+    }
+  });
+  const med = (name: string, pick: (r: Result) => Phase | undefined) =>
+    median(runs.map((r) => rate(r[name] ? pick(r[name]) : undefined)));
+  const names = Object.keys(runs[0] ?? {});
+  console.log(`\nmedian of ${runs.length} runs (tasks/s):`);
+  for (const name of names) {
+    console.log(
+      `${name.padEnd(24)} enqueue ${num(med(name, (r) => r.enqueue))}  process ${num(med(name, (r) => r.process))}  batch enqueue ${num(med(name, (r) => r.enqueueBatch))}`,
+    );
+  }
+  const ours = names[0] ?? '';
+  for (const peer of names.slice(1)) {
+    const ratio = (pick: (r: Result) => Phase | undefined) => (med(ours, pick) / med(peer, pick)).toFixed(2);
+    console.log(
+      `ratio service / ${peer}: enqueue ${ratio((r) => r.enqueue)}x, process ${ratio((r) => r.process)}x (medians)`,
+    );
+  }
+}
+
+async function history(finished: number) {
+  const drains: { empty: number; history: number }[] = [];
+  await withServer(async (urlFor) => {
+    const full = await openService(await urlFor('bench_history'), WORKERS);
+    let started = performance.now();
+    await seedHistory(full, finished);
+    console.log(
+      `seeded ${finished} finished tasks over ${Math.floor(finished / 2)} jobs + ANALYZE in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    for (let run = 1; run <= RUNS; run += 1) {
+      const empty = await openService(await urlFor('bench_empty'), WORKERS);
+      const emptyDrain = await drainOnly(empty, shape);
+      await empty.close();
+      started = performance.now();
+      const historyDrain = await drainOnly(full, shape);
+      drains.push({ empty: emptyDrain.seconds, history: historyDrain.seconds });
+      console.log(
+        `run ${run}: drain ${TASKS} tasks — empty ${emptyDrain.seconds.toFixed(2)} s (${num(per(emptyDrain), 2)} stmts/task), with history ${historyDrain.seconds.toFixed(2)} s (${num(per(historyDrain), 2)} stmts/task): ${(historyDrain.seconds / emptyDrain.seconds).toFixed(2)}x`,
+      );
+    }
+    // The hot statements in the history state, with a burst of due tasks the statistics do not know about.
+    await full.query({ text: `ANALYZE tasks`, values: [] });
+    await enqueueOnly(full, shape);
+    for (const line of await explainHot(full)) console.log(line);
+    await full.close();
+  });
+  const e = median(drains.map((d) => d.empty));
+  const h = median(drains.map((d) => d.history));
+  console.log(`median: empty ${e.toFixed(2)} s, history ${h.toFixed(2)} s, ratio ${(h / e).toFixed(2)}x`);
+}
+
+console.log(
+  `task lifecycle: ${TASKS} tasks (service: over ${JOBS} jobs), ${WORKERS} workers, batch ${BATCH}; node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+);
+(HISTORY ? history(HISTORY) : lifecycle()).catch((error: Error) => {
+  console.error(`bench: ${error.stack ?? error.message}`);
   process.exit(1);
 });

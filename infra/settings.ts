@@ -45,6 +45,8 @@ export interface StackSettings {
    * past it is refused with 429, a scheduled occurrence past it skipped (docs/semantics.md).
    */
   userMaxQueued: number;
+  /** USER_MAX_RUNNING of the worker Lambdas: at most this many tasks of one user run at once; 0 (default) = no cap. */
+  userMaxRunning: number;
 }
 
 /** The only retention periods CloudWatch Logs (and so CloudFormation's RetentionInDays) accepts. */
@@ -145,7 +147,10 @@ export function readSettings(app: App): StackSettings {
     alarmQueueDelaySeconds: number(app, 'alarmQueueDelaySeconds', 300, 1, 86_400),
     alarmApi5xxCount: number(app, 'alarmApi5xxCount', 5, 1, 1_000_000),
     userMaxQueued: integer(app, 'userMaxQueued', USER_MAX_QUEUED_DEFAULT, 0, USER_MAX_QUEUED_MAX),
+    userMaxRunning: number(app, 'userMaxRunning', 0, 0, 1_000_000),
   };
+  if (!Number.isInteger(settings.userMaxRunning))
+    throw new Error(`context userMaxRunning must be a whole number, got ${settings.userMaxRunning}`);
   if (settings.maxCapacity < settings.minCapacity)
     throw new Error('context maxCapacity must be at least minCapacity');
   const reserved = settings.workerReservedConcurrency;

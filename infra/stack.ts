@@ -3,10 +3,12 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from './constructs/alarm-topic.js';
 import { Api } from './constructs/api.js';
+import { Dashboard } from './constructs/dashboard.js';
 import { Database } from './constructs/database.js';
 import { Migrations } from './constructs/migrations.js';
 import { Observability } from './constructs/observability.js';
 import { Resync } from './constructs/resync.js';
+import { WebhookKey } from './constructs/webhook-key.js';
 import { Worker } from './constructs/worker.js';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 import type { StackSettings } from './settings.js';
@@ -22,9 +24,16 @@ export class BackgroundJobServiceStack extends Stack {
     const { settings } = props;
     const { cluster } = new Database(this, 'Database', settings);
     const migrations = new Migrations(this, 'Migrations', { cluster, settings });
-    const worker = new Worker(this, 'Worker', { cluster, settings });
-    const api = new Api(this, 'Api', { cluster, queue: worker.queue, settings });
+    const webhookKey = new WebhookKey(this, 'WebhookKey');
+    const worker = new Worker(this, 'Worker', { cluster, settings, webhookKey });
+    const api = new Api(this, 'Api', { cluster, queue: worker.queue, settings, webhookKey });
     for (const fn of [...api.functions, ...worker.functions]) fn.node.addDependency(migrations.schema);
+    new Dashboard(this, 'Dashboard', {
+      httpApi: api.httpApi,
+      url: api.dashboardUrl,
+      config: api.dashboardConfig,
+      settings,
+    });
     new Resync(this, 'Resync', { cluster, queue: worker.queue, schema: migrations.schema, settings });
     // The service's own functions; the CDK Provider framework's are plain lambda.Function and stay out.
     const functions = this.node.findAll().filter((c) => c instanceof nodejs.NodejsFunction);

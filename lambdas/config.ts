@@ -40,6 +40,30 @@ const Environment = z.object({
     z.coerce.number().check(z.int(), z.minimum(0), z.maximum(USER_MAX_QUEUED_MAX)),
     USER_MAX_QUEUED_DEFAULT,
   ),
+  /**
+   * `true` lifts the webhook SSRF rules (https only; no loopback, private, link-local or metadata address) for
+   * local development and tests: http and loopback targets are then allowed. Never set in AWS.
+   */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.pipe(
+    z._default(z.enum(['true', 'false']), 'false'),
+    z.transform((value: 'true' | 'false') => value === 'true'),
+  ),
+  /** The key that encrypts webhook secrets (AES-256-GCM): 32 bytes, base64. Locally; in AWS the next one. */
+  WEBHOOK_SECRET_KEY: z.optional(
+    z.string().check(
+      z.refine((value) => Buffer.from(value, 'base64').length === 32, {
+        message: 'must be 32 bytes, base64',
+      }),
+    ),
+  ),
+  /** AWS: the Secrets Manager secret (created by the stack) that holds the key's material. */
+  WEBHOOK_KEY_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
+  /** The first retry delay of a webhook delivery; each further one doubles it (capped at 2 hours). */
+  WEBHOOK_RETRY_BASE_MS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 10_000),
+  /** How long after a task's end its delivery is retried before it is marked failed. */
+  WEBHOOK_RETRY_WINDOW_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 86_400),
+  /** One attempt's limit: connecting, sending and the answer's status line. */
+  WEBHOOK_TIMEOUT_MS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 10_000),
 } satisfies Record<ConfigVariable, unknown>);
 
 export type Config = z.output<typeof Environment>;

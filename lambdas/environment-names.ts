@@ -18,6 +18,12 @@ export const CONFIG_VARIABLES = [
   'DB_AUTO_PAUSE_SECONDS',
   'DB_WAKE_AHEAD_SECONDS',
   'USER_MAX_QUEUED',
+  'WEBHOOK_ALLOW_PRIVATE_TARGETS',
+  'WEBHOOK_SECRET_KEY',
+  'WEBHOOK_KEY_SECRET_ARN',
+  'WEBHOOK_RETRY_BASE_MS',
+  'WEBHOOK_RETRY_WINDOW_SECONDS',
+  'WEBHOOK_TIMEOUT_MS',
 ] as const;
 
 /** Worker and scheduler tuning (lambdas/worker/settings.ts). */
@@ -27,13 +33,15 @@ export const WORKER_VARIABLES = [
   'LEASE_SECONDS',
   'HEARTBEAT_MS',
   'POLL_MS',
+  'USER_MAX_RUNNING',
   'SCHEDULER_INTERVAL_MS',
 ] as const;
 
 /**
  * Read where they are used rather than parsed up front: TRACING (lambdas/tracing.ts) and the Powertools Tracer's
  * own switches, which it reads itself; the metrics namespace and stdout switch (lambdas/metrics.ts); the
- * migrator's migrations folder (lambdas/handlers/migrate.ts).
+ * migrator's migrations folder (lambdas/handlers/migrate.ts); the dashboard's sign-in settings
+ * (lambdas/http/dashboard-files.ts).
  */
 export const OTHER_VARIABLES = [
   'TRACING',
@@ -42,6 +50,7 @@ export const OTHER_VARIABLES = [
   'METRICS_NAMESPACE',
   'METRICS_STDOUT',
   'MIGRATIONS_DIR',
+  'DASHBOARD_CONFIG',
 ] as const;
 
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];

@@ -1,8 +1,8 @@
 /**
  * Every metric the service emits, as plain data: lambdas/metrics.ts writes them, and the dashboard and alarms in
  * infra/ read them, so an alarm cannot watch a name the code does not emit. Dimensions are bounded on purpose:
- * `job_type` comes from the handler registry, `route` is the route template (never a raw path), `status_class` is
- * 2xx…5xx. Never a user id, job id or task id.
+ * `job_type` is a job type with a handler (lambdas/job-types/) or `unknown`, `route` is the route template (never
+ * a raw path), `status_class` is 2xx…5xx. Never a user id, job id or task id.
  */
 export const METRIC_NAMESPACE_DEFAULT = 'BackgroundJobService';
 /** The `service` of every log line and metric. */

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { workerSettings } from '../lambdas/worker/settings.js';
@@ -11,6 +13,7 @@ import {
 import { type ContainerHandle, LocalFunction } from './lambda/runtime.js';
 import { type SqsEventSource, startSqsEventSource } from './lambda/sqs-event-source.js';
 import { ROOT_DIR } from './paths.js';
+import { startLocalSecretsManager } from './secrets-manager/server.js';
 import { type LocalSqs, startLocalSqs } from './sqs/server.js';
 import { startLocalStack } from './stack.js';
 
@@ -33,7 +36,7 @@ export interface AwsStackOptions {
   visibilityTimeoutSeconds: number;
   functionTimeoutSeconds: number;
   batchSize: number;
-  /** Worker settings passed to the containers (HEARTBEAT_MS, LEASE_SECONDS, RETRY_BASE_DELAY_MS, LOG_LEVEL). */
+  /** Worker settings passed to the containers (HEARTBEAT_MS, LEASE_SECONDS, RETRY_BASE_DELAY_MS, USER_MAX_RUNNING, LOG_LEVEL). */
   workerEnvironment: Record<string, string>;
   /** Deploy-time invocations to run once before the worker starts (default: DEPLOY_INVOCATIONS). */
   deployInvocations?: DeployInvocation[];
@@ -105,6 +108,17 @@ async function createQueues(endpoint: string, options: AwsStackOptions) {
   }
 }
 
+/** The webhook key secret's value, as the stack's generated secret would hold it; kept in the data folder. */
+async function localKeySecret(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'webhook-key-secret.txt');
+  const existing = (await readFile(file, 'utf8').catch(() => '')).trim();
+  if (existing) return existing;
+  const value = randomBytes(48).toString('base64url').slice(0, 64);
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, value, { mode: 0o600 });
+  return value;
+}
+
 /**
  * The service wired as in AWS, on this machine: API handlers behind the local API Gateway emulation, every query
  * through the Data API endpoint, due tasks through SQS to the `worker` Lambda handler in its own containers via an
@@ -131,6 +145,13 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
     process.env.AWS_ENDPOINT_URL_SQS = sqsEndpoint;
     process.env.QUEUE_URL = queues.queueUrl;
+    // The webhook secrets' key, read as in AWS: from a Secrets Manager secret (the local endpoint), by ARN.
+    const secretsManager = await startLocalSecretsManager(process.env.AWS_REGION);
+    cleanups.push(() => secretsManager.close());
+    const webhookKeyArn = secretsManager.put('webhook-key', await localKeySecret(options.dataDir));
+    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secretsManager.endpoint;
+    process.env.WEBHOOK_KEY_SECRET_ARN = webhookKeyArn;
+    delete process.env.WEBHOOK_SECRET_KEY;
 
     const stack = await startLocalStack({
       port: options.port,
@@ -155,6 +176,8 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+      WEBHOOK_KEY_SECRET_ARN: webhookKeyArn,
       ...options.workerEnvironment,
     };
 

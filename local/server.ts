@@ -7,6 +7,7 @@ import type { HttpResult } from '../lambdas/http/response.js';
 import { matchRoute, UNMATCHED_ROUTE } from '../lambdas/http/routes.js';
 import { answerEarly, toApiGatewayEvent, writeResult } from './api-gateway.js';
 import type { LocalAuth } from './auth.js';
+import { type DashboardConfig, dashboardAssets, isDashboardPath, serveDashboardAsset } from './dashboard.js';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer) => Promise<HttpResult>;
 
@@ -63,7 +64,11 @@ export async function startLocalServer(options: {
   port: number;
   host?: string;
   auth: LocalAuth;
+  /** How the dashboard signs in; `local` (a token from `npm run token`) unless given. */
+  dashboard?: DashboardConfig;
 }): Promise<LocalServer> {
+  // Bundled before listening, so a broken dashboard fails the start instead of the first page load.
+  const dashboard = await dashboardAssets(options.dashboard);
   const server = createServer(async (request, response) => {
     // A target that is no URL (`//[`, `http://a@x:99999/`) is refused here: a throw out of this async callback
     // would be an unhandled rejection, which ends the whole process.
@@ -81,6 +86,9 @@ export async function startLocalServer(options: {
     }
     const method = request.method ?? 'GET';
     try {
+      // The dashboard's page and assets; any other method or unknown asset falls through to the API's 404/405.
+      if (isDashboardPath(url.pathname) && serveDashboardAsset(dashboard, method, url.pathname, response))
+        return;
       const match = matchRoute(method, url.pathname);
       const matched = 'route' in match ? match : undefined;
       const route = matched?.route ?? UNMATCHED_ROUTE;

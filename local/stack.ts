@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import { config, resetConfig } from '../lambdas/config.js';
 import { closeDatabase, database } from '../lambdas/db/index.js';
 import { createPgDatabase } from '../lambdas/db/pg-adapter.js';
+import { resetWebhookKey } from '../lambdas/domain/webhook-secret.js';
 import { createLogger } from '../lambdas/logger.js';
 import { migrate } from '../lambdas/migrator/migrator.js';
 import { createDatabase, databaseExists } from '../lambdas/sql/admin.js';
@@ -71,6 +75,20 @@ async function ensureDatabase(postgres: RunningPostgres, name: string): Promise<
   return postgres.urlFor(name);
 }
 
+/**
+ * The key that encrypts webhook secrets locally (in AWS a Secrets Manager secret): made once into the data
+ * folder, beside the token signing key, so that secrets stored before a restart can still be read.
+ */
+async function localWebhookKey(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'webhook-secret.key');
+  const existing = await readFile(file, 'utf8').catch(() => undefined);
+  if (existing?.trim()) return existing.trim();
+  const key = randomBytes(32).toString('base64');
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, key, { mode: 0o600 });
+  return key;
+}
+
 /** Database (embedded or given) → migrations → HTTP server; `stop` undoes all of it in reverse. */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   await assertPortFree(options.port, options.host);
@@ -104,7 +122,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         DATABASE_NAME: decodeURIComponent(new URL(databaseUrl).pathname.slice(1)),
       });
     }
+    // Unless the key is read from Secrets Manager (the AWS topology, local/aws-stack.ts).
+    if (!process.env.WEBHOOK_KEY_SECRET_ARN)
+      process.env.WEBHOOK_SECRET_KEY ??= await localWebhookKey(options.dataDir);
     resetConfig();
+    resetWebhookKey();
     cleanups.push(() => closeDatabase());
     const applied = await migrate(database(), { direction: 'up', migrationsDir: MIGRATIONS_DIR });
     options.log(

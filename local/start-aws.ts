@@ -27,7 +27,12 @@ const PASSED_TO_WORKER: readonly EnvironmentVariable[] = [
   'HEARTBEAT_MS',
   'LEASE_SECONDS',
   'RETRY_BASE_DELAY_MS',
+  'USER_MAX_RUNNING',
   'LOG_LEVEL',
+  'WEBHOOK_ALLOW_PRIVATE_TARGETS',
+  'WEBHOOK_RETRY_BASE_MS',
+  'WEBHOOK_RETRY_WINDOW_SECONDS',
+  'WEBHOOK_TIMEOUT_MS',
 ];
 
 async function main(): Promise<{ stop(): Promise<void> }> {

@@ -12,13 +12,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { LAMBDA_BUNDLE } from '../infra/bundling.js';
-import { ROUTES } from '../lambdas/http/routes.js';
+import { ROUTES, UNMATCHED_ROUTE } from '../lambdas/http/routes.js';
 import { createRuntimeSandbox } from '../test/infra/asset-sandbox.js';
 import { bundleHandler } from './lambda-bundles.js';
 
 const RUNS = Number(process.argv[2] ?? 7);
 const HANDLERS = [
-  ...new Set([...ROUTES.map((route) => route.handler), 'not-found', 'worker', 'resync', 'migrate']),
+  ...new Set([...[...ROUTES, UNMATCHED_ROUTE].map((route) => route.handler), 'worker', 'resync', 'migrate']),
 ];
 const ENV = {
   PATH: process.env.PATH ?? '',

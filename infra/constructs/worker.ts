@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { StackSettings } from '../settings.js';
 import { databaseEnvironment, limitEnvironment, noticeEnvironment } from './function-environment.js';
 import { serviceFunction } from './lambda-function.js';
+import type { WebhookKey } from './webhook-key.js';
 
 /** A worker Lambda runs one SQS batch; attempts are capped at 840 s (14 min), so the batch fits in 15 minutes. */
 export const WORKER_TIMEOUT = Duration.minutes(15);
@@ -46,7 +47,7 @@ export class Worker extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    props: { cluster: rds.DatabaseCluster; settings: StackSettings },
+    props: { cluster: rds.DatabaseCluster; settings: StackSettings; webhookKey: WebhookKey },
   ) {
     super(scope, id);
     const { cluster, settings } = props;
@@ -76,9 +77,11 @@ export class Worker extends Construct {
         ...databaseEnvironment(cluster),
         ...noticeEnvironment(this.queue, settings),
         ...limitEnvironment(settings),
+        ...props.webhookKey.environment(),
         LEASE_SECONDS: '60',
         HEARTBEAT_MS: '5000',
         RETRY_BASE_DELAY_MS: '5000',
+        USER_MAX_RUNNING: String(settings.userMaxRunning),
       },
     });
     worker.addEventSource(
@@ -90,6 +93,8 @@ export class Worker extends Construct {
       }),
     );
     cluster.grantDataApiAccess(worker);
+    // It signs webhook deliveries: it reads the key that decrypts their secrets.
+    props.webhookKey.secret.grantRead(worker);
     // Receive/Delete/ChangeMessageVisibility (heartbeats) come with the event source; SendMessage for follow-ups.
     this.queue.grantConsumeMessages(worker);
     this.queue.grant(worker, 'sqs:SendMessage');

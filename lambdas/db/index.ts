@@ -5,6 +5,7 @@ import { putMetric } from '../metrics.js';
 import { traced } from '../tracing.js';
 import { createDataApiDatabase } from './data-api/adapter.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './data-api/retry.js';
+import type { createPgDatabase } from './pg-adapter.js';
 import type { Database } from './port.js';
 
 const retryLog = createLogger({ component: 'data-api' });
@@ -12,16 +13,16 @@ const retryLog = createLogger({ component: 'data-api' });
 /**
  * The pg adapter's module, named by a computed specifier: esbuild resolves only literal imports, so no Lambda bundle
  * carries pg (every AWS function runs DB_DRIVER=data-api; pg serves the local stack and the tests, which run the
- * sources, where this resolves beside this file). test/infra/bundle-contents.test.ts checks the bundles.
+ * sources, where this resolves beside this file). test/unit/architecture.test.ts checks that no API entry reaches it.
  */
 const PG_ADAPTER_MODULE = ['.', 'pg-adapter.js'].join('/');
 
-/** A pg database whose adapter module is loaded on the first call (a few milliseconds, once per process). */
+/** A pg database whose adapter module (and pg) is loaded on its first call, once per process. */
 function lazyPgDatabase(connectionString: string): Database {
   let opened: Promise<Database> | undefined;
   const open = () => {
-    opened ??= (import(PG_ADAPTER_MODULE) as Promise<typeof import('./pg-adapter.js')>).then((adapter) =>
-      adapter.createPgDatabase({ connectionString }),
+    opened ??= (import(PG_ADAPTER_MODULE) as Promise<{ createPgDatabase: typeof createPgDatabase }>).then(
+      (adapter) => adapter.createPgDatabase({ connectionString }),
     );
     return opened;
   };

@@ -1,9 +1,9 @@
-import { CronExpressionParser } from 'cron-parser';
+import { type CronFields, parseCronFields } from './cron-fields.js';
 
 /**
- * Our own evaluator of 5-field cron expressions in a timezone's wall-clock time. cron-parser only parses (its field
- * sets and day rules are mirrored here); its own iteration throws or steps backwards around 30- and 45-minute
- * offsets (Australia/Lord_Howe, Pacific/Chatham). The DST rules, stated in docs/semantics.md:
+ * Our own evaluator of 5-field cron expressions in a timezone's wall-clock time, over the field sets of ./cron-fields.ts
+ * (cron-parser's grammar; its day rules are mirrored here). cron-parser's own iteration threw or stepped backwards
+ * around 30- and 45-minute offsets (Australia/Lord_Howe, Pacific/Chatham). The DST rules, stated in docs/semantics.md:
  * - a matching wall-clock time that does not exist (skipped by a forward change) runs once, shifted by the jump:
  *   at the instant it would have been under the offset before the change (02:30 CET → 03:30 CEST);
  * - a matching wall-clock time that happens twice (a backward change) runs once, at its first pass — except when
@@ -24,54 +24,16 @@ const OFFSET_MARGIN = 15 * HOUR;
  */
 const HORIZON_DAYS = 366 * 41;
 
-interface CronFields {
-  minutes: number[];
-  hours: number[];
-  everyHour: boolean;
-  days: ReadonlySet<number>;
-  lastDayOfMonth: boolean;
-  dayOfMonthWildcard: boolean;
-  months: ReadonlySet<number>;
-  weekdays: ReadonlySet<number>;
-  lastWeekdays: ReadonlySet<number>;
-  nthWeekday: number;
-  dayOfWeekWildcard: boolean;
-}
-
 const parsed = new Map<string, CronFields>();
 
 /** Parses (and validates: throws on a bad expression) a 5-field expression into the sets we match against. */
 export function parseCron(expression: string): CronFields {
   const known = parsed.get(expression);
   if (known) return known;
-  const fields = parseFields(expression);
+  const fields = parseCronFields(expression);
   if (parsed.size > 1000) parsed.clear();
   parsed.set(expression, fields);
   return fields;
-}
-
-function parseFields(expression: string): CronFields {
-  // `H` fields take a value cron-parser picks: seeded by the expression, every process picks the same one (unseeded
-  // it is random per parse, and a job would run at another time in each Lambda container).
-  const { fields } = CronExpressionParser.parse(expression, { tz: 'UTC', hashSeed: expression });
-  const numbers = (values: readonly (number | string)[]) =>
-    values.filter((v): v is number => typeof v === 'number');
-  const dayOfWeek = fields.dayOfWeek.values as readonly (number | string)[];
-  return {
-    minutes: numbers(fields.minute.values).sort((a, b) => a - b),
-    hours: numbers(fields.hour.values).sort((a, b) => a - b),
-    everyHour: new Set(fields.hour.values).size === 24,
-    days: new Set(numbers(fields.dayOfMonth.values as readonly (number | string)[])),
-    lastDayOfMonth: fields.dayOfMonth.hasLastChar,
-    dayOfMonthWildcard: fields.dayOfMonth.isWildcard,
-    months: new Set(numbers(fields.month.values)),
-    weekdays: new Set(numbers(dayOfWeek).map((d) => d % 7)),
-    lastWeekdays: new Set(
-      dayOfWeek.filter((v): v is string => typeof v === 'string').map((v) => Number.parseInt(v, 10) % 7),
-    ),
-    nthWeekday: fields.dayOfWeek.nthDay,
-    dayOfWeekWildcard: fields.dayOfWeek.isWildcard,
-  };
 }
 
 /** Whether a calendar day (days since 1970-01-01 in wall-clock time) matches; cron-parser's day-of-month/week rules. */
@@ -166,9 +128,12 @@ function instantsOf(
 
 /** The first occurrence strictly after `after`, or null when none falls within the horizon. */
 export function nextCronOccurrence(fields: CronFields, zone: string, after: number): number | null {
-  const startDay = Math.floor((after + offsetAt(zone, after)) / DAY) - 1;
+  // From the day before `after`'s local day under any offset, not its exact offset: reading that costs an Intl call
+  // every time (each `after` differs), where the offsets of whole days below are cached. Earlier days only add walls
+  // that the `floor` test below skips.
+  const startDay = Math.floor((after - OFFSET_MARGIN) / DAY) - 1;
   let best: number | null = null;
-  for (let day = startDay; day <= startDay + HORIZON_DAYS; day += 1) {
+  for (let day = startDay; day <= startDay + HORIZON_DAYS + 2; day += 1) {
     if (!dayMatches(fields, day)) continue;
     const around = dayOffsets(zone, day);
     // A wall-clock time runs at wall − offset: only walls past `floor` can run after `after`, and once a wall is

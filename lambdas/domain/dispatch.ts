@@ -9,8 +9,9 @@ import {
   selectWaitingTask,
   takeOccurrence,
 } from '../sql/dispatch.js';
+import { pendingDeliveryNotices } from './delivery-notices.js';
 import { type ClaimedTask, refreshJobs, toClaimedTask } from './execution.js';
-import { occurrenceNotice, taskNotice, type WorkNotice } from './notices.js';
+import { deliveryNotice, occurrenceNotice, taskNotice, type WorkNotice } from './notices.js';
 import { followingOccurrence, type Schedule } from './occurrences.js';
 import { occurrenceOrRetry } from './scheduler-pass.js';
 
@@ -37,8 +38,13 @@ export type NoticedTask =
   | { kind: 'wait'; notice: WorkNotice }
   /** No such task: the notice may have outrun the commit that creates it. */
   | { kind: 'missing' }
-  /** Nothing to do: it finished, was cancelled, or a live worker holds it. */
-  | { kind: 'settled' };
+  /**
+   * Nothing to do: it finished, was cancelled, or a live worker holds it. `send`: the notice of its end's webhook
+   * delivery when that was never attempted (this notice ended it, or the worker that did died before sending).
+   */
+  | { kind: 'settled'; send: WorkNotice[] }
+  /** Due, but its user is at USER_MAX_RUNNING: notice it again later; no attempt was used. */
+  | { kind: 'busy'; userId: string };
 
 /** Derives a job's status after a claim or an end; a failure here loses nothing (the task's own end derives it). */
 async function refreshQuietly(db: Database, jobId: string): Promise<void> {
@@ -51,12 +57,15 @@ export async function claimNoticedTask(
   taskId: string,
   holder: NoticeHolder,
   leaseSeconds: number,
+  userMaxRunning = 0,
 ): Promise<NoticedTask> {
   const owner = ownerOf(holder);
-  const row = (await db.query(claimNamedTask(taskId, owner, earlierReceivesOf(holder), leaseSeconds)))
-    .rows[0];
+  const row = (
+    await db.query(claimNamedTask(taskId, owner, earlierReceivesOf(holder), leaseSeconds, userMaxRunning))
+  ).rows[0];
   if (!row) return { kind: 'missing' };
   const action = String(row.action);
+  if (action === 'busy') return { kind: 'busy', userId: String(row.user_id) };
   const jobId = String(row.job_id);
   if (action === 'claim' || action === 'retake' || action === 'mine') {
     if (row.job_status !== 'processing') await refreshQuietly(db, jobId);
@@ -66,17 +75,18 @@ export async function claimNoticedTask(
       task: toClaimedTask(row),
     };
   }
-  if (row.status === 'created') return { kind: 'wait', notice: taskNotice(taskId, row.run_at as Date) };
+  if (row.status === 'created')
+    return { kind: 'wait', notice: taskNotice(taskId, row.run_at as Date, String(row.user_id)) };
   // An end this notice caused (abandon, cancel), or one whose worker died before deriving the job's status. Not
   // quietly: no scheduler settles jobs in AWS, so a failure keeps the message, which comes back to try again.
   if (action !== 'none' || row.job_status === 'processing') await refreshJobs(db, [jobId]);
-  return { kind: 'settled' };
+  return { kind: 'settled', send: row.delivery_pending ? [deliveryNotice(taskId)] : [] };
 }
 
 /** After a failed attempt: the notice that runs the task again when its retry is due (none if it is not waiting). */
 export async function retryNotice(db: Database, taskId: string): Promise<WorkNotice[]> {
-  const row = (await db.query<{ run_at: Date }>(selectWaitingTask(taskId))).rows[0];
-  return row ? [taskNotice(taskId, row.run_at)] : [];
+  const row = (await db.query<{ run_at: Date; user_id: string | null }>(selectWaitingTask(taskId))).rows[0];
+  return row ? [taskNotice(taskId, row.run_at, row.user_id)] : [];
 }
 
 /** `send`: the next occurrence's notice; `taskId`: the occurrence's task, for this notice's worker to run. */
@@ -127,7 +137,7 @@ export async function takeNoticedOccurrence(
     if (!taken?.advanced) return { kind: 'done', send: [] };
     return {
       kind: 'done',
-      send: next ? [occurrenceNotice(jobId, next)] : [],
+      send: next ? [occurrenceNotice(jobId, next, { userId: job.user_id as string })] : [],
       ...(taken.task_id ? { taskId: String(taken.task_id) } : {}),
     };
   }
@@ -137,7 +147,8 @@ export async function takeNoticedOccurrence(
   const task = job.task_id ? { taskId: String(job.task_id) } : {};
   if (job.occurrence_message_id !== messageId) return { kind: 'done', send: [], ...task };
   const nextRunAt = job.next_run_at as Date | null;
-  return { kind: 'done', send: nextRunAt ? [occurrenceNotice(jobId, nextRunAt)] : [], ...task };
+  const userId = job.user_id as string;
+  return { kind: 'done', send: nextRunAt ? [occurrenceNotice(jobId, nextRunAt, { userId })] : [], ...task };
 }
 
 /** Whether the job (still) has its next occurrence at `at`: the one check an unconfirmed notice makes. */
@@ -147,25 +158,32 @@ export async function occurrenceIsNext(db: Database, jobId: string, at: Date): P
 }
 
 /**
- * Every notice the database implies: each live scheduled job's next occurrence and each open task. Sent on every
+ * Every notice the database implies: each live scheduled job's next occurrence, each open task and each pending
+ * webhook delivery. Sent on every
  * deploy, it starts the chains of jobs created before this design and restarts any chain a lost message broke;
  * a notice whose work already has one is dropped on arrival, so sending it twice is harmless.
  */
 export async function* impliedNotices(db: Database, pageSize = 500): AsyncGenerator<WorkNotice[]> {
   for (let after: string | null = null; ; ) {
-    const rows: { id: string; next_run_at: Date }[] = (await db.query(selectScheduledJobs(after, pageSize)))
-      .rows as { id: string; next_run_at: Date }[];
-    if (rows.length > 0) yield rows.map((row) => occurrenceNotice(row.id, row.next_run_at));
+    const rows = (await db.query(selectScheduledJobs(after, pageSize))).rows as {
+      id: string;
+      user_id: string;
+      next_run_at: Date;
+    }[];
+    if (rows.length > 0)
+      yield rows.map((row) => occurrenceNotice(row.id, row.next_run_at, { userId: row.user_id }));
     if (rows.length < pageSize) break;
     after = rows.at(-1)?.id ?? null;
   }
   for (let after: string | null = null; ; ) {
-    const rows: { id: string; run_at: Date }[] = (await db.query(selectOpenTasks(after, pageSize))).rows as {
+    const rows = (await db.query(selectOpenTasks(after, pageSize))).rows as {
       id: string;
       run_at: Date;
+      user_id: string | null;
     }[];
-    if (rows.length > 0) yield rows.map((row) => taskNotice(row.id, row.run_at));
+    if (rows.length > 0) yield rows.map((row) => taskNotice(row.id, row.run_at, row.user_id));
     if (rows.length < pageSize) break;
     after = rows.at(-1)?.id ?? null;
   }
+  yield* pendingDeliveryNotices(db, pageSize);
 }

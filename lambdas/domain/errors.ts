@@ -50,3 +50,6 @@ export class NoticeNotSentError extends DomainError {
     super('the work could not be queued, so nothing was changed; retry shortly', options);
   }
 }
+
+/** A webhook URL the service will not call (SSRF rules, lambdas/domain/webhook-target.ts). */
+export class InvalidWebhookError extends DomainError {}

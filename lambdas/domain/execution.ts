@@ -11,6 +11,7 @@ import {
   renewLease,
   selectUnsettledJobs,
 } from '../sql/execution.js';
+import { completeTasks } from '../sql/outcome-batch.js';
 
 /** A task a worker holds: what to run, and the version that fences every write it makes. */
 export interface ClaimedTask {
@@ -25,6 +26,8 @@ export interface ClaimedTask {
   timeoutSeconds: number;
   /** When the attempt was due (run_at as claimed): the queue delay is measured from it. */
   runAt?: Date;
+  /** Its job had a webhook when claimed (the AWS worker then sends the delivery's notice after the task ends). */
+  webhook?: true;
 }
 
 /** A claim statement's row (claimTasks, claimNamedTask) as the task a worker holds. */
@@ -40,6 +43,7 @@ export function toClaimedTask(row: Record<string, unknown>): ClaimedTask {
     jobPayload: row.job_payload as Record<string, unknown>,
     timeoutSeconds: Number(row.timeout_seconds),
     ...(row.run_at == null ? {} : { runAt: new Date(row.run_at as string | Date) }),
+    ...(row.webhook === true ? { webhook: true as const } : {}),
   };
 }
 
@@ -71,18 +75,27 @@ async function refreshJobsAfterWrite(db: Database, jobIds: string[]): Promise<vo
  */
 export const MAX_CLAIM_BATCH = 16;
 
+export interface ClaimOptions {
+  limit: number;
+  leaseSeconds: number;
+  /** USER_MAX_RUNNING: a user's tasks are claimed only while fewer than this run; 0 means no cap. */
+  userMaxRunning?: number;
+  /** Only this task. */
+  taskId?: string;
+  claimToken?: string;
+}
+
 /**
- * Claims due tasks (or one named task); their jobs turn `processing`. One claim token per call (a new one unless
- * given): the claim sent again after a lost answer returns the same tasks and burns no attempt twice.
+ * Claims due tasks, fairly across users (see `claimTasks`); their jobs turn `processing`. One claim token per call
+ * (a new one unless given): the claim sent again after a lost answer returns the same tasks and burns no attempt
+ * twice.
  */
-export async function claim(
-  db: Database,
-  workerId: string,
-  options: { limit: number; leaseSeconds: number; taskId?: string; claimToken?: string },
-): Promise<ClaimedTask[]> {
+export async function claim(db: Database, workerId: string, options: ClaimOptions): Promise<ClaimedTask[]> {
   const limit = Math.min(options.limit, MAX_CLAIM_BATCH);
   const token = options.claimToken ?? randomUUID();
-  const { rows } = await db.query(claimTasks(workerId, limit, options.leaseSeconds, token, options.taskId));
+  const { rows } = await db.query(
+    claimTasks(workerId, limit, options.leaseSeconds, token, options.userMaxRunning ?? 0, options.taskId),
+  );
   const tasks = rows.map(toClaimedTask);
   // Only jobs not already processing need their status moved.
   await refreshJobsAfterWrite(
@@ -100,7 +113,7 @@ export async function claim(
  */
 export function pollingClaimer(db: Database, workerId: string) {
   let unsettledToken: string | undefined;
-  return async (options: { limit: number; leaseSeconds: number }): Promise<ClaimedTask[]> => {
+  return async (options: Omit<ClaimOptions, 'claimToken' | 'taskId'>): Promise<ClaimedTask[]> => {
     const claimToken = unsettledToken ?? randomUUID();
     try {
       const tasks = await claim(db, workerId, { ...options, claimToken });
@@ -137,6 +150,27 @@ export async function complete(
   // While another task of the job is open, the job stays processing: that task's end derives the status.
   if (row && !row.others_open) await refreshJobsAfterWrite(db, [task.jobId]);
   return row !== undefined;
+}
+
+/**
+ * Records the success of several tasks this worker holds in one statement, each fenced on its own version, then
+ * derives — in one more statement, and only when needed — the status of the jobs whose last open task this batch
+ * ended. Returns the ids recorded (now or by an earlier send of the same batch); a task missing was no longer
+ * held, and its result is discarded.
+ */
+export async function completeMany(
+  db: Database,
+  workerId: string,
+  items: readonly { task: ClaimedTask; result: string }[],
+): Promise<Set<string>> {
+  const statement = completeTasks(
+    workerId,
+    items.map(({ task, result }) => ({ id: task.id, version: task.version, result })),
+  );
+  const { rows } = await db.query<{ id: string; job_id: string; others_open: boolean }>(statement);
+  const settled = rows.filter((row) => !row.others_open).map((row) => String(row.job_id));
+  if (settled.length > 0) await refreshJobsAfterWrite(db, settled);
+  return new Set(rows.map((row) => String(row.id)));
 }
 
 /** Records a failed attempt; returns 'created' (a retry is scheduled), 'failed', or null when no longer held. */

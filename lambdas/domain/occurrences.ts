@@ -18,9 +18,6 @@ export function isValidTimezone(zone: string): boolean {
 
 /** Why a cron expression is not a valid 5-field expression, or undefined when it is. */
 export function cronProblem(expression: string): string | undefined {
-  const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5)
-    return `must have 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
   try {
     const fields = parseCron(expression);
     // A day that no year has (30 February) would never run: say so now rather than store a job that never runs.

@@ -7,8 +7,8 @@ import { TASK, type TaskView } from '../shapes/task.js';
 import { settle, settlePage } from '../sql/outcome.js';
 import { cancelTask as cancelTaskSql, insertManualTask, selectJobTasks, selectTask } from '../sql/tasks.js';
 import { InvalidStateError, NotFoundError, QueueFullError } from './errors.js';
-import { type Announce, announceFirst } from './jobs.js';
-import { taskNotice } from './notices.js';
+import { type Announce, afterAnyWrite, announceAfter, announceFirst } from './jobs.js';
+import { deliveryNotice, taskNotice } from './notices.js';
 import { fetchPage } from './pages.js';
 
 /**
@@ -24,7 +24,7 @@ export async function runJobNow(
 ): Promise<TaskView> {
   const taskId = options.taskId ?? randomUUID();
   const limit = options.userMaxQueued ?? USER_MAX_QUEUED_DEFAULT;
-  await announceFirst(options.announce, [taskNotice(taskId)]);
+  await announceFirst(options.announce, [taskNotice(taskId, null, userId)]);
   const outcome = settle((await db.query(insertManualTask(userId, jobId, taskId, limit))).rows);
   if (!outcome.found) throw new NotFoundError('job');
   if (outcome.refused?.job_status === 'cancelled')
@@ -81,10 +81,21 @@ export async function listJobTasks(
   return page;
 }
 
-/** Cancels a waiting or running task; cancelling a cancelled task changes nothing; a finished one cannot be. */
-export async function cancelTask(db: Database, userId: string, taskId: string): Promise<TaskView> {
+/**
+ * Cancels a waiting or running task; cancelling a cancelled task changes nothing; a finished one cannot be. With a
+ * queue (AWS), the end's webhook delivery is announced twice: a notice delayed past any write's end goes out
+ * before the write (should this process die after committing), and one right after it when it made a delivery.
+ */
+export async function cancelTask(
+  db: Database,
+  userId: string,
+  taskId: string,
+  announce?: Announce,
+): Promise<TaskView> {
+  await announceFirst(announce, [deliveryNotice(taskId, afterAnyWrite())]);
   const row = (await db.query(cancelTaskSql(userId, taskId))).rows[0];
   if (!row) throw new NotFoundError('task');
+  if (row.delivery_made) await announceAfter(announce, [deliveryNotice(taskId)]);
   if (!row.changed && row.status !== 'cancelled') {
     throw new InvalidStateError(`the task already ended as ${String(row.status)}`);
   }

@@ -3,6 +3,7 @@ import {
   IdempotencyKeyJobDeletedError,
   IdempotencyMismatchError,
   InvalidStateError,
+  InvalidWebhookError,
   NotFoundError,
   NoticeNotSentError,
   QueueFullError,
@@ -79,6 +80,9 @@ export function toProblem(
         errors: [{ field: 'header.idempotency-key', message: 'names a deleted job' }],
       }),
     );
+  }
+  if (error instanceof InvalidWebhookError) {
+    return toProblem(validationFailed([{ field: 'body.webhook.url', message: error.message }]));
   }
   if (error instanceof InvalidStateError) {
     return toProblem(new HttpError(409, 'Conflict', error.message, { type: 'invalid-state' }));

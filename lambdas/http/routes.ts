@@ -10,8 +10,13 @@ export interface RouteNeeds {
   public?: boolean;
   /** `false`: the handler never queries the database, so in AWS it gets no Data API access and no DB settings. */
   database?: false;
-  /** The handler sends task messages (a schedule's first occurrence, run-now): in AWS QUEUE_URL + sqs:SendMessage. */
+  /**
+   * The handler sends work notices (a schedule's first occurrence, run-now, the webhook deliveries a cancel makes): in
+   * AWS QUEUE_URL + sqs:SendMessage.
+   */
   queue?: true;
+  /** The handler encrypts or decrypts webhook secrets: in AWS WEBHOOK_KEY_SECRET_ARN + read on that secret. */
+  webhookKey?: true;
 }
 
 export interface RouteDefinition extends RouteNeeds {
@@ -31,16 +36,18 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/health', handler: 'health', public: true, database: false },
   { method: 'GET', path: '/health/deep', handler: 'health-deep' },
   { method: 'GET', path: '/openapi.json', handler: 'openapi', public: true, database: false },
-  { method: 'POST', path: '/jobs', handler: 'create-job', queue: true },
+  { method: 'POST', path: '/jobs', handler: 'create-job', queue: true, webhookKey: true },
   { method: 'GET', path: '/jobs', handler: 'list-jobs' },
   { method: 'GET', path: '/jobs/{id}', handler: 'get-job' },
-  { method: 'PATCH', path: '/jobs/{id}', handler: 'update-job', queue: true },
-  { method: 'DELETE', path: '/jobs/{id}', handler: 'delete-job' },
-  { method: 'POST', path: '/jobs/{id}/cancel', handler: 'cancel-job' },
+  { method: 'PATCH', path: '/jobs/{id}', handler: 'update-job', queue: true, webhookKey: true },
+  { method: 'DELETE', path: '/jobs/{id}', handler: 'delete-job', queue: true },
+  { method: 'POST', path: '/jobs/{id}/cancel', handler: 'cancel-job', queue: true },
   { method: 'POST', path: '/jobs/{id}/run', handler: 'run-job', queue: true },
   { method: 'GET', path: '/jobs/{id}/tasks', handler: 'list-job-tasks' },
+  { method: 'GET', path: '/jobs/{id}/deliveries', handler: 'list-job-deliveries' },
   { method: 'GET', path: '/tasks/{id}', handler: 'get-task' },
-  { method: 'POST', path: '/tasks/{id}/cancel', handler: 'cancel-task' },
+  { method: 'POST', path: '/tasks/{id}/cancel', handler: 'cancel-task', queue: true },
+  { method: 'GET', path: '/stats', handler: 'get-stats' },
 ];
 
 export interface RouteMatch {

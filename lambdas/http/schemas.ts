@@ -1,3 +1,4 @@
+import { DELIVERY } from '../shapes/delivery.js';
 import { JOB } from '../shapes/job.js';
 import { pageSchema } from '../shapes/page.js';
 import { TASK } from '../shapes/task.js';
@@ -13,6 +14,7 @@ export const Job = JOB.schema;
 export const Task = TASK.schema;
 export const JobList = pageSchema(Job);
 export const TaskList = pageSchema(Task);
+export const DeliveryList = pageSchema(DELIVERY.schema);
 
 /** RFC 9457 problem details with every extension member lambdas/http/errors.ts and handler.ts set. */
 export const Problem = z.object({
@@ -57,4 +59,34 @@ export const DeepHealth = z.object({
     error: z.optional(z.enum(['schema not migrated', 'no answer'])),
   }),
   migrations: z.object({ applied: z.array(z.string()), latest: z.nullable(z.string()) }),
+});
+
+const TaskCount = z.int().check(z.minimum(0));
+
+/** GET /stats (lambdas/domain/stats.ts). */
+export const Stats = z.object({
+  window_seconds: z.int(),
+  bucket_seconds: z.int(),
+  buckets: z
+    .array(
+      z.object({ start: z.iso.datetime(), completed: TaskCount, failed: TaskCount, cancelled: TaskCount }),
+    )
+    .check(
+      z.describe(
+        "Oldest first, one per bucket (window_seconds / bucket_seconds), zero-filled: the caller's tasks that ended in each. Buckets are aligned to multiples of bucket_seconds since the epoch; the last is the current, partial one.",
+      ),
+    ),
+  counts: z
+    .object({
+      created: TaskCount,
+      processing: TaskCount,
+      completed: TaskCount,
+      failed: TaskCount,
+      cancelled: TaskCount,
+    })
+    .check(
+      z.describe(
+        "created, processing: the caller's waiting and running tasks now. completed, failed, cancelled: those that ended within the buckets (the sums of the buckets); a cancelled task ended when it was cancelled.",
+      ),
+    ),
 });

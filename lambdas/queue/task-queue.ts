@@ -33,6 +33,11 @@ export function delaySeconds(due: Date | undefined, now: Date): number {
 }
 
 export function encodeNotice(notice: WorkNotice): string {
+  const due = notice.kind !== 'occurrence' && notice.due ? { due: notice.due.toISOString() } : {};
+  if (notice.kind === 'delivery')
+    return JSON.stringify({ v: 1, kind: 'delivery', deliveryId: notice.deliveryId, ...due });
+  if (notice.kind === 'deliveries')
+    return JSON.stringify({ v: 1, kind: 'deliveries', jobId: notice.jobId, ...due });
   return JSON.stringify(
     notice.kind === 'task'
       ? {
@@ -40,6 +45,8 @@ export function encodeNotice(notice: WorkNotice): string {
           kind: 'task',
           taskId: notice.taskId,
           ...(notice.due ? { due: notice.due.toISOString() } : {}),
+          ...(notice.deferrals ? { deferrals: notice.deferrals } : {}),
+          ...(notice.userId ? { userId: notice.userId } : {}),
         }
       : {
           v: 1,
@@ -48,6 +55,7 @@ export function encodeNotice(notice: WorkNotice): string {
           at: notice.at.toISOString(),
           ...(notice.wakeAt ? { wakeAt: notice.wakeAt.toISOString() } : {}),
           ...(notice.confirm ? { confirm: true } : {}),
+          ...(notice.userId ? { userId: notice.userId } : {}),
         },
   );
 }
@@ -79,11 +87,18 @@ export function decodeNotice(body: string): WorkNotice {
   }
   if (!parsed || typeof parsed !== 'object') throw new PoisonMessageError('the message is not an object');
   // `{taskId}` without a kind: the message format before notices had kinds (queued across an upgrade).
+  // The owner (MessageGroupId) is optional: notices sent before it was added carry none.
+  const owner = parsed.userId === undefined ? {} : { userId: uuid(parsed.userId, 'userId') };
   if (parsed.kind === 'task' || (parsed.kind === undefined && 'taskId' in parsed)) {
     const taskId = uuid(parsed.taskId, 'taskId');
-    return parsed.due === undefined
-      ? { kind: 'task', taskId }
-      : { kind: 'task', taskId, due: isoDate(parsed.due, 'due') };
+    const deferrals = Number.isSafeInteger(parsed.deferrals) && Number(parsed.deferrals) > 0;
+    return {
+      kind: 'task',
+      taskId,
+      ...(parsed.due === undefined ? {} : { due: isoDate(parsed.due, 'due') }),
+      ...(deferrals ? { deferrals: Number(parsed.deferrals) } : {}),
+      ...owner,
+    };
   }
   if (parsed.kind === 'occurrence') {
     const occurrence = {
@@ -95,7 +110,14 @@ export function decodeNotice(body: string): WorkNotice {
       ...occurrence,
       ...(parsed.wakeAt === undefined ? {} : { wakeAt: isoDate(parsed.wakeAt, 'wakeAt') }),
       ...(parsed.confirm === true ? { confirm: true as const } : {}),
+      ...owner,
     };
+  }
+  if (parsed.kind === 'delivery' || parsed.kind === 'deliveries') {
+    const due = parsed.due === undefined ? {} : { due: isoDate(parsed.due, 'due') };
+    return parsed.kind === 'delivery'
+      ? { kind: 'delivery', deliveryId: uuid(parsed.deliveryId, 'deliveryId'), ...due }
+      : { kind: 'deliveries', jobId: uuid(parsed.jobId, 'jobId'), ...due };
   }
   throw new PoisonMessageError('the message names no known kind of work');
 }
@@ -124,6 +146,9 @@ export async function sendNotices(
           Entries: batch.map((notice, index) => ({
             Id: String(index),
             MessageBody: encodeNotice(notice),
+            // On a standard queue a MessageGroupId makes it a fair queue: SQS balances delivery across owners, so
+            // one user's backlog does not hold up another's notices (docs/sqs-endpoint.md, "Fair queues").
+            ...(notice.userId ? { MessageGroupId: notice.userId } : {}),
             DelaySeconds: Math.min(
               notice.kind === 'occurrence' && notice.confirm ? CONFIRM_AFTER_SECONDS : MAX_DELAY_SECONDS,
               delaySeconds(arrivalTime(notice), now()),

@@ -17,6 +17,8 @@ const Schedule = scheduleSchema({ cronProblem, isValidTimezone });
 const KnownJobType = JobType.check(
   z.refine(isKnownJobType, { message: `unknown job type; known: ${JOB_TYPES.join(', ')}` }),
   z.describe(`A registered handler: ${JOB_TYPES.join(', ')}.`),
+  // Listed for clients (the dashboard's "Job type" select reads it); the refine above is what enforces it.
+  z.meta({ enum: [...JOB_TYPES] }),
 );
 
 const TimeoutSeconds = z
@@ -38,6 +40,14 @@ const SETTABLE = {
   timeout_seconds: TimeoutSeconds,
 } satisfies Record<JobSettableField, z.ZodMiniType>;
 
+const WebhookRequest = z
+  .nullable(z.strictObject({ url: z.string().check(z.maxLength(2048)) }))
+  .check(
+    z.describe(
+      'Where the service POSTs an event, signed per Standard Webhooks, when a task of the job ends (completed, failed, cancelled). The URL must be https and its host must not resolve to a loopback, private, link-local or metadata address (400 naming body.webhook.url otherwise). Setting it makes a new secret, returned in this response only; null removes it.',
+    ),
+  );
+
 export const CreateJobRequest = z.strictObject({
   job_type: KnownJobType,
   payload: SETTABLE.payload,
@@ -45,11 +55,12 @@ export const CreateJobRequest = z.strictObject({
   max_retries: z._default(SETTABLE.max_retries, 3),
   priority: z._default(SETTABLE.priority.check(z.describe('Higher runs first.')), 50),
   timeout_seconds: z._default(SETTABLE.timeout_seconds, LIMITS.timeoutSeconds.default),
+  webhook: z.optional(WebhookRequest),
 });
 
 /** The fields PATCH /jobs/{id} may change: exactly the settable ones, each optional, at least one. */
 export const UpdateJobRequest = z
-  .partial(z.strictObject(SETTABLE))
+  .partial(z.strictObject({ ...SETTABLE, webhook: WebhookRequest }))
   .check(
     z.refine((update) => Object.keys(update).length > 0, { message: 'name at least one field to change' }),
   );

@@ -62,6 +62,25 @@ export const JOB = representation({
     field.nullable(field.text()),
     'Why skipped_occurrence_at made no task (how many open tasks the user had, and the limit); null with it.',
   ),
+  webhook: described(
+    field.nullable(
+      field.json(
+        z.object({
+          url: z.string(),
+          secret: z.optional(
+            z
+              .string()
+              .check(
+                z.describe(
+                  'The signing secret (whsec_…, Standard Webhooks): only in the response of the request that set the webhook (and its Idempotency-Key replays). Keep it: it is never shown again.',
+                ),
+              ),
+          ),
+        }),
+      ),
+    ),
+    'Where task ends are POSTed, signed per Standard Webhooks; null for none.',
+  ),
   created_at: field.timestamp(),
   updated_at: field.timestamp(),
   version: field.int(),

@@ -19,6 +19,8 @@ export const ListJobsQuery = z.strictObject({
   cursor: Cursor,
 });
 
+export const ListDeliveriesQuery = z.strictObject({ limit: PageSize, cursor: Cursor });
+
 export const ListTasksQuery = z.strictObject({
   status: z.optional(JobStatus),
   limit: PageSize,

@@ -1,4 +1,5 @@
 import type { SqlStatement } from '../db/port.js';
+import { deliveriesFor } from './deliveries.js';
 import { hasRoom, lockOpenTaskCount, skipReason } from './open-task-counts.js';
 
 /**
@@ -20,6 +21,9 @@ const ABANDONED = `'the worker stopped renewing its lease (crashed or cut off); 
  *   worker died: SQS only redelivers a message whose holder stopped extending it) → the abandoned attempt counts
  *   and the task is leased to `owner` again; `abandon` when that was its last attempt → failed;
  * - `cancel`: waiting under a cancelled or deleted job (it slipped past the cancel) → cancelled;
+ * - `busy`: waiting and due, but its user already has `userMaxRunning` (> 0) tasks running → nothing changes (no
+ *   attempt is used); the count is taken under the user's claim lock (migration 011), so racing claims of one user
+ *   cannot exceed the cap;
  * - `none`: anything else (finished, not yet due, held by a live worker); the row tells the caller which.
  * No row: no such task (yet: the message may have outrun the API's commit). Safe to send again: a resend of a
  * claim whose answer was lost finds the task leased to `owner` (`mine`).
@@ -29,10 +33,11 @@ export function claimNamedTask(
   owner: string,
   earlierReceives: string,
   leaseSeconds: number,
+  userMaxRunning = 0,
 ): SqlStatement {
   return {
     text: `WITH target AS (
-             SELECT t.id, t.status, t.attempt, t.lease_owner, t.lease_expires_at, t.run_at,
+             SELECT t.id, t.user_id, t.status, t.attempt, t.lease_owner, t.lease_expires_at, t.run_at,
                     j.status AS job_status, j.is_deleted AS job_deleted, j.max_retries
                FROM tasks t JOIN jobs j ON j.id = t.job_id
               WHERE t.id = $1::uuid AND NOT t.is_deleted
@@ -42,6 +47,8 @@ export function claimNamedTask(
                       WHEN status = 'processing' AND lease_owner = $2::text THEN 'mine'
                       WHEN status = 'created' AND (job_status = 'cancelled' OR job_deleted) THEN 'cancel'
                       WHEN job_status = 'cancelled' OR job_deleted THEN 'none'
+                      WHEN status = 'created' AND run_at <= now() AND $5::int > 0
+                           AND user_running_tasks_locked(user_id, true) >= $5::int THEN 'busy'
                       WHEN status = 'created' AND run_at <= now() THEN 'claim'
                       WHEN status = 'processing' AND (lease_owner LIKE $3::text OR lease_expires_at < now())
                         THEN CASE WHEN attempt > max_retries THEN 'abandon' ELSE 'retake' END
@@ -59,22 +66,28 @@ export function claimNamedTask(
                     last_error = CASE WHEN d.action = 'abandon' THEN ${ABANDONED} ELSE t.last_error END,
                     lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
                FROM decision d WHERE t.id = d.id AND d.action IN ('abandon', 'cancel')
-             RETURNING t.id, t.status)
+             RETURNING t.id, t.job_id, t.status),
+           ${deliveriesFor('ended')}
            SELECT d.action, t.id, t.job_id, coalesce(l.version, t.version) AS version,
                   coalesce(l.attempt, t.attempt) AS attempt, coalesce(l.status, e.status, t.status) AS status,
                   t.payload, t.run_at, j.user_id, j.job_type, j.status AS job_status, j.payload AS job_payload,
-                  j.timeout_seconds, j.max_retries
+                  j.timeout_seconds, j.max_retries, j.webhook IS NOT NULL AS webhook,
+                  -- A delivery of this task's end not attempted yet: its notice may not have been sent (the worker
+                  -- that ended the task died first), so this notice's worker sends it (again).
+                  EXISTS (SELECT 1 FROM webhook_deliveries_made)
+                    OR EXISTS (SELECT 1 FROM webhook_deliveries w WHERE w.id = d.id AND w.status = 'pending'
+                                 AND w.attempts = 0) AS delivery_pending
              FROM decision d JOIN tasks t ON t.id = d.id JOIN jobs j ON j.id = t.job_id
              LEFT JOIN leased l ON l.id = d.id LEFT JOIN ended e ON e.id = d.id`,
     idempotent: true,
-    values: [taskId, owner, earlierReceives, leaseSeconds],
+    values: [taskId, owner, earlierReceives, leaseSeconds, userMaxRunning],
   };
 }
 
 /** When a waiting task is next due (a retry's time), or no row when it is not waiting. */
 export function selectWaitingTask(taskId: string): SqlStatement {
   return {
-    text: `SELECT id, run_at FROM tasks WHERE id = $1::uuid AND status = 'created' AND NOT is_deleted`,
+    text: `SELECT id, run_at, user_id FROM tasks WHERE id = $1::uuid AND status = 'created' AND NOT is_deleted`,
     idempotent: true,
     values: [taskId],
   };
@@ -86,7 +99,7 @@ export function selectWaitingTask(taskId: string): SqlStatement {
  */
 export function selectOccurrence(jobId: string, at: Date): SqlStatement {
   return {
-    text: `SELECT j.id, j.status, j.schedule_interval, j.next_run_at, j.occurrence_message_id, j.schedule_error,
+    text: `SELECT j.id, j.user_id, j.status, j.schedule_interval, j.next_run_at, j.occurrence_message_id, j.schedule_error,
                   date_trunc('milliseconds', j.next_run_at) = $2::timestamptz AS is_next,
                   (SELECT t.id FROM tasks t WHERE t.job_id = j.id AND t.scheduled_for = $2::timestamptz) AS task_id
              FROM jobs j WHERE j.id = $1::uuid AND NOT j.is_deleted`,
@@ -161,7 +174,7 @@ export function takeOccurrence(occurrence: {
 /** One page of live scheduled jobs with their next occurrence, by id (resync after a deploy). */
 export function selectScheduledJobs(afterId: string | null, limit: number): SqlStatement {
   return {
-    text: `SELECT id, next_run_at FROM jobs
+    text: `SELECT id, user_id, next_run_at FROM jobs
             WHERE next_run_at IS NOT NULL AND NOT is_deleted AND status <> 'cancelled'
               AND ($1::uuid IS NULL OR id > $1::uuid)
             ORDER BY id LIMIT $2`,
@@ -173,7 +186,7 @@ export function selectScheduledJobs(afterId: string | null, limit: number): SqlS
 /** One page of open tasks (waiting or running) with when each is due, by id (resync after a deploy). */
 export function selectOpenTasks(afterId: string | null, limit: number): SqlStatement {
   return {
-    text: `SELECT id, run_at FROM tasks
+    text: `SELECT id, run_at, user_id FROM tasks
             WHERE status IN ('created', 'processing') AND NOT is_deleted
               AND ($1::uuid IS NULL OR id > $1::uuid)
             ORDER BY id LIMIT $2`,

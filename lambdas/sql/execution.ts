@@ -1,4 +1,5 @@
 import type { SqlStatement } from '../db/port.js';
+import { deliveriesFor } from './deliveries.js';
 
 /**
  * Statements that run tasks. They lock tasks only — never a job — so they cannot deadlock with the API's cancel,
@@ -25,29 +26,66 @@ const OTHERS_OPEN = (taskParam: string) => `EXISTS (
                              LIMIT 1 FOR SHARE OF o SKIP LOCKED) open_task)`;
 
 /**
- * Claims up to `limit` due tasks — highest priority first, then earliest due — for `workerId`, leasing them for
- * `leaseSeconds`. With `taskId`, claims only that task (the SQS worker's message names it). Every task taken is
- * stamped with the caller's `claimToken`: sent again after its answer was lost, the claim takes nothing more and
- * returns the tasks the first send took (those still processing for this worker), their attempts counted once.
+ * Claims up to `limit` due tasks for `workerId`, fairly across users, leasing them for `leaseSeconds`
+ * (docs/semantics.md, "Claiming and running"). The rule: each user's due tasks are ranked in the user's own order
+ * (higher priority, then earlier due), and a task's turn is its user's running tasks plus its rank; the claim takes
+ * the lowest turns, ties by priority, then due time, then user. So a free slot goes to the user with the fewest
+ * tasks running, and a user with one due task is served before the next task of a user with thousands.
+ * With `userMaxRunning` > 0 a user's tasks are taken only while its running ones stay under it; the count is taken
+ * under the user's claim lock (`user_running_tasks_locked`, migration 011), so racing claims cannot exceed it.
+ * With `taskId`, claims only that task (if it is due and its user under the cap). Every task taken is stamped
+ * with the caller's `claimToken`: sent again after its answer was lost, the claim takes nothing more and returns
+ * the tasks the first send took (those still processing for this worker), their attempts counted once.
+ *
+ * The plan does not depend on statistics: the users are walked one index probe at a time (a loose index scan over
+ * idx_tasks_user_claim), and each user's tasks are one range of that index, so stale statistics after a burst cannot
+ * send it through idx_tasks_status over every waiting task (test/integration/claim-plan.test.ts).
  */
 export function claimTasks(
   workerId: string,
   limit: number,
   leaseSeconds: number,
   claimToken: string,
+  userMaxRunning = 0,
   taskId?: string,
 ): SqlStatement {
-  const only = taskId ? 'AND t.id = $5::uuid' : '';
+  const only = taskId ? 'AND t.id = $6::uuid' : '';
+  // `IS TRUE`: the predicate of migration 011's indexes, which idx_tasks_status cannot serve (see there).
+  const WAITING = `(t.status = 'created') IS TRUE AND NOT t.is_deleted`;
   return {
     idempotent: true,
-    text: `WITH candidates AS (
-             SELECT t.id, t.run_at FROM tasks t
-              WHERE t.status = 'created' AND NOT t.is_deleted AND t.run_at <= now() ${only}
-                AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.claim_token = $4::uuid)
-                -- A task inserted while its job was being cancelled escapes the cancel's snapshot: never run it.
-                AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = t.job_id AND (j.status = 'cancelled' OR j.is_deleted))
-              ORDER BY t.priority DESC, t.run_at
-              LIMIT $1 FOR UPDATE SKIP LOCKED),
+    text: `WITH RECURSIVE users AS (
+             (SELECT t.user_id FROM tasks t WHERE ${WAITING} AND t.user_id IS NOT NULL ${only} ORDER BY t.user_id LIMIT 1)
+             UNION ALL
+             SELECT (SELECT t.user_id FROM tasks t WHERE ${WAITING} AND t.user_id > u.user_id ORDER BY t.user_id LIMIT 1)
+               FROM users u WHERE u.user_id IS NOT NULL ${taskId ? 'AND false' : ''}),
+           counted AS MATERIALIZED (
+             SELECT u.user_id,
+                    CASE WHEN $5::int > 0 THEN user_running_tasks_locked(u.user_id, false)
+                         ELSE (SELECT count(*) FROM tasks r WHERE r.user_id = u.user_id AND (r.status = 'processing') IS TRUE)::int
+                    END AS running
+               FROM users u
+              WHERE u.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.claim_token = $4::uuid)),
+           locked AS (
+             SELECT c.user_id, c.running, w.id, w.priority, w.run_at
+               FROM counted c CROSS JOIN LATERAL (
+                      SELECT t.id, t.priority, t.run_at FROM tasks t
+                       WHERE t.user_id = c.user_id AND ${WAITING} AND t.run_at <= now() ${only}
+                         -- A task inserted while its job was being cancelled escapes the cancel's snapshot: never run it.
+                         -- OFFSET 0 keeps this a per-row check by primary key: as an anti-join the planner may hash
+                         -- every waiting task of the user and sort them all, where the index's order needs no sort
+                         -- and the scan stops at the limit (a claim then costs the same with 10 or 10,000 waiting).
+                         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = t.job_id AND (j.status = 'cancelled' OR j.is_deleted) OFFSET 0)
+                       ORDER BY t.priority DESC, t.run_at
+                       LIMIT CASE WHEN $5::int > 0 THEN least($1::int, greatest($5::int - c.running, 0)) ELSE $1::int END
+                       FOR UPDATE OF t SKIP LOCKED) w
+              WHERE c.running IS NOT NULL),
+           candidates AS (
+             SELECT l.id, l.run_at FROM (
+               SELECT l.*, l.running + row_number() OVER (PARTITION BY l.user_id ORDER BY l.priority DESC, l.run_at) AS turn
+                 FROM locked l) l
+              ORDER BY l.turn, l.priority DESC, l.run_at, l.user_id
+              LIMIT $1),
            claimed AS (
              UPDATE tasks t SET status = 'processing', attempt = t.attempt + 1, started_at = now(), finished_at = NULL,
                     lease_owner = $2::text, lease_expires_at = ${LEASE(3)}, version = t.version + 1,
@@ -58,13 +96,13 @@ export function claimTasks(
              SELECT * FROM claimed
              UNION ALL
              SELECT t.id, t.job_id, t.version, t.attempt, t.payload, t.run_at FROM tasks t
-              WHERE t.claim_token = $4::uuid AND t.status = 'processing' AND t.lease_owner = $2::text)
+              WHERE t.claim_token = $4::uuid AND (t.status = 'processing') IS TRUE AND t.lease_owner = $2::text)
            SELECT c.id, c.job_id, c.version, c.attempt, c.payload, c.run_at, j.user_id, j.job_type, j.status AS job_status,
                   j.payload AS job_payload, j.timeout_seconds, j.max_retries
              FROM taken c JOIN jobs j ON j.id = c.job_id`,
     values: taskId
-      ? [limit, workerId, leaseSeconds, claimToken, taskId]
-      : [limit, workerId, leaseSeconds, claimToken],
+      ? [limit, workerId, leaseSeconds, claimToken, userMaxRunning, taskId]
+      : [limit, workerId, leaseSeconds, claimToken, userMaxRunning],
   };
 }
 
@@ -88,7 +126,8 @@ export function renewLease(
            stopped AS (
              UPDATE tasks SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, version = version + 1
               WHERE ${held} AND EXISTS (SELECT 1 FROM job_gone)
-             RETURNING id),
+             RETURNING id, job_id, status),
+           ${deliveriesFor('stopped')},
            renewed AS (
              UPDATE tasks SET lease_expires_at = ${LEASE(4)}
               WHERE ${held} AND NOT EXISTS (SELECT 1 FROM job_gone)
@@ -117,7 +156,8 @@ export function completeTask(
              UPDATE tasks SET status = 'completed', result = $4::text, last_error = NULL, finished_at = now(),
                     lease_owner = NULL, lease_expires_at = NULL, version = version + 1
               WHERE id = $1::uuid AND lease_owner = $2::text AND version = $3::bigint AND status = 'processing'
-             RETURNING job_id),
+             RETURNING id, job_id, status),
+           ${deliveriesFor('updated')},
            done AS (
              SELECT job_id FROM updated
              UNION ALL
@@ -155,7 +195,8 @@ export function failAttempt(
                FROM jobs j
               WHERE t.id = $1::uuid AND j.id = t.job_id AND t.lease_owner = $2::text AND t.version = $3::bigint
                 AND t.status = 'processing'
-             RETURNING t.job_id, t.status),
+             RETURNING t.id, t.job_id, t.status),
+           ${deliveriesFor('updated')},
            done AS (
              SELECT job_id, status FROM updated
              UNION ALL
@@ -176,7 +217,8 @@ export function reapExpiredLeases(limit: number): SqlStatement {
     idempotent: true,
     text: `WITH expired AS (
              SELECT id FROM tasks WHERE status = 'processing' AND lease_expires_at < now()
-              ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+              ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED),
+           reaped AS (
            UPDATE tasks t
               SET status = CASE WHEN t.attempt > j.max_retries THEN 'failed' ELSE 'created' END,
                   finished_at = CASE WHEN t.attempt > j.max_retries THEN now() END,
@@ -185,7 +227,9 @@ export function reapExpiredLeases(limit: number): SqlStatement {
                   lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
              FROM expired e, jobs j
             WHERE t.id = e.id AND j.id = t.job_id
-           RETURNING t.id, t.job_id, t.status`,
+           RETURNING t.id, t.job_id, t.status),
+           ${deliveriesFor('reaped')}
+           SELECT id, job_id, status FROM reaped`,
     values: [limit],
   };
 }
@@ -202,7 +246,10 @@ export function refreshJobStatuses(jobIds: string[]): SqlStatement {
     text: `WITH ids AS (SELECT DISTINCT value::uuid AS id FROM jsonb_array_elements_text($1::jsonb)),
            derived AS (
              SELECT j.id, j.status_seq AS seen_seq, CASE
-                      WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted AND ${OPEN('t')})
+                      -- OFFSET 0 keeps this a lookup per job (idx_tasks_job_status): with statistics that predate a
+                      -- burst, the planner would otherwise hash every open task of every job, once per derivation.
+                      WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted AND ${OPEN('t')}
+                                   OFFSET 0)
                         THEN 'processing'
                       -- The latest finished task's outcome; with none (its tasks were cancelled), back to created.
                       ELSE coalesce((SELECT t.status FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted
@@ -233,7 +280,9 @@ export function selectUnsettledJobs(limit: number): SqlStatement {
     idempotent: true,
     text: `SELECT j.id FROM jobs j
             WHERE j.status = 'processing' AND NOT j.is_deleted
-              AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted AND ${OPEN('t')})
+              -- A lookup per processing job (OFFSET 0: never a hash of every open task; see refreshJobStatuses).
+              AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND NOT t.is_deleted AND ${OPEN('t')}
+                              OFFSET 0)
             LIMIT $1`,
     values: [limit],
   };
@@ -246,12 +295,15 @@ export function selectUnsettledJobs(limit: number): SqlStatement {
 export function cancelStrandedTasks(limit: number): SqlStatement {
   return {
     idempotent: true,
-    text: `UPDATE tasks t SET status = 'cancelled', version = t.version + 1
-            WHERE t.id IN (
-              SELECT s.id FROM tasks s JOIN jobs j ON j.id = s.job_id
-               WHERE s.status = 'created' AND NOT s.is_deleted AND (j.status = 'cancelled' OR j.is_deleted)
-               LIMIT $1 FOR UPDATE OF s SKIP LOCKED)
-           RETURNING t.id`,
+    text: `WITH stranded AS (
+             UPDATE tasks t SET status = 'cancelled', version = t.version + 1
+              WHERE t.id IN (
+                SELECT s.id FROM tasks s JOIN jobs j ON j.id = s.job_id
+                 WHERE s.status = 'created' AND NOT s.is_deleted AND (j.status = 'cancelled' OR j.is_deleted)
+                 LIMIT $1 FOR UPDATE OF s SKIP LOCKED)
+             RETURNING t.id, t.job_id, t.status),
+           ${deliveriesFor('stranded')}
+           SELECT id FROM stranded`,
     values: [limit],
   };
 }

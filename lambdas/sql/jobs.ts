@@ -3,6 +3,7 @@ import { JOB_SETTABLE, type JobRow, type JobSettableField } from '../shapes/job.
 import type { JobSpec, JobUpdate } from '../shapes/job-requests.js';
 import type { PagePosition } from '../shapes/page.js';
 import { jobColumns, newestFirst, OPEN_TASK_STATUSES } from './columns.js';
+import { deliveriesFor, MADE_DELIVERIES } from './deliveries.js';
 import type { Guarded } from './outcome.js';
 
 /** Every statement about jobs. Each API operation is exactly one of these: one Data API round trip. */
@@ -17,6 +18,8 @@ export type NewJob = JobSpec & {
   schedule_error: string | null;
   idempotency_key: string | null;
   request_hash: string | null;
+  /** The webhook's secret, encrypted (lambdas/domain/webhook-secret.ts); null without a webhook. */
+  webhook_secret: string | null;
 };
 
 /** A settable field's value as a parameter, with the cast its column needs: JSON goes in as text cast to jsonb. */
@@ -27,7 +30,12 @@ function settableParam(values: SqlValue[], value: JobSpec[JobSettableField]): st
 }
 
 /** The inserted job as `insertJob` returns it, whether it made it or found it. */
-export type InsertedJobRow = JobRow & { request_hash: string | null; is_deleted: boolean; replayed: boolean };
+export type InsertedJobRow = JobRow & {
+  request_hash: string | null;
+  is_deleted: boolean;
+  replayed: boolean;
+  webhook_secret: string | null;
+};
 
 /**
  * Inserts the job with the caller's id, or returns the job already there: the one this id made (the same statement
@@ -45,19 +53,23 @@ export function insertJob(job: NewJob): SqlStatement<InsertedJobRow> {
     job.request_hash,
     job.next_run_at,
     job.schedule_error,
+    job.webhook ? JSON.stringify({ url: job.webhook.url }) : null,
+    job.webhook_secret,
   ];
   const settable = JOB_SETTABLE.map((column) => settableParam(values, job[column]));
   return {
     idempotent: true,
     text: `WITH inserted AS (
              INSERT INTO jobs AS j (id, user_id, job_type, idempotency_key, request_hash, next_run_at, schedule_error,
-                                    ${JOB_SETTABLE.join(', ')})
-             VALUES ($2::uuid, $1::uuid, $3::text, $4::text, $5::text, $6::timestamptz, $7::text, ${settable.join(', ')})
+                                    webhook, webhook_secret, ${JOB_SETTABLE.join(', ')})
+             VALUES ($2::uuid, $1::uuid, $3::text, $4::text, $5::text, $6::timestamptz, $7::text, $8::jsonb, $9::text,
+                     ${settable.join(', ')})
              ON CONFLICT DO NOTHING
-             RETURNING ${jobColumns('j')}, j.request_hash, j.is_deleted, false AS replayed)
+             RETURNING ${jobColumns('j')}, j.request_hash, j.is_deleted, false AS replayed, j.webhook_secret)
            SELECT * FROM inserted
            UNION ALL
-           (SELECT ${jobColumns('j')}, j.request_hash, j.is_deleted, j.id <> $2::uuid AS replayed FROM jobs j
+           (SELECT ${jobColumns('j')}, j.request_hash, j.is_deleted, j.id <> $2::uuid AS replayed, j.webhook_secret
+              FROM jobs j
              WHERE j.user_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM inserted)
                AND (j.id = $2::uuid OR ($4::text IS NOT NULL AND j.idempotency_key = $4::text))
              ORDER BY j.id = $2::uuid DESC LIMIT 1)`,
@@ -102,6 +114,8 @@ export type JobChanges = JobUpdate & {
   next_run_at?: Date | null;
   /** With a new schedule: why computing its next occurrence failed, or null. */
   schedule_error?: string | null;
+  /** With a new webhook: its secret, encrypted; null when the webhook is removed. */
+  webhook_secret?: string | null;
 };
 
 /** Why `updateJob` refused: the job is at another version. */
@@ -139,6 +153,13 @@ export function updateJob(
   }
   if (changes.schedule_error !== undefined)
     sets.push(`schedule_error = $${values.push(changes.schedule_error)}::text`);
+  if (changes.webhook !== undefined) {
+    // The encrypted secret is chosen before sending (a random IV), so a resent update recognises its own.
+    const url = `$${values.push(changes.webhook ? JSON.stringify({ url: changes.webhook.url }) : null)}::jsonb`;
+    const secret = `$${values.push(changes.webhook_secret ?? null)}::text`;
+    sets.push(`webhook = ${url}`, `webhook_secret = ${secret}`);
+    applied.push(`j.webhook IS NOT DISTINCT FROM ${url}`, `j.webhook_secret IS NOT DISTINCT FROM ${secret}`);
+  }
   // Waiting tasks follow a new priority, so the change takes effect on the queue at once.
   const reprioritise =
     changes.priority === undefined
@@ -175,7 +196,7 @@ export function cancelJob(
   userId: string,
   jobId: string,
   options: { softDelete: boolean },
-): SqlStatement<JobRow & { changed: boolean; cancelled_tasks: string }> {
+): SqlStatement<JobRow & { changed: boolean; cancelled_tasks: string; deliveries_made: string }> {
   const status = options.softDelete
     ? `CASE WHEN j.status IN ('completed', 'failed') THEN j.status ELSE 'cancelled' END`
     : `'cancelled'`;
@@ -191,10 +212,12 @@ export function cancelJob(
            cancelled_tasks AS (
              UPDATE tasks t SET status = 'cancelled', version = t.version + 1
               WHERE t.job_id IN (SELECT id FROM target) AND t.status IN ${OPEN_TASK_STATUSES} AND NOT t.is_deleted
-             RETURNING t.id)
-           SELECT true AS changed, (SELECT count(*) FROM cancelled_tasks) AS cancelled_tasks, changed.* FROM changed
+             RETURNING t.id, t.job_id, t.status),
+           ${deliveriesFor('cancelled_tasks')}
+           SELECT true AS changed, (SELECT count(*) FROM cancelled_tasks) AS cancelled_tasks,
+                  (SELECT count(*) FROM ${MADE_DELIVERIES}) AS deliveries_made, changed.* FROM changed
            UNION ALL
-           SELECT false, 0, ${jobColumns('j')} FROM jobs j
+           SELECT false, 0, 0, ${jobColumns('j')} FROM jobs j
             WHERE j.id IN (SELECT id FROM target) AND NOT EXISTS (SELECT 1 FROM changed)`,
     values: [jobId, userId],
   };

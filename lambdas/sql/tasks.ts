@@ -2,6 +2,7 @@ import type { SqlStatement, SqlValue } from '../db/port.js';
 import type { PagePosition } from '../shapes/page.js';
 import type { TaskRow } from '../shapes/task.js';
 import { newestFirst, OPEN_TASK_STATUSES, taskColumns } from './columns.js';
+import { deliveriesFor, MADE_DELIVERIES } from './deliveries.js';
 import { hasRoom, lockOpenTaskCount } from './open-task-counts.js';
 import type { Guarded } from './outcome.js';
 
@@ -91,10 +92,14 @@ export function selectJobTasks(filter: TaskListFilter): SqlStatement<Guarded<Tas
 }
 
 /**
- * Cancels a waiting or running task of the caller's. Returns the task as it now is, with `changed` false when it
- * had already ended (its status says how); no row when it does not exist for this user.
+ * Cancels a waiting or running task of the caller's, with the webhook delivery of its end when its job has a
+ * webhook (`delivery_made`). Returns the task as it now is, with `changed` false when it had already ended (its
+ * status says how); no row when it does not exist for this user.
  */
-export function cancelTask(userId: string, taskId: string): SqlStatement<TaskRow & { changed: boolean }> {
+export function cancelTask(
+  userId: string,
+  taskId: string,
+): SqlStatement<TaskRow & { changed: boolean; delivery_made: boolean }> {
   return {
     idempotent: true,
     text: `WITH target AS (
@@ -104,10 +109,11 @@ export function cancelTask(userId: string, taskId: string): SqlStatement<TaskRow
            changed AS (
              UPDATE tasks t SET status = 'cancelled', version = t.version + 1 FROM target
               WHERE t.id = target.id AND t.status IN ${OPEN_TASK_STATUSES}
-             RETURNING ${taskColumns('t')})
-           SELECT true AS changed, changed.* FROM changed
+             RETURNING ${taskColumns('t')}),
+           ${deliveriesFor('changed')}
+           SELECT true AS changed, EXISTS (SELECT 1 FROM ${MADE_DELIVERIES}) AS delivery_made, changed.* FROM changed
            UNION ALL
-           SELECT false, target.* FROM target WHERE NOT EXISTS (SELECT 1 FROM changed)`,
+           SELECT false, false, target.* FROM target WHERE NOT EXISTS (SELECT 1 FROM changed)`,
     values: [taskId, userId],
   };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/port.js';
+import { type DeliverySettings, deliverDue, deliverySettings } from '../domain/deliveries.js';
 import { pollingClaimer } from '../domain/execution.js';
 import { schedulerTick } from '../domain/scheduler-pass.js';
 import { HANDLERS } from '../job-types/implementations.js';
@@ -7,7 +8,11 @@ import { USER_MAX_QUEUED_DEFAULT } from '../limits.js';
 import type { Logger } from '../logger.js';
 import { type Outcome, runTask } from './run-task.js';
 import type { WorkerSettings } from './settings.js';
+import { successBatcher } from './success-batcher.js';
 import type { TaskHandler } from './types.js';
+
+/** Webhook attempts in flight at once, locally. */
+const MAX_DELIVERIES = 8;
 
 export interface WorkerPool {
   /** Outcomes so far, by kind (for tests and the console). */
@@ -17,7 +22,8 @@ export interface WorkerPool {
 
 /**
  * The in-process scheduler and worker pool `npm start` runs: one claim statement fetches as many due tasks as
- * there are free slots; an idle pool polls every POLL_MS. Stopping waits briefly for running tasks; any still
+ * there are free slots, and successes are recorded in batches (success-batcher.ts); an idle pool polls every
+ * POLL_MS. Stopping waits briefly for running tasks; any still
  * running are left to their leases, so another worker re-runs them.
  */
 export function startLocalWorkers(
@@ -26,9 +32,12 @@ export function startLocalWorkers(
   log: Logger,
   handlers: Readonly<Record<string, TaskHandler>> = HANDLERS,
   userMaxQueued = USER_MAX_QUEUED_DEFAULT,
+  deliveries?: DeliverySettings,
 ): WorkerPool {
   const workerId = `local-${randomUUID()}`;
   const claimNext = pollingClaimer(db, workerId);
+  // Successes of the pool's tasks are recorded in batches: one statement for all that finished meanwhile.
+  const successes = successBatcher(db, workerId);
   const running = new Set<Promise<unknown>>();
   const outcomes: Record<Outcome, number> = {
     completed: 0,
@@ -55,10 +64,14 @@ export function startLocalWorkers(
       let claimed = 0;
       if (free > 0) {
         try {
-          const tasks = await claimNext({ limit: free, leaseSeconds: settings.LEASE_SECONDS });
+          const tasks = await claimNext({
+            limit: free,
+            leaseSeconds: settings.LEASE_SECONDS,
+            userMaxRunning: settings.USER_MAX_RUNNING,
+          });
           claimed = tasks.length;
           for (const task of tasks) {
-            const run = runTask(db, task, workerId, settings, log, handlers)
+            const run = runTask(db, task, workerId, settings, log, handlers, successes.complete)
               .then((outcome) => {
                 outcomes[outcome] += 1;
               })
@@ -84,9 +97,39 @@ export function startLocalWorkers(
       log.warn('scheduler tick failed', { error: (error as Error).name });
     }
   };
+  // Webhook deliveries: due ones are claimed every POLL_MS, up to MAX_DELIVERIES in flight (an attempt mostly
+  // waits on the receiver, so these do not take task slots).
+  const delivering = new Set<Promise<unknown>>();
+  const deliver = async () => {
+    let webhookSettings: DeliverySettings;
+    try {
+      webhookSettings = deliveries ?? deliverySettings();
+    } catch (error) {
+      // No configuration (a pool started on a bare database connection, as some tests do): no webhooks then.
+      log.warn('webhook deliveries off: no configuration', { error: (error as Error).name });
+      return;
+    }
+    while (!stopped) {
+      const free = MAX_DELIVERIES - delivering.size;
+      if (free > 0) {
+        try {
+          for (const attempt of await deliverDue(db, workerId, free, webhookSettings)) {
+            const tracked = attempt
+              .catch((error: Error) => log.error('webhook attempt failed', { error: error.name }))
+              .finally(() => delivering.delete(tracked));
+            delivering.add(tracked);
+          }
+        } catch (error) {
+          log.warn('delivery claim failed', { error: (error as Error).name });
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, settings.POLL_MS));
+    }
+  };
   const scheduler = setInterval(() => void tick(), settings.SCHEDULER_INTERVAL_MS);
   void tick();
   const polling = poll();
+  const deliveryLoop = deliver();
 
   return {
     outcomes,
@@ -95,8 +138,9 @@ export function startLocalWorkers(
       clearInterval(scheduler);
       wake();
       await polling;
+      await deliveryLoop;
       await Promise.race([
-        Promise.allSettled([...running]),
+        Promise.allSettled([...running, ...delivering]),
         new Promise((resolve) => setTimeout(resolve, 3_000)),
       ]);
     },

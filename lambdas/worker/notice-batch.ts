@@ -10,7 +10,8 @@ export interface NoticeBatchDeps {
   db: Database;
   send: (notices: WorkNotice[]) => Promise<void>;
   setVisibility: (entries: { receiptHandle: string; seconds: number }[]) => Promise<void>;
-  settings: Pick<WorkerSettings, 'LEASE_SECONDS' | 'HEARTBEAT_MS' | 'RETRY_BASE_DELAY_MS'>;
+  settings: Pick<WorkerSettings, 'LEASE_SECONDS' | 'HEARTBEAT_MS' | 'RETRY_BASE_DELAY_MS'> &
+    Partial<Pick<WorkerSettings, 'USER_MAX_RUNNING'>>;
   log: Logger;
   /** USER_MAX_QUEUED, for the occurrences this batch takes. */
   userMaxQueued?: number;

@@ -16,6 +16,12 @@ import { HeldLease, LeaseRanOut, writeWithinLease } from './within-lease.js';
  */
 export type Outcome = 'completed' | 'retrying' | 'failed' | 'cancelled' | 'lost' | 'unrecorded';
 
+/**
+ * Records a success, fenced on the claimed version; false when the worker no longer holds the task. One statement
+ * per task by default; the local pool records through its batcher (success-batcher.ts).
+ */
+export type RecordSuccess = (task: ClaimedTask, result: string) => Promise<boolean>;
+
 class StopReason extends Error {
   constructor(
     readonly kind: 'cancelled' | 'lost' | 'timeout',
@@ -39,6 +45,7 @@ export async function runTask(
   settings: Pick<WorkerSettings, 'LEASE_SECONDS' | 'HEARTBEAT_MS' | 'RETRY_BASE_DELAY_MS'>,
   log: Logger,
   handlers: Readonly<Record<string, TaskHandler>> = HANDLERS,
+  recordSuccess: RecordSuccess = (claimed, result) => complete(db, claimed, workerId, result),
 ): Promise<Outcome> {
   // job_type is bounded only for registered types; anything else (a row written by hand) is counted as `unknown`.
   const jobType = Object.hasOwn(handlers, task.jobType) ? task.jobType : 'unknown';
@@ -47,7 +54,7 @@ export async function runTask(
   const queueDelayMs = task.runAt ? Math.max(0, started - task.runAt.getTime()) : undefined;
   if (queueDelayMs !== undefined) putMetric('TaskQueueDelay', queueDelayMs, { job_type: jobType });
   let timedOut = false;
-  const outcome = await attempt(db, task, workerId, settings, log, handlers, (kind) => {
+  const outcome = await attempt(db, task, workerId, settings, log, handlers, recordSuccess, (kind) => {
     timedOut = kind === 'timeout';
   });
   const durationMs = Date.now() - started;
@@ -87,6 +94,7 @@ async function attempt(
   settings: Pick<WorkerSettings, 'LEASE_SECONDS' | 'HEARTBEAT_MS' | 'RETRY_BASE_DELAY_MS'>,
   log: Logger,
   handlers: Readonly<Record<string, TaskHandler>>,
+  recordSuccess: RecordSuccess,
   stopped: (kind: StopReason['kind']) => void,
 ): Promise<Outcome> {
   const lease = new HeldLease(settings.LEASE_SECONDS * 1000);
@@ -131,9 +139,7 @@ async function attempt(
       const result = await Promise.race([work, aborted]);
       if (controller.signal.aborted) throw controller.signal.reason;
       const text = storableText(String(result), RESULT_LIMIT);
-      return (await writeWithinLease(() => complete(db, task, workerId, text), lease, retried))
-        ? 'completed'
-        : 'lost';
+      return (await writeWithinLease(() => recordSuccess(task, text), lease, retried)) ? 'completed' : 'lost';
     } catch (caught) {
       if (caught instanceof LeaseRanOut) throw caught;
       const reason = controller.signal.aborted ? controller.signal.reason : caught;

@@ -14,6 +14,8 @@ const Settings = z.object({
   HEARTBEAT_MS: z._default(z.coerce.number().check(z.int(), z.minimum(50)), 1_000),
   /** How often an idle local worker looks for due tasks. */
   POLL_MS: z._default(z.coerce.number().check(z.int(), z.minimum(10)), 250),
+  /** At most this many tasks of one user run at once (their other tasks wait); 0 means no cap. */
+  USER_MAX_RUNNING: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(1_000_000)), 0),
   /** How often the local scheduler materialises occurrences and reaps leases. */
   SCHEDULER_INTERVAL_MS: z._default(z.coerce.number().check(z.int(), z.minimum(50)), 1_000),
 } satisfies Record<WorkerVariable, unknown>);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TenantLoad } from './fairness.js';
 import {
   encodeReceiptHandle,
   type MessageAttributes,
@@ -28,6 +29,8 @@ export interface StoredMessage {
   md5OfBody: string;
   messageAttributes: MessageAttributes;
   md5OfMessageAttributes?: string;
+  /** MessageGroupId: on this standard queue, the tenant a fair queue balances by (./fairness.ts). */
+  groupId?: string;
   sentAt: number;
   expiresAt: number;
   /** Before this instant the message is delayed (never received) or in flight (received, not yet visible). */
@@ -52,6 +55,7 @@ export interface Delivery {
 export class Queue {
   readonly messages = new Map<string, StoredMessage>();
   private readonly waiters = new Set<() => void>();
+  private readonly load = new TenantLoad();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -64,9 +68,16 @@ export class Queue {
     private readonly deadLetterQueue: (arn: string) => Queue | undefined,
   ) {}
 
-  send(body: string, messageAttributes: MessageAttributes, delaySeconds: number | undefined, now: number) {
+  send(
+    body: string,
+    messageAttributes: MessageAttributes,
+    delaySeconds: number | undefined,
+    now: number,
+    groupId?: string,
+  ) {
     const message: StoredMessage = {
       id: randomUUID(),
+      ...(groupId === undefined ? {} : { groupId }),
       body,
       md5OfBody: md5Hex(body),
       messageAttributes,
@@ -81,13 +92,16 @@ export class Queue {
     return message;
   }
 
-  /** Takes up to `max` visible messages, moving those past maxReceiveCount to the dead-letter queue instead. */
+  /**
+   * Takes up to `max` visible messages — quiet tenants' first when messages carry group ids (a fair queue,
+   * ./fairness.ts) — moving those past maxReceiveCount to the dead-letter queue instead.
+   */
   receive(max: number, visibilityTimeout: number, now: number): Delivery[] {
     this.expire(now);
     const deliveries: Delivery[] = [];
-    for (const message of this.messages.values()) {
+    const visible = [...this.messages.values()].filter((message) => message.visibleAt <= now);
+    for (const message of this.load.order(visible, this.messages.values(), now)) {
       if (deliveries.length >= max) break;
-      if (message.visibleAt > now) continue;
       const redrive = this.settings.RedrivePolicy;
       const target = redrive && this.deadLetterQueue(redrive.deadLetterTargetArn);
       if (redrive && target && message.receiveCount >= redrive.maxReceiveCount) {
@@ -134,7 +148,11 @@ export class Queue {
   }
 
   delete(handle: ReceiptHandle, now: number): void {
-    if (this.current(handle)) this.messages.delete(handle.messageId);
+    const message = this.current(handle);
+    if (message) {
+      this.load.finished(message, now);
+      this.messages.delete(handle.messageId);
+    }
     this.changed(now);
   }
 

@@ -7,6 +7,7 @@ const SYSTEM_ATTRIBUTES = [
   'ApproximateFirstReceiveTimestamp',
   'SentTimestamp',
   'SenderId',
+  'MessageGroupId',
 ] as const;
 
 /** The names asked for by MessageSystemAttributeNames (current) or AttributeNames (deprecated); `All` means all. */
@@ -43,6 +44,7 @@ function toOutput({ message, receiptHandle }: Delivery, input: Record<string, un
     ApproximateFirstReceiveTimestamp: String(message.firstReceiveAt ?? ''),
     SentTimestamp: String(message.sentAt),
     SenderId: LOCAL_ACCOUNT,
+    ...(message.groupId === undefined ? {} : { MessageGroupId: message.groupId }),
   };
   const Attributes: Record<string, string> = {};
   for (const name of systemAttributeNames(input)) {

@@ -37,6 +37,18 @@ function integerIn(input: Input, name: string, min: number, max: number): number
   return value;
 }
 
+/** MessageGroupId: 1–128 characters, letters, digits and ASCII punctuation (API_SendMessage). */
+function groupId(input: Input): string | undefined {
+  const value = input.MessageGroupId;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(value)) {
+    throw invalidParameterValue(
+      `Value ${String(value)} for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.`,
+    );
+  }
+  return value;
+}
+
 function requiredString(input: Input, name: string): string {
   const value = input[name];
   if (typeof value !== 'string' || value === '') throw missingParameter(name);
@@ -172,7 +184,7 @@ export class SqsService {
       );
     }
     const delay = integerIn(entry, 'DelaySeconds', 0, 900);
-    const message = queue.send(body, attributes, delay, Date.now());
+    const message = queue.send(body, attributes, delay, Date.now(), groupId(entry));
     return {
       MessageId: message.id,
       MD5OfMessageBody: message.md5OfBody,

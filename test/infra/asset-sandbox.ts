@@ -18,7 +18,7 @@ export async function createRuntimeSandbox(dir: string): Promise<void> {
   const modules = path.join(dir, 'node_modules');
   await mkdir(path.join(modules, '@aws-sdk'), { recursive: true });
   const seen = new Set<string>();
-  const queue = ['@aws-sdk/client-rds-data', '@aws-sdk/client-sqs'];
+  const queue = ['@aws-sdk/client-rds-data', '@aws-sdk/client-sqs', '@aws-sdk/client-secrets-manager'];
   while (queue.length > 0) {
     const name = queue.pop() ?? '';
     if (seen.has(name)) continue;

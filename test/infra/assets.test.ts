@@ -90,8 +90,8 @@ describe('bundled Lambda assets', () => {
     it.skipIf(!runtime.binary)(
       `every asset imports in a runtime-like sandbox with the environment the template gives it (${label})`,
       async () => {
-        // Every function but the CDK provider framework's own: routes + not-found, migrator, worker, resync.
-        expect(assets.size).toBe(ROUTES.length + 4);
+        // Every function but the CDK provider framework's own: routes + not-found, migrator, worker, resync, dashboard.
+        expect(assets.size).toBe(ROUTES.length + 5);
         expect([...assets.keys()].filter((id) => /scheduler/i.test(id))).toEqual([]);
         // One node process per asset, four at a time: a ceiling, not a latency bound, for a loaded machine.
         const pending = [...assets.entries()];
@@ -134,7 +134,13 @@ describe('bundled Lambda assets', () => {
       PhysicalResourceId: 'bg-jobs-database-schema',
       Data: { Applied: all.join(','), AppliedCount: String(all.length) },
     });
-    expect(await publicTables(db.db)).toEqual(['jobs', 'pgmigrations', 'tasks', 'user_open_tasks']);
+    expect(await publicTables(db.db)).toEqual([
+      'jobs',
+      'pgmigrations',
+      'tasks',
+      'user_open_tasks',
+      'webhook_deliveries',
+    ]);
     const physical = {
       PhysicalResourceId: 'bg-jobs-database-schema',
       OldResourceProperties: { InputsHash: 'old' },
@@ -149,7 +155,13 @@ describe('bundled Lambda assets', () => {
       { PhysicalResourceId: 'bg-jobs-database-schema' },
       { PhysicalResourceId: 'bg-jobs-database-schema', Data: { Applied: 'none', AppliedCount: '0' } },
     ]);
-    expect(await publicTables(db.db)).toEqual(['jobs', 'pgmigrations', 'tasks', 'user_open_tasks']);
+    expect(await publicTables(db.db)).toEqual([
+      'jobs',
+      'pgmigrations',
+      'tasks',
+      'user_open_tasks',
+      'webhook_deliveries',
+    ]);
   });
 
   it('a broken migration makes the handler fail with its name and the database message, and changes nothing', async () => {
@@ -171,7 +183,13 @@ describe('bundled Lambda assets', () => {
     expect(outcome.outcomes[0]?.error).toMatch(
       /^Migration 999_broken failed and was rolled back: .*type "no_such_type" does not exist/,
     );
-    expect(await publicTables(db.db)).toEqual(['jobs', 'pgmigrations', 'tasks', 'user_open_tasks']);
+    expect(await publicTables(db.db)).toEqual([
+      'jobs',
+      'pgmigrations',
+      'tasks',
+      'user_open_tasks',
+      'webhook_deliveries',
+    ]);
     const { rows } = await db.db.query({
       text: `SELECT count(*)::int AS n FROM pgmigrations WHERE name = '999_broken'`,
       values: [],

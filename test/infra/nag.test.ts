@@ -17,5 +17,6 @@ describe('cdk-nag AwsSolutions', () => {
     new sqs.Queue(stack, 'PlainQueue', { encryption: sqs.QueueEncryption.UNENCRYPTED });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).toThrow(/The SQS Queue does not have server-side encryption/);
-  });
+    // A full synth with every check: about 25 s alone on two cores, more under a loaded test run.
+  }, 120_000);
 });

@@ -71,6 +71,16 @@ describe('event-driven worker', () => {
     );
   });
 
+  it('passes userMaxRunning to the worker as USER_MAX_RUNNING (default 0), and refuses a bad value at synth', () => {
+    const variables = (t = template()) =>
+      (workerOf(t).Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables ?? {};
+    expect(variables().USER_MAX_RUNNING).toBe('0');
+    expect(variables(synthStack({ context: { userMaxRunning: '5' } }).template).USER_MAX_RUNNING).toBe('5');
+    for (const bad of ['-1', '2.5', 'many'])
+      expect(() => synthStack({ context: { userMaxRunning: bad } })).toThrow(/userMaxRunning/);
+  });
+
   it("the queue's visibility timeout is at least 6 × the worker's timeout plus the batching window (Lambda's guidance)", () => {
     const timeout = Number(workerOf().Properties?.Timeout);
     const window = Number(mappingOf()?.Properties?.MaximumBatchingWindowInSeconds ?? 0);
@@ -151,6 +161,8 @@ describe('alarms', () => {
       'SecretArn',
       'QueueUrl',
       'AlarmTopicArn',
+      'DashboardUrl',
+      'DashboardClientId',
     ]) {
       template().hasOutput(name, {});
     }
@@ -223,8 +235,8 @@ describe('log retention', () => {
   it("gives every log group — functions, provider frameworks, flow logs, access logs — and the cluster's exported postgresql log the same retention", () => {
     const { template: t } = synthStack({ context: { logRetentionDays: '60' } });
     const groups = resourcesOf(t, 'AWS::Logs::LogGroup');
-    // routes + not-found, migrator, worker, resync; two provider frameworks; flow logs; access logs
-    expect(Object.keys(groups).length).toBe(ROUTES.length + 4 + 2 + 2);
+    // routes + not-found, migrator, worker, resync, dashboard; two provider frameworks; flow logs; access logs
+    expect(Object.keys(groups).length).toBe(ROUTES.length + 5 + 2 + 2);
     for (const [id, group] of Object.entries(groups)) expect(group.Properties?.RetentionInDays, id).toBe(60);
     const ids = Object.keys(groups);
     expect(ids.filter((id) => /^(Migrations|Resync)ProviderLogs/.test(id))).toHaveLength(2);
@@ -249,10 +261,11 @@ describe('log retention', () => {
 });
 
 describe('identity', () => {
-  it('the Cognito client signs in through the user pool API only: no OAuth flows, no callback URLs, no secret', () => {
-    const clients = Object.values(resourcesOf(template(), 'AWS::Cognito::UserPoolClient'));
-    expect(clients).toHaveLength(1);
-    const [client] = clients;
+  it('the API client signs in through the user pool API only: no OAuth flows, no callback URLs, no secret', () => {
+    const clients = Object.entries(resourcesOf(template(), 'AWS::Cognito::UserPoolClient'));
+    // This one and the dashboard's (test/infra/dashboard.test.ts).
+    expect(clients).toHaveLength(2);
+    const [, client] = clients.find(([id]) => id.startsWith('ApiUserPoolApiClient')) ?? [];
     expect(client?.Properties?.ExplicitAuthFlows).toEqual(
       expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
     );

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { DASHBOARD_ROUTES } from '../../infra/constructs/dashboard.js';
 import { ROOT_DIR } from '../../infra/constructs/lambda-function.js';
 import { resyncHash, schemaHash } from '../../infra/schema-hash.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
@@ -62,19 +63,23 @@ describe('database', () => {
 });
 
 describe('API', () => {
-  it('has a route per operation; the JWT authorizer on all but health and the OpenAPI document (not /health/deep)', () => {
+  it('has a route per operation and the dashboard; the JWT authorizer on all but health, the OpenAPI document and the dashboard (not /health/deep)', () => {
     const routes = Object.values(resourcesOf(template(), 'AWS::ApiGatewayV2::Route')).map(
       (r) => r.Properties ?? {},
     );
     const keys = routes.map((r) => r.RouteKey).sort();
-    expect(keys).toEqual([...ROUTES.map((r) => `${r.method} ${r.path}`), '$default'].sort());
+    const dashboard = DASHBOARD_ROUTES.map((path) => `GET ${path}`);
+    expect(keys).toEqual([...ROUTES.map((r) => `${r.method} ${r.path}`), ...dashboard, '$default'].sort());
     for (const route of routes) {
-      const open = ['GET /health', 'GET /openapi.json', '$default'].includes(String(route.RouteKey));
+      const open = ['GET /health', 'GET /openapi.json', ...dashboard, '$default'].includes(
+        String(route.RouteKey),
+      );
       expect(route.AuthorizationType, String(route.RouteKey)).toBe(open ? 'NONE' : 'JWT');
     }
     template().hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
-      JwtConfiguration: { Audience: [Match.anyValue()], Issuer: Match.anyValue() },
+      // The API client's and the dashboard's (test/infra/dashboard.test.ts).
+      JwtConfiguration: { Audience: [Match.anyValue(), Match.anyValue()], Issuer: Match.anyValue() },
     });
   });
 
@@ -123,7 +128,7 @@ describe('API', () => {
       (fn) => !JSON.stringify(fn.Properties).includes('framework'),
     );
     const ours = functions.filter((fn) => !JSON.stringify(fn.Properties).includes('LogRetention'));
-    expect(ours.length).toBe(ROUTES.length + 4); // routes + not-found, migrator, worker, resync
+    expect(ours.length).toBe(ROUTES.length + 5); // routes + not-found, migrator, worker, resync, dashboard
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -163,7 +168,15 @@ describe('permissions', () => {
       expect(statement.Resource).not.toBe('*');
     }
     for (const statement of secrets)
-      expect(JSON.stringify(statement.Resource)).toMatch(/DatabaseClusterSecret/);
+      expect(JSON.stringify(statement.Resource)).toMatch(/DatabaseClusterSecret|WebhookKeySecret/);
+    // The webhook key: only the functions that encrypt (create, update) or decrypt (the worker) may read it.
+    const keyReaders = Object.entries(resourcesOf(template(), 'AWS::IAM::Policy'))
+      .filter(([, p]) => JSON.stringify(p).includes('WebhookKeySecret'))
+      .map(([id]) => id.replace(/RoleDefaultPolicy.*$/, ''))
+      .sort();
+    expect(keyReaders).toEqual(
+      [...['create-job', 'update-job'].map(apiFunctionId), 'WorkerWorkerFunction'].sort(),
+    );
     // Functions that never query the database get no database permission at all.
     const roles = Object.entries(resourcesOf(template(), 'AWS::IAM::Policy'))
       .filter(([, p]) => JSON.stringify(p).includes('rds-data:'))
@@ -172,11 +185,13 @@ describe('permissions', () => {
     expect(roles.some((id) => id.startsWith('ApiHealthDeepFunction'))).toBe(true);
   });
 
-  it('only create-job, update-job and run-job among the API functions may send to the queue, and only SendMessage', () => {
+  it('only the API functions that announce work (create, update, run, cancel, delete) may send to the queue, and only SendMessage', () => {
     const api = statementsOf(template()).filter(({ id }) => id.startsWith('Api'));
     const senders = api.filter(({ actions }) => actions.some((a) => a.startsWith('sqs:')));
     expect(senders.map(({ id }) => id.replace(/RoleDefaultPolicy.*$/, '')).sort()).toEqual(
-      ['create-job', 'run-job', 'update-job'].map(apiFunctionId),
+      ['cancel-job', 'cancel-task', 'create-job', 'delete-job', 'run-job', 'update-job']
+        .map(apiFunctionId)
+        .sort(),
     );
     for (const { statement, actions } of senders) {
       expect(actions).toEqual(['sqs:SendMessage']);

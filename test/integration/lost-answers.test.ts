@@ -129,6 +129,11 @@ describe.each<LostAnswerMode>(['error', 'reset'])('writes whose answer is lost (
     expect(await count(`SELECT open_tasks AS n FROM user_open_tasks WHERE user_id = $1::uuid`, [user])).toBe(
       3,
     );
+    // Claims interleave users: this user's waiting tasks would take turns with the claim tests' tasks below.
+    await direct.query({
+      text: `UPDATE tasks SET status = 'cancelled' WHERE job_id = $1::uuid`,
+      values: [jobId],
+    });
   });
 
   it('PATCH applies once and answers with the updated job, not a version conflict', async () => {

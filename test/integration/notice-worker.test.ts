@@ -173,7 +173,7 @@ describe('handling a notice', () => {
     });
     expect(disposition).toEqual({ kind: 'done', outcome: 'retrying' });
     const row = await taskRow(test.db, taskId);
-    expect(sent).toEqual([{ kind: 'task', taskId, due: row.run_at }]);
+    expect(sent).toEqual([{ kind: 'task', taskId, due: row.run_at, userId: USER }]);
   });
 
   it('keeps a notice whose task does not exist yet for later, and drops it once the sender surely gave up', async () => {

@@ -7,6 +7,7 @@ import { localAuth } from '../../local/auth.js';
 import { startLocalDataApi } from '../../local/data-api/server.js';
 import { startLocalSqs } from '../../local/sqs/server.js';
 import { fetchChecked } from '../support/contract.js';
+import { expectDashboardServed } from '../support/dashboard.js';
 import { freshDatabase } from '../support/database.js';
 import { freePort } from '../support/ports.js';
 import { spawnScript, stopProcess, waitForOutput } from '../support/processes.js';
@@ -53,7 +54,7 @@ async function runEchoJob(url: string) {
 }
 
 describe('npm run start:aws', () => {
-  it('prints its endpoints, serves /health, runs a job through SQS and the worker Lambda, and leaves nothing on SIGINT', async () => {
+  it('prints its endpoints, serves /health and the dashboard at /, runs a job through SQS and the worker Lambda, and leaves nothing on SIGINT', async () => {
     const child = spawnScript(START_AWS, [], {
       PORT: '0',
       LOCAL_DATA_DIR: dataDir,
@@ -73,6 +74,7 @@ describe('npm run start:aws', () => {
       expect(output).not.toContain('in-process workers');
       const health = await fetchChecked(`${url}/health`);
       expect(health.status).toBe(200);
+      await expectDashboardServed(url as string);
 
       await runEchoJob(url as string);
       // The worker ran in a Lambda container: a child process loading lambdas/handlers/worker.ts.

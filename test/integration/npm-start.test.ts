@@ -8,6 +8,7 @@ import { migrationNames } from '../../lambdas/migrator/migrator.js';
 import { localAuth } from '../../local/auth.js';
 import { MIGRATIONS_DIR } from '../../local/paths.js';
 import { fetchChecked } from '../support/contract.js';
+import { expectDashboardServed } from '../support/dashboard.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { freePort } from '../support/ports.js';
 import { runScript, spawnScript, stopProcess, waitForOutput } from '../support/processes.js';
@@ -40,7 +41,7 @@ afterAll(async () => {
 });
 
 describe('npm start', () => {
-  it('starts an embedded PostgreSQL, migrates, serves /health and /health/deep, and leaves nothing behind on SIGTERM', async () => {
+  it('starts an embedded PostgreSQL, migrates, serves /health, /health/deep and the dashboard at /, and leaves nothing behind on SIGTERM', async () => {
     const child = spawnScript(START, [], {
       PORT: '0',
       LOCAL_DATA_DIR: dataDir,
@@ -49,6 +50,7 @@ describe('npm start', () => {
     try {
       const [, url = ''] = await waitForOutput(child, /listening on (http:\/\/\S+)/);
       expect((await fetchChecked(`${url}/health`)).status).toBe(200);
+      await expectDashboardServed(url);
       const response = await deepHealth(url, dataDir);
       expect(response.status).toBe(200);
       const health = (await response.json()) as {

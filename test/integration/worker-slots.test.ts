@@ -45,6 +45,7 @@ describe('a handler that ignores its AbortSignal', () => {
         LEASE_SECONDS: 30,
         HEARTBEAT_MS: 200,
         POLL_MS: 20,
+        USER_MAX_RUNNING: 0,
         SCHEDULER_INTERVAL_MS: 60_000,
       },
       log,

@@ -18,15 +18,26 @@ function sources(dir: string): string[] {
   });
 }
 const read = (file: string) => readFileSync(path.join(ROOT_DIR, file), 'utf8');
-const imports = (file: string) => [...read(file).matchAll(/from '([^']+)'/g)].map((m) => m[1] ?? '');
+/** Every module a file names literally: `from '…'`, `import '…'` and `import('…')`, as esbuild follows them. */
+const imports = (file: string) =>
+  [...read(file).matchAll(/(?:from |import\(?)'([^']+)'/g)].map((m) => m[1] ?? '');
 
-/** Every lambdas/ file `entry` loads, following relative imports (type-only imports included: stricter). */
-function closure(entry: string): Set<string> {
+/** The modules a file loads when it runs: type-only imports (`import type …`), which esbuild erases, left out. */
+const valueImports = (file: string) => {
+  const typeOnly = new Set([...read(file).matchAll(/^import type [^;]+ from '([^']+)'/gm)].map((m) => m[1]));
+  return imports(file).filter((spec) => !typeOnly.has(spec));
+};
+
+/**
+ * Every lambdas/ file `entry` loads, following relative imports; with `typesToo`, type-only imports as well
+ * (stricter: not even a type may come from there).
+ */
+function closure(entry: string, typesToo = true): Set<string> {
   const seen = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const spec of imports(file).filter((s) => s.startsWith('.'))) {
+    for (const spec of (typesToo ? imports(file) : valueImports(file)).filter((s) => s.startsWith('.'))) {
       visit(path.join(path.dirname(file), spec).replace(/\.js$/, '.ts'));
     }
   };
@@ -36,6 +47,15 @@ function closure(entry: string): Set<string> {
 
 describe('architecture', () => {
   const lambdas = sources('lambdas');
+
+  it('dashboard/ imports only its own files and preact: it reaches the service over HTTP alone', () => {
+    const files = readdirSync(path.join(ROOT_DIR, 'dashboard', 'src')).map((name) => `dashboard/src/${name}`);
+    expect(files.filter((file) => file.endsWith('.tsx')).length).toBeGreaterThan(0);
+    const specifiers = files
+      .filter((file) => /\.tsx?$/.test(file))
+      .flatMap((file) => [...read(file).matchAll(/(?:from|import) '([^']+)'/g)].map((m) => m[1] ?? ''));
+    expect(specifiers.filter((spec) => !/^(\.\/[\w-]+\.(js|css)|preact(\/hooks)?)$/.test(spec))).toEqual([]);
+  });
 
   it('lambdas/ never imports local/, test/ or infra/', () => {
     const offenders = lambdas.filter((file) =>
@@ -88,6 +108,19 @@ describe('architecture', () => {
     expect(apiFiles).toContain('lambdas/job-types/names.ts');
     // The check sees what it guards: the worker entry does load the implementations through the same walk.
     expect(closure('lambdas/handlers/worker.ts')).toContain('lambdas/job-types/implementations.ts');
+  });
+
+  it('pg reaches no API entry: lambdas/db/index.ts loads its adapter by a computed specifier, on the local path', () => {
+    const loaded = new Set(
+      [...ROUTES, UNMATCHED_ROUTE].flatMap((route) => [
+        ...closure(`lambdas/handlers/${route.handler}.ts`, false),
+      ]),
+    );
+    expect(loaded).toContain('lambdas/db/index.ts');
+    expect([...loaded].filter((file) => file === 'lambdas/db/pg-adapter.ts')).toEqual([]);
+    expect([...loaded].filter((file) => valueImports(file).includes('pg'))).toEqual([]);
+    // The same walk does reach pg from the local stack, which imports the adapter directly.
+    expect(closure('local/stack.ts', false)).toContain('lambdas/db/pg-adapter.ts');
   });
 
   it('infra/ reaches lambdas/ only through the route table, the metric and environment names, the limits, and entry paths', () => {

@@ -57,4 +57,11 @@ describe('runtime configuration', () => {
     });
     expect(() => workerSettings({ WORKER_CONCURRENCY: '-1' })).toThrow(/WORKER_CONCURRENCY/);
   });
+
+  it('USER_MAX_RUNNING: 0 (no cap) by default, a whole number from 0, anything else fails at start', () => {
+    expect(workerSettings({}).USER_MAX_RUNNING).toBe(0);
+    expect(workerSettings({ USER_MAX_RUNNING: '5' }).USER_MAX_RUNNING).toBe(5);
+    for (const bad of ['-1', '2.5', 'many'])
+      expect(() => workerSettings({ USER_MAX_RUNNING: bad })).toThrow(/USER_MAX_RUNNING/);
+  });
 });

@@ -31,5 +31,7 @@ describe('no hand-kept list goes stale', () => {
     const document = read('docs/openapi.json');
     const create = JSON.parse(document).paths['/jobs'].post.requestBody.content['application/json'].schema;
     expect(create.properties.job_type.description).toBe(`A registered handler: ${JOB_TYPES.join(', ')}.`);
+    // The dashboard's "Job type" select is this list.
+    expect(create.properties.job_type.enum).toEqual(JOB_TYPES);
   });
 });

@@ -29,6 +29,7 @@ const jobRow = {
   schedule_error: null,
   skipped_occurrence_at: null,
   skipped_occurrence_reason: null,
+  webhook: { url: 'https://hooks.example/jobs' },
   created_at: new Date('2029-01-01T00:00:00Z'),
   updated_at: new Date('2029-01-01T00:00:00Z'),
   version: '7',
@@ -85,11 +86,12 @@ describe('one definition per shape', () => {
     expect(taskColumns('t')).toBe(`${TASK.names.map((n) => `t.${n}`).join(', ')}, ${createdUs('t')}`);
   });
 
-  it('the settable fields are the job fields the create and update bodies take', () => {
+  it('the settable fields (and the webhook, set with its own secret) are the job fields the create and update bodies take', () => {
     const update = document.paths['/jobs/{id}'].patch.requestBody.content['application/json'];
     const create = document.paths['/jobs'].post.requestBody.content['application/json'];
-    expect(Object.keys(update.schema.properties)).toEqual([...JOB_SETTABLE]);
-    expect(Object.keys(create.schema.properties)).toEqual(['job_type', ...JOB_SETTABLE]);
+    expect(Object.keys(update.schema.properties)).toEqual([...JOB_SETTABLE, 'webhook']);
+    expect(Object.keys(create.schema.properties)).toEqual(['job_type', ...JOB_SETTABLE, 'webhook']);
+    expect(JOB.names).toContain('webhook');
     for (const field of JOB_SETTABLE) expect(JOB.names).toContain(field);
   });
 });

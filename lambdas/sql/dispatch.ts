@@ -1,6 +1,6 @@
 import type { SqlStatement } from '../db/port.js';
 import { deliveriesFor } from './deliveries.js';
-import { hasRoom, lockOpenTaskCount, skipReason } from './open-task-counts.js';
+import { hasRoom, lockedOpenTasks, skipReason } from './queued-limit.js';
 
 /**
  * Statements of the event-driven AWS path: a queue message names a task or a job's occurrence, and these turn it
@@ -116,7 +116,7 @@ export function selectOccurrence(jobId: string, at: Date): SqlStatement {
  *
  * USER_MAX_QUEUED (`userMaxQueued`, 0: no limit): when the job's user is at the limit, the occurrence is skipped
  * (`skipped`): the job moves on without a task and records which occurrence and why. Locks: the job, then the
- * user's count row (see sql/open-task-counts.ts), then the new task.
+ * user's queued-cap lock (sql/queued-limit.ts; only with a limit and a task to make), then the new task.
  */
 export function takeOccurrence(occurrence: {
   jobId: string;
@@ -135,7 +135,7 @@ export function takeOccurrence(occurrence: {
                 AND NOT is_deleted AND status <> 'cancelled'
               FOR UPDATE),
            slot AS (
-             ${lockOpenTaskCount('SELECT user_id, 0 FROM target WHERE $6::boolean')}),
+             ${lockedOpenTasks('ARRAY(SELECT user_id FROM target WHERE $6::boolean AND $8::int > 0)')}),
            room AS (
              SELECT ${hasRoom('open_tasks', '$8::int')} AS fits, open_tasks FROM slot),
            advanced AS (

@@ -1,5 +1,5 @@
 import type { SqlStatement } from '../db/port.js';
-import { hasRoom, lockOpenTaskCount, skipReason } from './open-task-counts.js';
+import { hasRoom, lockedOpenTasks, skipReason } from './queued-limit.js';
 
 /**
  * Turns due occurrences of scheduled jobs into tasks: one task per job whose next_run_at has passed, for that
@@ -10,7 +10,8 @@ import { hasRoom, lockOpenTaskCount, skipReason } from './open-task-counts.js';
  *
  * USER_MAX_QUEUED (`userMaxQueued`, 0: no limit): each user's due occurrences, earliest first, get tasks while the
  * user's open tasks stay within the limit; the rest are skipped (`skipped`), the job recording which occurrence and
- * why. The count rows are locked after the jobs, in user_id order (see sql/open-task-counts.ts).
+ * why. The users' queued-cap locks are taken after the jobs, in one fixed order (sql/queued-limit.ts), and only
+ * with a limit.
  */
 export function materializeDueOccurrences(limit: number, userMaxQueued: number): SqlStatement {
   return {
@@ -23,11 +24,11 @@ export function materializeDueOccurrences(limit: number, userMaxQueued: number):
              SELECT d.* FROM due d WHERE d.schedule_error IS NULL AND NOT EXISTS (
                SELECT 1 FROM tasks t WHERE t.job_id = d.id AND t.scheduled_for = d.next_run_at)),
            counts AS (
-             ${lockOpenTaskCount('SELECT DISTINCT user_id, 0 FROM occurrences ORDER BY user_id')}),
+             ${lockedOpenTasks('ARRAY(SELECT DISTINCT user_id FROM occurrences WHERE $2::int > 0)')}),
            ranked AS (
              SELECT o.*, c.open_tasks AS counted, c.open_tasks + row_number() OVER (PARTITION BY o.user_id ORDER BY o.next_run_at, o.id) - 1
                       AS open_before
-               FROM occurrences o JOIN counts c ON c.user_id = o.user_id),
+               FROM occurrences o LEFT JOIN counts c ON c.user_id = o.user_id),
            made AS (
              INSERT INTO tasks (job_id, user_id, payload, priority, run_at, scheduled_for)
              SELECT id, user_id, payload, priority, now(), next_run_at FROM ranked

@@ -3,8 +3,8 @@ import type { PagePosition } from '../shapes/page.js';
 import type { TaskRow } from '../shapes/task.js';
 import { newestFirst, OPEN_TASK_STATUSES, taskColumns } from './columns.js';
 import { deliveriesFor, MADE_DELIVERIES } from './deliveries.js';
-import { hasRoom, lockOpenTaskCount } from './open-task-counts.js';
 import type { Guarded } from './outcome.js';
+import { hasRoom, lockedOpenTasks } from './queued-limit.js';
 
 /** Statements about tasks as the API sees them. Ownership always goes through the task's job's user_id. */
 
@@ -15,10 +15,11 @@ import type { Guarded } from './outcome.js';
  * Sent again after its answer was lost, it finds the task with that id and returns it instead of inserting a
  * second, whatever the count (that task is one of them).
  *
- * The limit holds under concurrency: the user's count row (migration 012) is locked before the insert, and the
- * lock's wait ends with the committed count, including every task a racing insert made. Locks are taken in the
- * order job (KEY SHARE, as the task's foreign key would), count, then the new task, as every statement takes them,
- * so a cancel that holds the job cannot deadlock with this; a run waiting for a cancel then sees the job cancelled.
+ * The limit holds under concurrency: the user's queued-cap lock is taken before the count and held until the
+ * insert commits (sql/queued-limit.ts), so a racing run of the same user waits and then counts this task too. With
+ * no limit (0) neither happens. Locks are taken in the order job (KEY SHARE, as the task's foreign key would), the
+ * user's lock, then the new task; holding the user's lock, the statement waits for nothing else, so it cannot
+ * deadlock with a cancel or a scheduler pass; a run waiting for a cancel then sees the job cancelled.
  */
 export function insertManualTask(
   userId: string,
@@ -39,11 +40,12 @@ export function insertManualTask(
            existing AS (
              SELECT ${taskColumns('t')} FROM tasks t WHERE t.id = $3::uuid AND t.job_id IN (SELECT id FROM job)),
            slot AS (
-             ${lockOpenTaskCount(`SELECT user_id, 0 FROM job WHERE status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM existing)`)}),
+             ${lockedOpenTasks(`ARRAY(SELECT user_id FROM job WHERE $4::int > 0 AND status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM existing))`)}),
            inserted AS (
              INSERT INTO tasks AS t (id, job_id, user_id, payload, priority)
-             SELECT $3::uuid, job.id, job.user_id, job.payload, job.priority FROM job JOIN slot ON slot.user_id = job.user_id
-              WHERE ${hasRoom('slot.open_tasks', '$4::int')}
+             SELECT $3::uuid, job.id, job.user_id, job.payload, job.priority FROM job LEFT JOIN slot ON true
+              WHERE job.status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM existing)
+                AND ${hasRoom('slot.open_tasks', '$4::int')}
              ON CONFLICT (id) DO NOTHING
              RETURNING ${taskColumns('t')}),
            task AS (SELECT * FROM inserted UNION ALL SELECT * FROM existing)

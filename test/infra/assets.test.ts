@@ -134,13 +134,7 @@ describe('bundled Lambda assets', () => {
       PhysicalResourceId: 'bg-jobs-database-schema',
       Data: { Applied: all.join(','), AppliedCount: String(all.length) },
     });
-    expect(await publicTables(db.db)).toEqual([
-      'jobs',
-      'pgmigrations',
-      'tasks',
-      'user_open_tasks',
-      'webhook_deliveries',
-    ]);
+    expect(await publicTables(db.db)).toEqual(['jobs', 'pgmigrations', 'tasks', 'webhook_deliveries']);
     const physical = {
       PhysicalResourceId: 'bg-jobs-database-schema',
       OldResourceProperties: { InputsHash: 'old' },
@@ -155,13 +149,7 @@ describe('bundled Lambda assets', () => {
       { PhysicalResourceId: 'bg-jobs-database-schema' },
       { PhysicalResourceId: 'bg-jobs-database-schema', Data: { Applied: 'none', AppliedCount: '0' } },
     ]);
-    expect(await publicTables(db.db)).toEqual([
-      'jobs',
-      'pgmigrations',
-      'tasks',
-      'user_open_tasks',
-      'webhook_deliveries',
-    ]);
+    expect(await publicTables(db.db)).toEqual(['jobs', 'pgmigrations', 'tasks', 'webhook_deliveries']);
   });
 
   it('a broken migration makes the handler fail with its name and the database message, and changes nothing', async () => {
@@ -183,13 +171,7 @@ describe('bundled Lambda assets', () => {
     expect(outcome.outcomes[0]?.error).toMatch(
       /^Migration 999_broken failed and was rolled back: .*type "no_such_type" does not exist/,
     );
-    expect(await publicTables(db.db)).toEqual([
-      'jobs',
-      'pgmigrations',
-      'tasks',
-      'user_open_tasks',
-      'webhook_deliveries',
-    ]);
+    expect(await publicTables(db.db)).toEqual(['jobs', 'pgmigrations', 'tasks', 'webhook_deliveries']);
     const { rows } = await db.db.query({
       text: `SELECT count(*)::int AS n FROM pgmigrations WHERE name = '999_broken'`,
       values: [],

@@ -12,6 +12,7 @@ import { startLocalWorkers } from '../lambdas/worker/local-pool.js';
 import { workerSettings } from '../lambdas/worker/settings.js';
 import { startEmbeddedPostgres } from '../local/embedded-postgres.js';
 import { MIGRATIONS_DIR, ROOT_DIR } from '../local/paths.js';
+import { freePort } from './support.js';
 
 /**
  * The fair claim against the claim it replaced, in one run on one database: the local pool (4 workers) drains one
@@ -78,7 +79,7 @@ async function main() {
   if (!adminUrl) {
     const server = await startEmbeddedPostgres({
       dataDir: path.join(dir, 'pg'),
-      port: 54398,
+      port: await freePort(),
       persistent: false,
     });
     adminUrl = server.url;

@@ -9,7 +9,7 @@ import { benchGraphileWorker } from './graphile-worker.js';
 import { explainHot, seedHistory } from './history.js';
 import { benchPgBoss } from './pg-boss.js';
 import { benchService, drainOnly, enqueueOnly, openService } from './service.js';
-import { type BenchShape, median, type Phase, type Result } from './support.js';
+import { type BenchShape, freePort, median, type Phase, type Result } from './support.js';
 
 /**
  * Task lifecycle — enqueue one at a time, then drain with each queue's own runner — for this service, pg-boss and
@@ -40,7 +40,7 @@ async function withServer(work: (urlFor: (name: string) => Promise<string>) => P
     const dir = await mkdtemp(path.join(tmpdir(), 'bgjobs-bench-'));
     const server = await startEmbeddedPostgres({
       dataDir: path.join(dir, 'pg'),
-      port: 54399,
+      port: await freePort(),
       persistent: false,
     });
     adminUrl = server.url;

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { DASHBOARD_BUILD_OPTIONS } from '../dashboard/build-options.js';
@@ -6,14 +6,6 @@ import { ROOT_DIR } from './constructs/lambda-function.js';
 
 /** The dashboard's sources: index.html and src/main.tsx (Preact), the page `npm start` serves at `/`. */
 export const DASHBOARD_SOURCE_DIR = path.join(ROOT_DIR, 'dashboard');
-
-/** Shown only by a build from a tree without the dashboard's sources. */
-const PLACEHOLDER = `<!doctype html>
-<html lang="en">
-  <head><meta charset="utf-8" /><title>Background Job Service</title></head>
-  <body><p>This build has no dashboard sources (dashboard/src/main.tsx).</p></body>
-</html>
-`;
 
 /**
  * Writes the dashboard's static files into `outDir` (index.html, app.js, app.css), as the function that serves
@@ -24,10 +16,8 @@ const PLACEHOLDER = `<!doctype html>
 export function buildDashboard(outDir: string, sourceDir = DASHBOARD_SOURCE_DIR): string[] {
   mkdirSync(outDir, { recursive: true });
   const entry = path.join(sourceDir, 'src', 'main.tsx');
-  if (!existsSync(entry)) {
-    writeFileSync(path.join(outDir, 'index.html'), PLACEHOLDER);
-    return ['index.html'];
-  }
+  // A stack without its page would deploy a DashboardUrl that serves nothing: refuse to synthesize instead.
+  if (!existsSync(entry)) throw new Error(`no dashboard sources at ${entry}`);
   buildSync({
     entryPoints: { app: entry },
     ...DASHBOARD_BUILD_OPTIONS,

@@ -5,6 +5,7 @@ import { AlarmTopic } from './constructs/alarm-topic.js';
 import { Api } from './constructs/api.js';
 import { Dashboard } from './constructs/dashboard.js';
 import { Database } from './constructs/database.js';
+import { addVariables } from './constructs/lambda-function.js';
 import { Migrations } from './constructs/migrations.js';
 import { Observability } from './constructs/observability.js';
 import { Resync } from './constructs/resync.js';
@@ -37,7 +38,7 @@ export class BackgroundJobServiceStack extends Stack {
     new Resync(this, 'Resync', { cluster, queue: worker.queue, schema: migrations.schema, settings });
     // The service's own functions; the CDK Provider framework's are plain lambda.Function and stay out.
     const functions = this.node.findAll().filter((c) => c instanceof nodejs.NodejsFunction);
-    for (const fn of functions) fn.addEnvironment('METRICS_NAMESPACE', settings.metricsNamespace);
+    for (const fn of functions) addVariables(fn, { METRICS_NAMESPACE: settings.metricsNamespace });
     const observability = new Observability(this, 'Operations', {
       cluster,
       httpApi: api.httpApi,

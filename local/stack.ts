@@ -67,7 +67,7 @@ async function assertPortFree(port: number, host: string): Promise<void> {
 async function ensureDatabase(postgres: RunningPostgres, name: string): Promise<string> {
   const admin = createPgDatabase({ connectionString: postgres.url, maxConnections: 1 });
   try {
-    const { rows } = await admin.query<{ exists: boolean }>(databaseExists(name));
+    const { rows } = await admin.query(databaseExists(name));
     if (!rows[0]?.exists) await admin.query(createDatabase(name));
   } finally {
     await admin.close();

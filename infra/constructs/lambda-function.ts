@@ -26,6 +26,14 @@ export interface ServiceFunctionProps {
   afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
 
+/**
+ * Adds variables to a function made already (tracing, the metrics namespace): the same LambdaEnvironment type as
+ * at creation, so no name the code does not read can be set.
+ */
+export function addVariables(fn: lambda.Function, environment: LambdaEnvironment): void {
+  for (const [name, value] of Object.entries(definedOnly(environment))) fn.addEnvironment(name, value);
+}
+
 const definedOnly = (environment: LambdaEnvironment): Record<string, string> =>
   Object.fromEntries(
     Object.entries(environment).filter((entry): entry is [string, string] => entry[1] !== undefined),

@@ -8,6 +8,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS, type MetricName, SERVICE_NAME, TASK_OUTCOME_METRICS } from '../../lambdas/metrics-names.js';
 import type { StackSettings } from '../settings.js';
+import { addVariables } from './lambda-function.js';
 
 export interface ObservabilityProps {
   cluster: rds.DatabaseCluster;
@@ -190,9 +191,11 @@ function enableTracing(functions: lambda.Function[]): void {
     const cfn = fn.node.defaultChild as lambda.CfnFunction;
     cfn.tracingConfig = { mode: lambda.Tracing.ACTIVE };
     // lambdas/tracing.ts loads the Powertools Tracer only then; it never records responses or errors (payloads).
-    fn.addEnvironment('TRACING', 'true');
-    fn.addEnvironment('POWERTOOLS_TRACER_CAPTURE_RESPONSE', 'false');
-    fn.addEnvironment('POWERTOOLS_TRACER_CAPTURE_ERROR', 'false');
+    addVariables(fn, {
+      TRACING: 'true',
+      POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+      POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
+    });
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],

@@ -19,10 +19,34 @@ function toDatabaseError(error: unknown): DatabaseError {
   return new DatabaseError(describe(error), sqlState, { cause: error });
 }
 
+const names = new Map<string, string>();
+const MAX_PREPARED = 1000;
+
+/**
+ * A statement with parameters is prepared once per connection under a name derived from its text, so PostgreSQL
+ * parses and plans it once rather than on every call (the hot claim and completion statements spent about a fifth
+ * of their time planning). Statements without parameters (migrations: several statements in one text, which the
+ * extended protocol cannot prepare) go as simple queries.
+ */
+function preparedName(text: string): string | undefined {
+  let name = names.get(text);
+  if (!name) {
+    // Texts built from a request's filters come in a few dozen shapes; past this many, something generates them.
+    if (names.size >= MAX_PREPARED) return undefined;
+    name = `bgjobs_${names.size}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
 /** Runs a statement; a driver error becomes a DatabaseError. */
 async function run<R extends Row>(client: pg.Pool | pg.PoolClient, statement: SqlStatement) {
   try {
-    const result = await client.query<R>(statement.text, statement.values as unknown[]);
+    const result = await client.query<R>(
+      statement.values.length > 0
+        ? { name: preparedName(statement.text), text: statement.text, values: statement.values as unknown[] }
+        : { text: statement.text },
+    );
     return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
   } catch (error) {
     throw toDatabaseError(error);

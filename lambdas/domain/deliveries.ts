@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { config } from '../config.js';
-import type { Database, Row } from '../db/port.js';
+import type { Database } from '../db/port.js';
 import { TASK } from '../shapes/task.js';
 import {
+  type ClaimedDeliveryRow,
   claimDueDeliveries,
   claimNamedDelivery,
   recordDeliveryAttempt,
@@ -52,19 +53,19 @@ export function deliveryRetryDelayMs(attempt: number, baseMs: number): number {
 export type AttemptOutcome = 'delivered' | 'pending' | 'failed' | 'lost';
 
 /** The event body: its type, when the task ended (fixed, so every attempt sends the same bytes), and the task. */
-export function eventBody(row: Row): string {
+export function eventBody(row: ClaimedDeliveryRow): string {
   const eventAt = row.event_at instanceof Date ? row.event_at : new Date(String(row.event_at));
   return JSON.stringify({
     type: String(row.event_type),
     timestamp: eventAt.toISOString(),
-    data: { ...TASK.view(row as Parameters<typeof TASK.view>[0]), job_id: String(row.job_id) },
+    data: { ...TASK.view(row), job_id: String(row.job_id) },
   });
 }
 
 /** Sends one claimed delivery and records what came of it; returns the delivery's state afterwards. */
 export async function attemptDelivery(
   db: Database,
-  row: Row,
+  row: ClaimedDeliveryRow,
   owner: string,
   settings: DeliverySettings,
 ): Promise<{ outcome: AttemptOutcome; nextAttemptAt: Date | null }> {
@@ -119,7 +120,7 @@ export async function attemptDelivery(
   const next = recorded.next_attempt_at;
   return {
     outcome: String(recorded.status) as AttemptOutcome,
-    nextAttemptAt: next ? new Date(next as string | Date) : null,
+    nextAttemptAt: next ? new Date(next) : null,
   };
 }
 
@@ -161,6 +162,6 @@ export async function deliverNamed(
   }
   const row = (await db.query(selectDelivery(deliveryId))).rows[0];
   if (row?.status !== 'pending') return { kind: 'ended' };
-  const due = row.next_attempt_at ? new Date(row.next_attempt_at as string | Date) : null;
+  const due = row.next_attempt_at ? new Date(row.next_attempt_at) : null;
   return { kind: 'waiting', due, leased: Boolean(row.leased) };
 }

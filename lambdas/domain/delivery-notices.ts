@@ -10,9 +10,7 @@ export async function unattemptedDeliveryNotices(
 ): Promise<WorkNotice[]> {
   const notices: WorkNotice[] = [];
   for (let after: string | null = null; ; ) {
-    const rows: { id: string }[] = (
-      await db.query<{ id: string }>(selectUnattemptedDeliveries(jobId, after, pageSize))
-    ).rows;
+    const rows: { id: string }[] = (await db.query(selectUnattemptedDeliveries(jobId, after, pageSize))).rows;
     notices.push(...rows.map((row) => deliveryNotice(row.id)));
     if (rows.length < pageSize) return notices;
     after = rows.at(-1)?.id ?? null;
@@ -23,7 +21,7 @@ export async function unattemptedDeliveryNotices(
 export async function* pendingDeliveryNotices(db: Database, pageSize = 500): AsyncGenerator<WorkNotice[]> {
   for (let after: string | null = null; ; ) {
     const rows: { id: string; next_attempt_at: Date | null }[] = (
-      await db.query<{ id: string; next_attempt_at: Date | null }>(selectPendingDeliveries(after, pageSize))
+      await db.query(selectPendingDeliveries(after, pageSize))
     ).rows;
     if (rows.length > 0) yield rows.map((row) => deliveryNotice(row.id, row.next_attempt_at));
     if (rows.length < pageSize) return;

@@ -85,7 +85,7 @@ export async function claimNoticedTask(
 
 /** After a failed attempt: the notice that runs the task again when its retry is due (none if it is not waiting). */
 export async function retryNotice(db: Database, taskId: string): Promise<WorkNotice[]> {
-  const row = (await db.query<{ run_at: Date; user_id: string | null }>(selectWaitingTask(taskId))).rows[0];
+  const row = (await db.query(selectWaitingTask(taskId))).rows[0];
   return row ? [taskNotice(taskId, row.run_at, row.user_id)] : [];
 }
 
@@ -137,7 +137,7 @@ export async function takeNoticedOccurrence(
     if (!taken?.advanced) return { kind: 'done', send: [] };
     return {
       kind: 'done',
-      send: next ? [occurrenceNotice(jobId, next, { userId: job.user_id as string })] : [],
+      send: next ? [occurrenceNotice(jobId, next, { userId: job.user_id })] : [],
       ...(taken.task_id ? { taskId: String(taken.task_id) } : {}),
     };
   }
@@ -146,8 +146,8 @@ export async function takeNoticedOccurrence(
   // other message names the task. The claim's fencing decides (a live holder keeps it; a dead one loses it).
   const task = job.task_id ? { taskId: String(job.task_id) } : {};
   if (job.occurrence_message_id !== messageId) return { kind: 'done', send: [], ...task };
-  const nextRunAt = job.next_run_at as Date | null;
-  const userId = job.user_id as string;
+  const nextRunAt = job.next_run_at;
+  const userId = job.user_id;
   return { kind: 'done', send: nextRunAt ? [occurrenceNotice(jobId, nextRunAt, { userId })] : [], ...task };
 }
 
@@ -165,22 +165,19 @@ export async function occurrenceIsNext(db: Database, jobId: string, at: Date): P
  */
 export async function* impliedNotices(db: Database, pageSize = 500): AsyncGenerator<WorkNotice[]> {
   for (let after: string | null = null; ; ) {
-    const rows = (await db.query(selectScheduledJobs(after, pageSize))).rows as {
-      id: string;
-      user_id: string;
-      next_run_at: Date;
-    }[];
+    // Annotated (checked against the statement's row) because `after` is read from the page it selects.
+    const rows: { id: string; user_id: string; next_run_at: Date }[] = (
+      await db.query(selectScheduledJobs(after, pageSize))
+    ).rows;
     if (rows.length > 0)
       yield rows.map((row) => occurrenceNotice(row.id, row.next_run_at, { userId: row.user_id }));
     if (rows.length < pageSize) break;
     after = rows.at(-1)?.id ?? null;
   }
   for (let after: string | null = null; ; ) {
-    const rows = (await db.query(selectOpenTasks(after, pageSize))).rows as {
-      id: string;
-      run_at: Date;
-      user_id: string | null;
-    }[];
+    const rows: { id: string; run_at: Date; user_id: string | null }[] = (
+      await db.query(selectOpenTasks(after, pageSize))
+    ).rows;
     if (rows.length > 0) yield rows.map((row) => taskNotice(row.id, row.run_at, row.user_id));
     if (rows.length < pageSize) break;
     after = rows.at(-1)?.id ?? null;

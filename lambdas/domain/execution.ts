@@ -54,7 +54,7 @@ export function toClaimedTask(row: Record<string, unknown>): ClaimedTask {
 export async function refreshJobs(db: Database, jobIds: string[], attempts = 10): Promise<void> {
   let pending = [...new Set(jobIds)];
   for (let attempt = 0; attempt < attempts && pending.length > 0; attempt += 1) {
-    pending = (await db.query<{ stale: string }>(refreshJobStatuses(pending))).rows.map((row) => row.stale);
+    pending = (await db.query(refreshJobStatuses(pending))).rows.map((row) => row.stale);
   }
 }
 
@@ -167,7 +167,7 @@ export async function completeMany(
     workerId,
     items.map(({ task, result }) => ({ id: task.id, version: task.version, result })),
   );
-  const { rows } = await db.query<{ id: string; job_id: string; others_open: boolean }>(statement);
+  const { rows } = await db.query(statement);
   const settled = rows.filter((row) => !row.others_open).map((row) => String(row.job_id));
   if (settled.length > 0) await refreshJobsAfterWrite(db, settled);
   return new Set(rows.map((row) => String(row.id)));
@@ -203,7 +203,7 @@ export function retryDelayMs(attempt: number, baseMs: number, random: () => numb
  */
 export async function settleJobs(db: Database, limit = 500): Promise<number> {
   const stranded = (await db.query(cancelStrandedTasks(limit))).rows.length;
-  const { rows } = await db.query<{ id: string }>(selectUnsettledJobs(limit));
+  const { rows } = await db.query(selectUnsettledJobs(limit));
   await refreshJobs(
     db,
     rows.map((row) => row.id),
@@ -214,6 +214,6 @@ export async function settleJobs(db: Database, limit = 500): Promise<number> {
 /** Takes back tasks whose worker vanished; returns how many. */
 export async function reap(db: Database, limit = 500): Promise<number> {
   const { rows } = await db.query(reapExpiredLeases(limit));
-  await refreshJobs(db, [...new Set(rows.map((row) => String(row.job_id)))]);
+  await refreshJobs(db, [...new Set(rows.map((row) => row.job_id))]);
   return rows.length;
 }

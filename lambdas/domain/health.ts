@@ -13,7 +13,7 @@ export async function checkHealth(db: Database): Promise<HealthReport> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const row = (await db.query<{ database: string; applied: string[] }>(healthProbe())).rows[0];
+    const row = (await db.query(healthProbe())).rows[0];
     const applied = row?.applied ?? [];
     return {
       status: 'ok',

@@ -65,13 +65,13 @@ export async function materializeSchedules(
   const { rows } = await db.query(materializeDueOccurrences(limit, userMaxQueued));
   if (rows.length === 0) return 0;
   const moves = rows.map((row) => {
-    const previous = row.next_run_at as Date;
+    const previous = row.next_run_at;
     const at = now();
     const computed = occurrenceOrRetry(
       () => followingOccurrence(row.schedule_interval as Schedule, previous, at),
       at,
     );
-    return { id: String(row.id), previous, ...computed };
+    return { id: row.id, previous, ...computed };
   });
   await db.query(advanceSchedules(moves));
   return rows.filter((row) => row.created).length;

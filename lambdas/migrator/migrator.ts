@@ -104,11 +104,11 @@ export async function migrationNames(migrationsDir: string): Promise<string[]> {
 
 export async function migrationStatus(db: Database, migrationsDir: string): Promise<MigrationStatus> {
   const [{ rows: exists }, names] = await Promise.all([
-    db.query<{ exists: boolean }>(migrationsTableExists()),
+    db.query(migrationsTableExists()),
     migrationNames(migrationsDir),
   ]);
   const applied = exists[0]?.exists
-    ? (await db.query<{ name: string; run_on: Date }>(listAppliedMigrations())).rows.map((row) => ({
+    ? (await db.query(listAppliedMigrations())).rows.map((row) => ({
         name: row.name,
         runOn: row.run_on,
       }))

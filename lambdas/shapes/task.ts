@@ -17,7 +17,10 @@ export const TASK = representation({
   /** When it is (or was) due. */
   run_at: field.timestamp(),
   started_at: field.nullable(field.timestamp()),
-  finished_at: field.nullable(field.timestamp()),
+  finished_at: described(
+    field.nullable(field.timestamp()),
+    'When the task ended: completed, failed or cancelled. Null while it waits or runs.',
+  ),
 });
 
 export type TaskView = ViewOf<typeof TASK.fields>;

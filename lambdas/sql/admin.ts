@@ -6,7 +6,7 @@ function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-export function databaseExists(name: string): SqlStatement {
+export function databaseExists(name: string): SqlStatement<{ exists: boolean }> {
   return {
     idempotent: true,
     text: 'SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "exists"',

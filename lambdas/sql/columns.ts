@@ -1,4 +1,5 @@
 import type { SqlValue } from '../db/port.js';
+import { DELIVERY } from '../shapes/delivery.js';
 import { JOB } from '../shapes/job.js';
 import type { PagePosition } from '../shapes/page.js';
 import { TASK } from '../shapes/task.js';
@@ -16,6 +17,15 @@ const list = (names: readonly string[], alias: string) => names.map((name) => `$
 
 export const jobColumns = (alias: string) => `${list(JOB.names, alias)}, ${createdMicros(alias)}`;
 export const taskColumns = (alias: string) => `${list(TASK.names, alias)}, ${createdMicros(alias)}`;
+
+/** A delivery's id is its task's id: `task_id` is the one field that is not a column of its own. */
+const DELIVERY_EXPRESSIONS: Partial<Record<(typeof DELIVERY.names)[number], (alias: string) => string>> = {
+  task_id: (alias) => `${alias}.id AS task_id`,
+};
+export const deliveryColumns = (alias: string) =>
+  `${DELIVERY.names
+    .map((name) => DELIVERY_EXPRESSIONS[name]?.(alias) ?? `${alias}.${name}`)
+    .join(', ')}, ${createdMicros(alias)}`;
 
 /**
  * Newest first, keyset-paginated on (created_at, id): the condition "older than the cursor" (when there is one)

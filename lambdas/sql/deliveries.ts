@@ -1,6 +1,8 @@
 import type { SqlStatement, SqlValue } from '../db/port.js';
 import type { DeliveryRow } from '../shapes/delivery.js';
-import { newestFirst, taskColumns } from './columns.js';
+import type { PagePosition } from '../shapes/page.js';
+import type { TaskRow } from '../shapes/task.js';
+import { deliveryColumns, newestFirst, taskColumns } from './columns.js';
 import type { Guarded } from './outcome.js';
 
 /**
@@ -26,14 +28,10 @@ export function deliveriesFor(ended: string): string {
              RETURNING id)`;
 }
 
-const DELIVERY =
-  'd.id, d.job_id, d.id AS task_id, d.event_type, d.status, d.attempts, d.last_response_code, d.last_error, d.next_attempt_at, d.created_at, d.updated_at, d.finished_at';
-const createdMicros = `(extract(epoch FROM d.created_at) * 1000000)::bigint AS created_us`;
-
 export interface DeliveryListFilter {
   userId: string;
   jobId: string;
-  after?: { createdMicros: string; id: string };
+  after?: PagePosition;
   limit: number;
 }
 
@@ -51,7 +49,7 @@ export function selectJobDeliveries(
     idempotent: true,
     text: `SELECT page.* FROM jobs j
            LEFT JOIN LATERAL (
-             SELECT ${DELIVERY}, ${createdMicros} FROM webhook_deliveries d WHERE ${conditions.join(' AND ')}
+             SELECT ${deliveryColumns('d')} FROM webhook_deliveries d WHERE ${conditions.join(' AND ')}
              ${page.orderAndLimit}) page ON true
            WHERE j.id = $1::uuid AND j.user_id = $2::uuid AND NOT j.is_deleted
            ORDER BY page.created_at DESC, page.id DESC`,
@@ -63,12 +61,26 @@ export function selectJobDeliveries(
 const CLAIMED = `c.id AS delivery_id, c.event_type, c.attempts, c.created_at AS event_at, j.webhook->>'url' AS webhook_url,
                   j.webhook_secret, ${taskColumns('t')}`;
 
+/** A claimed delivery's row (CLAIMED): the delivery, the job's webhook (null once removed) and the task. */
+export type ClaimedDeliveryRow = TaskRow & {
+  delivery_id: string;
+  event_type: string;
+  attempts: number;
+  event_at: Date;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+};
+
 /**
  * Leases the delivery a notice names to `owner` for one attempt (attempts + 1), if it is pending, due and not
  * leased to a live other. Sent again after its answer was lost, it finds the delivery leased to `owner` and
  * returns it as it is, the attempt counted once. No row: nothing to attempt now (see `selectDelivery`).
  */
-export function claimNamedDelivery(deliveryId: string, owner: string, leaseSeconds: number): SqlStatement {
+export function claimNamedDelivery(
+  deliveryId: string,
+  owner: string,
+  leaseSeconds: number,
+): SqlStatement<ClaimedDeliveryRow> {
   return {
     idempotent: true,
     text: `WITH target AS (
@@ -92,7 +104,11 @@ export function claimNamedDelivery(deliveryId: string, owner: string, leaseSecon
  * Leases up to `limit` due deliveries to `owner` (the local pool). `owner` is new per claim: sent again after its
  * answer was lost, the claim takes nothing more and returns what the first send took.
  */
-export function claimDueDeliveries(owner: string, limit: number, leaseSeconds: number): SqlStatement {
+export function claimDueDeliveries(
+  owner: string,
+  limit: number,
+  leaseSeconds: number,
+): SqlStatement<ClaimedDeliveryRow> {
   return {
     idempotent: true,
     text: `WITH target AS (
@@ -117,7 +133,9 @@ export function claimDueDeliveries(owner: string, limit: number, leaseSeconds: n
 }
 
 /** A delivery's state, for a notice that could not claim it: pending and when next, or ended. */
-export function selectDelivery(deliveryId: string): SqlStatement {
+export function selectDelivery(
+  deliveryId: string,
+): SqlStatement<{ id: string; status: string; next_attempt_at: Date | null; leased: boolean | null }> {
   return {
     idempotent: true,
     text: `SELECT id, status, next_attempt_at, lease_owner IS NOT NULL AND lease_expires_at >= now() AS leased
@@ -145,7 +163,9 @@ export interface AttemptRecord {
  * Sent again after its answer was lost, it finds the delivery at that attempt with no lease and this outcome, and
  * answers the same. No row: the lease was lost (another attempt decides).
  */
-export function recordDeliveryAttempt(record: AttemptRecord): SqlStatement {
+export function recordDeliveryAttempt(
+  record: AttemptRecord,
+): SqlStatement<{ status: string; next_attempt_at: Date | null }> {
   const next = `now() + $7::float8 * interval '1 millisecond'`;
   const window = `d.created_at + $8::float8 * interval '1 second'`;
   return {
@@ -187,7 +207,7 @@ export function selectUnattemptedDeliveries(
   jobId: string,
   afterId: string | null,
   limit: number,
-): SqlStatement {
+): SqlStatement<{ id: string }> {
   return {
     idempotent: true,
     text: `SELECT id FROM webhook_deliveries
@@ -199,7 +219,10 @@ export function selectUnattemptedDeliveries(
 }
 
 /** One page of pending deliveries with when each is due, by id (resync after a deploy). */
-export function selectPendingDeliveries(afterId: string | null, limit: number): SqlStatement {
+export function selectPendingDeliveries(
+  afterId: string | null,
+  limit: number,
+): SqlStatement<{ id: string; next_attempt_at: Date | null }> {
   return {
     idempotent: true,
     text: `SELECT id, next_attempt_at FROM webhook_deliveries

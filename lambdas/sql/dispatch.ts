@@ -62,7 +62,7 @@ export function claimNamedTask(
              RETURNING t.id, t.version, t.attempt, t.status),
            ended AS (
              UPDATE tasks t SET status = CASE WHEN d.action = 'abandon' THEN 'failed' ELSE 'cancelled' END,
-                    finished_at = CASE WHEN d.action = 'abandon' THEN now() ELSE t.finished_at END,
+                    finished_at = now(),
                     last_error = CASE WHEN d.action = 'abandon' THEN ${ABANDONED} ELSE t.last_error END,
                     lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
                FROM decision d WHERE t.id = d.id AND d.action IN ('abandon', 'cancel')
@@ -85,7 +85,9 @@ export function claimNamedTask(
 }
 
 /** When a waiting task is next due (a retry's time), or no row when it is not waiting. */
-export function selectWaitingTask(taskId: string): SqlStatement {
+export function selectWaitingTask(
+  taskId: string,
+): SqlStatement<{ id: string; run_at: Date; user_id: string | null }> {
   return {
     text: `SELECT id, run_at, user_id FROM tasks WHERE id = $1::uuid AND status = 'created' AND NOT is_deleted`,
     idempotent: true,
@@ -97,7 +99,21 @@ export function selectWaitingTask(taskId: string): SqlStatement {
  * A job as its occurrence message needs it: the schedule, where its chain stands, and the task already made for
  * the occurrence `at`, if any. No row: no such live job.
  */
-export function selectOccurrence(jobId: string, at: Date): SqlStatement {
+export interface OccurrenceRow extends Record<string, unknown> {
+  id: string;
+  user_id: string;
+  status: string;
+  /** The job's schedule as stored (jsonb); the domain reads it as its Schedule. */
+  schedule_interval: unknown;
+  next_run_at: Date | null;
+  occurrence_message_id: string | null;
+  schedule_error: string | null;
+  /** Null when the job has no next occurrence. */
+  is_next: boolean | null;
+  task_id: string | null;
+}
+
+export function selectOccurrence(jobId: string, at: Date): SqlStatement<OccurrenceRow> {
   return {
     text: `SELECT j.id, j.user_id, j.status, j.schedule_interval, j.next_run_at, j.occurrence_message_id, j.schedule_error,
                   date_trunc('milliseconds', j.next_run_at) = $2::timestamptz AS is_next,
@@ -172,7 +188,10 @@ export function takeOccurrence(occurrence: {
 }
 
 /** One page of live scheduled jobs with their next occurrence, by id (resync after a deploy). */
-export function selectScheduledJobs(afterId: string | null, limit: number): SqlStatement {
+export function selectScheduledJobs(
+  afterId: string | null,
+  limit: number,
+): SqlStatement<{ id: string; user_id: string; next_run_at: Date }> {
   return {
     text: `SELECT id, user_id, next_run_at FROM jobs
             WHERE next_run_at IS NOT NULL AND NOT is_deleted AND status <> 'cancelled'
@@ -184,7 +203,10 @@ export function selectScheduledJobs(afterId: string | null, limit: number): SqlS
 }
 
 /** One page of open tasks (waiting or running) with when each is due, by id (resync after a deploy). */
-export function selectOpenTasks(afterId: string | null, limit: number): SqlStatement {
+export function selectOpenTasks(
+  afterId: string | null,
+  limit: number,
+): SqlStatement<{ id: string; run_at: Date; user_id: string | null }> {
   return {
     text: `SELECT id, run_at, user_id FROM tasks
             WHERE status IN ('created', 'processing') AND NOT is_deleted

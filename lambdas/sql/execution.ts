@@ -52,6 +52,12 @@ export function claimTasks(
   const only = taskId ? 'AND t.id = $6::uuid' : '';
   // `IS TRUE`: the predicate of migration 011's indexes, which idx_tasks_status cannot serve (see there).
   const WAITING = `(t.status = 'created') IS TRUE AND NOT t.is_deleted`;
+  // A user's due tasks that may run: a task inserted while its job was being cancelled escapes the cancel's
+  // snapshot, so never run it. OFFSET 0 keeps that a per-row check by primary key: as an anti-join the planner may
+  // hash every waiting task of the user and sort them all, where the index's order needs no sort and the scan
+  // stops at the limit (a claim then costs the same with 10 or 10,000 waiting).
+  const USERS_DUE = `t.user_id = c.user_id AND ${WAITING} AND t.run_at <= now() ${only}
+                         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = t.job_id AND (j.status = 'cancelled' OR j.is_deleted) OFFSET 0)`;
   return {
     idempotent: true,
     text: `WITH RECURSIVE users AS (
@@ -66,26 +72,34 @@ export function claimTasks(
                     END AS running
                FROM users u
               WHERE u.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.claim_token = $4::uuid)),
-           locked AS (
-             SELECT c.user_id, c.running, w.id, w.priority, w.run_at
+           -- Read without locking first: which tasks the fair rule gives each user (its share of the slots).
+           ranked AS (
+             SELECT c.user_id, c.running, w.priority, w.run_at
                FROM counted c CROSS JOIN LATERAL (
-                      SELECT t.id, t.priority, t.run_at FROM tasks t
-                       WHERE t.user_id = c.user_id AND ${WAITING} AND t.run_at <= now() ${only}
-                         -- A task inserted while its job was being cancelled escapes the cancel's snapshot: never run it.
-                         -- OFFSET 0 keeps this a per-row check by primary key: as an anti-join the planner may hash
-                         -- every waiting task of the user and sort them all, where the index's order needs no sort
-                         -- and the scan stops at the limit (a claim then costs the same with 10 or 10,000 waiting).
-                         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = t.job_id AND (j.status = 'cancelled' OR j.is_deleted) OFFSET 0)
+                      SELECT t.priority, t.run_at FROM tasks t
+                       WHERE ${USERS_DUE}
                        ORDER BY t.priority DESC, t.run_at
-                       LIMIT CASE WHEN $5::int > 0 THEN least($1::int, greatest($5::int - c.running, 0)) ELSE $1::int END
-                       FOR UPDATE OF t SKIP LOCKED) w
+                       LIMIT CASE WHEN $5::int > 0 THEN least($1::int, greatest($5::int - c.running, 0)) ELSE $1::int END) w
               WHERE c.running IS NOT NULL),
+           shares AS (
+             SELECT b.user_id, count(*) AS share FROM (
+               SELECT r.user_id, r.priority, r.run_at,
+                      r.running + row_number() OVER (PARTITION BY r.user_id ORDER BY r.priority DESC, r.run_at) AS turn
+                 FROM ranked r
+                ORDER BY turn, r.priority DESC, r.run_at, r.user_id
+                LIMIT $1) b
+              GROUP BY b.user_id),
+           -- Then lock only that many of each user's best, skipping tasks a racing claim holds: it takes the user's
+           -- next best in their place. Locking every user's first $1 instead would make a racing claim skip tasks
+           -- this one leaves (taking a user's lower-priority tasks first) and write a row lock per task read.
            candidates AS (
-             SELECT l.id, l.run_at FROM (
-               SELECT l.*, l.running + row_number() OVER (PARTITION BY l.user_id ORDER BY l.priority DESC, l.run_at) AS turn
-                 FROM locked l) l
-              ORDER BY l.turn, l.priority DESC, l.run_at, l.user_id
-              LIMIT $1),
+             SELECT w.id, w.run_at
+               FROM shares c CROSS JOIN LATERAL (
+                      SELECT t.id, t.run_at FROM tasks t
+                       WHERE ${USERS_DUE}
+                       ORDER BY t.priority DESC, t.run_at
+                       LIMIT c.share
+                       FOR UPDATE OF t SKIP LOCKED) w),
            claimed AS (
              UPDATE tasks t SET status = 'processing', attempt = t.attempt + 1, started_at = now(), finished_at = NULL,
                     lease_owner = $2::text, lease_expires_at = ${LEASE(3)}, version = t.version + 1,
@@ -116,7 +130,7 @@ export function renewLease(
   workerId: string,
   version: number,
   leaseSeconds: number,
-): SqlStatement {
+): SqlStatement<{ extended: boolean; status: string | null }> {
   const held = `id = $1::uuid AND lease_owner = $2::text AND version = $3::bigint AND status = 'processing'`;
   return {
     idempotent: true,
@@ -124,7 +138,8 @@ export function renewLease(
              SELECT 1 FROM tasks t JOIN jobs j ON j.id = t.job_id
               WHERE t.id = $1::uuid AND (j.status = 'cancelled' OR j.is_deleted)),
            stopped AS (
-             UPDATE tasks SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, version = version + 1
+             UPDATE tasks SET status = 'cancelled', finished_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+                    version = version + 1
               WHERE ${held} AND EXISTS (SELECT 1 FROM job_gone)
              RETURNING id, job_id, status),
            ${deliveriesFor('stopped')},
@@ -149,7 +164,7 @@ export function completeTask(
   workerId: string,
   version: number,
   result: string,
-): SqlStatement {
+): SqlStatement<{ job_id: string; others_open: boolean }> {
   return {
     idempotent: true,
     text: `WITH updated AS (
@@ -181,7 +196,7 @@ export function failAttempt(
   version: number,
   error: string,
   retryDelayMs: number,
-): SqlStatement {
+): SqlStatement<{ job_id: string; status: string; others_open: boolean }> {
   return {
     idempotent: true,
     text: `WITH updated AS (
@@ -212,7 +227,9 @@ export function failAttempt(
  * Takes back tasks whose worker stopped renewing its lease (it crashed or was cut off). The abandoned attempt
  * counts: the task runs again if retries remain, else it is failed.
  */
-export function reapExpiredLeases(limit: number): SqlStatement {
+export function reapExpiredLeases(
+  limit: number,
+): SqlStatement<{ id: string; job_id: string; status: string }> {
   return {
     idempotent: true,
     text: `WITH expired AS (
@@ -240,7 +257,7 @@ export function reapExpiredLeases(limit: number): SqlStatement {
  * derivation applies only if none landed since its snapshot; the ids it could not apply come back as `stale`,
  * to be derived again from a fresh snapshot.
  */
-export function refreshJobStatuses(jobIds: string[]): SqlStatement {
+export function refreshJobStatuses(jobIds: string[]): SqlStatement<{ stale: string }> {
   return {
     idempotent: true,
     text: `WITH ids AS (SELECT DISTINCT value::uuid AS id FROM jsonb_array_elements_text($1::jsonb)),
@@ -275,7 +292,7 @@ export function refreshJobStatuses(jobIds: string[]): SqlStatement {
  * Jobs left `processing` with no open task — a waiting task cancelled through the API, or a worker that stopped
  * between recording its outcome and deriving the job's status. The scheduler derives their status again.
  */
-export function selectUnsettledJobs(limit: number): SqlStatement {
+export function selectUnsettledJobs(limit: number): SqlStatement<{ id: string }> {
   return {
     idempotent: true,
     text: `SELECT j.id FROM jobs j
@@ -296,7 +313,7 @@ export function cancelStrandedTasks(limit: number): SqlStatement {
   return {
     idempotent: true,
     text: `WITH stranded AS (
-             UPDATE tasks t SET status = 'cancelled', version = t.version + 1
+             UPDATE tasks t SET status = 'cancelled', finished_at = now(), version = t.version + 1
               WHERE t.id IN (
                 SELECT s.id FROM tasks s JOIN jobs j ON j.id = s.job_id
                  WHERE s.status = 'created' AND NOT s.is_deleted AND (j.status = 'cancelled' OR j.is_deleted)

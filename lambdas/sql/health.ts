@@ -2,7 +2,7 @@ import type { SqlStatement } from '../db/port.js';
 import { MIGRATIONS_TABLE } from './migrations.js';
 
 /** One round trip: which database answers, and the migrations it carries (fails with 42P01 if never migrated). */
-export function healthProbe(): SqlStatement {
+export function healthProbe(): SqlStatement<{ database: string; applied: string[] }> {
   return {
     idempotent: true,
     text: `SELECT current_database() AS database,

@@ -210,7 +210,7 @@ export function cancelJob(
                FROM target WHERE j.id = target.id AND ${pending}
              RETURNING ${jobColumns('j')}),
            cancelled_tasks AS (
-             UPDATE tasks t SET status = 'cancelled', version = t.version + 1
+             UPDATE tasks t SET status = 'cancelled', finished_at = now(), version = t.version + 1
               WHERE t.job_id IN (SELECT id FROM target) AND t.status IN ${OPEN_TASK_STATUSES} AND NOT t.is_deleted
              RETURNING t.id, t.job_id, t.status),
            ${deliveriesFor('cancelled_tasks')}

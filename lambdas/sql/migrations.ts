@@ -11,7 +11,7 @@ export function lockMigrations(): SqlStatement {
   return { text: 'SELECT pg_advisory_xact_lock(7241865325823964)', values: [] };
 }
 
-export function migrationsTableExists(): SqlStatement {
+export function migrationsTableExists(): SqlStatement<{ exists: boolean }> {
   return {
     idempotent: true,
     text: `SELECT to_regclass('public.${MIGRATIONS_TABLE}') IS NOT NULL AS "exists"`,
@@ -19,7 +19,7 @@ export function migrationsTableExists(): SqlStatement {
   };
 }
 
-export function listAppliedMigrations(): SqlStatement {
+export function listAppliedMigrations(): SqlStatement<{ name: string; run_on: Date }> {
   return {
     idempotent: true,
     text: `SELECT name, run_on AT TIME ZONE 'UTC' AS run_on FROM public.${MIGRATIONS_TABLE} ORDER BY run_on, id`,

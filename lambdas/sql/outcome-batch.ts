@@ -21,7 +21,7 @@ import { deliveriesFor } from './deliveries.js';
 export function completeTasks(
   workerId: string,
   items: readonly { id: string; version: number; result: string }[],
-): SqlStatement {
+): SqlStatement<{ id: string; job_id: string; others_open: boolean }> {
   return {
     idempotent: true,
     text: `WITH batch AS (

@@ -13,7 +13,16 @@ import { hasRoom, lockedOpenTasks, skipReason } from './queued-limit.js';
  * why. The users' queued-cap locks are taken after the jobs, in one fixed order (sql/queued-limit.ts), and only
  * with a limit.
  */
-export function materializeDueOccurrences(limit: number, userMaxQueued: number): SqlStatement {
+export function materializeDueOccurrences(
+  limit: number,
+  userMaxQueued: number,
+): SqlStatement<{
+  id: string;
+  next_run_at: Date;
+  schedule_interval: unknown;
+  created: boolean;
+  skipped: boolean;
+}> {
   return {
     text: `WITH due AS (
              SELECT id, user_id, next_run_at, schedule_interval, schedule_error, payload, priority FROM jobs

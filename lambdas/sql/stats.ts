@@ -5,11 +5,10 @@ import { OPEN_TASK_STATUSES } from './columns.js';
 const ENDED_TASK_STATUSES = `('completed', 'failed', 'cancelled')`;
 
 /**
- * When a task ended: finished_at for completed and failed tasks; a cancel leaves finished_at null, and nothing
- * writes a task after it ended (every later UPDATE requires an open status), so updated_at is its cancel time.
- * Written exactly as in idx_tasks_user_ended (migration 014), so the planner matches the index expression.
+ * When a task ended: every statement that ends a task (completed, failed or cancelled) sets finished_at (cancelled
+ * tasks from before migration 015 were backfilled from their updated_at). The column of idx_tasks_user_finished.
  */
-const ENDED_AT = 'coalesce(t.finished_at, t.updated_at)';
+const ENDED_AT = 't.finished_at';
 
 /** The number of the bucket (of `$3` seconds since the epoch) that `at` falls in. */
 const bucketOf = (at: string) => `floor(extract(epoch FROM ${at}) / $3::int)`;
@@ -22,7 +21,7 @@ const FIRST_BUCKET = `(${bucketOf('now()')} - $2::int / $3::int + 1)`;
 
 /**
  * The caller's activity in one statement, through two indexes: tasks that ended within the window, counted per
- * status and bucket (`bucket` 0 is the oldest), through idx_tasks_user_ended, reading only the window's rows;
+ * status and bucket (`bucket` 0 is the oldest), through idx_tasks_user_finished, reading only the window's rows;
  * and the caller's waiting and running tasks counted by status, through idx_tasks_user_open. One `window` row
  * carries the window's start, so an empty answer still says where the buckets begin. The upper bound keeps out a
  * task whose writer's now() came after this statement's and committed before its snapshot was taken.

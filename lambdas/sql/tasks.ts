@@ -109,7 +109,7 @@ export function cancelTask(
               WHERE t.id = $1::uuid AND j.user_id = $2::uuid AND NOT t.is_deleted AND NOT j.is_deleted
               FOR UPDATE OF t),
            changed AS (
-             UPDATE tasks t SET status = 'cancelled', version = t.version + 1 FROM target
+             UPDATE tasks t SET status = 'cancelled', finished_at = now(), version = t.version + 1 FROM target
               WHERE t.id = target.id AND t.status IN ${OPEN_TASK_STATUSES}
              RETURNING ${taskColumns('t')}),
            ${deliveriesFor('changed')}

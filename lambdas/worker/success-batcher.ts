@@ -78,5 +78,3 @@ export function successBatcher(db: Database, workerId: string) {
     },
   };
 }
-
-export type SuccessBatcher = ReturnType<typeof successBatcher>;

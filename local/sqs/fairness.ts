@@ -32,8 +32,16 @@ export class TenantLoad {
 
   /** A received message was deleted: its processing counts until now. */
   finished(message: FairMessage, now: number): void {
+    // Pruned here too, not only when ordering: a queue whose messages carry no group id never orders, and would
+    // otherwise keep a span for every message it ever deleted. Spans are pushed in `to` order.
+    while (this.ended[0] && this.ended[0].to <= now - RECENT_MS) this.ended.shift();
     if (message.receivedAt !== undefined)
       this.ended.push({ tenant: tenantOf(message), from: message.receivedAt, to: now });
+  }
+
+  /** How many ended spans are kept (they cover the recent window only). */
+  get keptSpans(): number {
+    return this.ended.length;
   }
 
   /**

@@ -115,9 +115,9 @@ describe('buildDashboard', () => {
     expect(await readFile(path.join(out, 'index.html'), 'utf8')).toBe('<!doctype html><title>t</title>');
   });
 
-  it('without the dashboard sources it writes a placeholder page, so the stack still synthesizes', async () => {
-    const out = path.join(sandbox, 'placeholder');
-    expect(buildDashboard(out, path.join(sandbox, 'no-such-dir'))).toEqual(['index.html']);
-    expect(await readFile(path.join(out, 'index.html'), 'utf8')).toContain('no dashboard sources');
+  it('without the dashboard sources it refuses, rather than deploy a page that is not there', () => {
+    expect(() => buildDashboard(path.join(sandbox, 'none'), path.join(sandbox, 'no-such-dir'))).toThrow(
+      /no dashboard sources/,
+    );
   });
 });

@@ -11,15 +11,16 @@ import {
   settleJobs,
 } from '../../lambdas/domain/execution.js';
 import { createJob } from '../../lambdas/domain/job-writes.js';
-import { deleteJob } from '../../lambdas/domain/jobs.js';
-import { runJobNow } from '../../lambdas/domain/tasks.js';
+import { cancelJob, deleteJob } from '../../lambdas/domain/jobs.js';
+import { cancelTask, runJobNow } from '../../lambdas/domain/tasks.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { sleep } from '../support/tasks.js';
 
 /**
  * Every statement that ends a task inserts its webhook delivery in the same statement, once — including the paths
  * no API call shows: the reaper, a heartbeat that finds the job cancelled, the sweep of stranded tasks, and a
- * notice's claim that abandons or cancels. Sent again, none inserts a second.
+ * notice's claim that abandons or cancels. Sent again, none inserts a second. Each sets the task's finished_at
+ * (GET /stats counts an ended task at it), a cancel as much as a completion or a failure.
  */
 const USER = '3e4f5061-7283-4a94-8ba5-b6c7d8e9f001';
 const key = async () => KEY;
@@ -56,6 +57,23 @@ async function deliveriesOf(taskId: string) {
       values: [taskId],
     })
   ).rows;
+}
+
+/** A task's status and when it ended. */
+async function endOf(taskId: string) {
+  const { rows } = await test.db.query<{ status: string; finished_at: Date | null }>({
+    text: 'SELECT status, finished_at FROM tasks WHERE id = $1::uuid',
+    values: [taskId],
+  });
+  return rows[0];
+}
+
+/** The task ended as `status` with its finished_at set, at or before now. */
+async function expectEnded(taskId: string, status: string) {
+  const end = await endOf(taskId);
+  expect(end?.status).toBe(status);
+  expect(end?.finished_at).toBeInstanceOf(Date);
+  expect(end?.finished_at?.getTime() ?? Infinity).toBeLessThanOrEqual(Date.now());
 }
 
 const cancelJobBehindTheApi = (jobId: string) =>
@@ -129,6 +147,7 @@ describe('delivery rows', () => {
     await cancelJobBehindTheApi(jobId);
     expect(await renew(test.db, held, 'w', 30)).toEqual({ held: false, reason: 'cancelled' });
     expect(await deliveriesOf(task.id)).toMatchObject([{ event_type: 'task.cancelled' }]);
+    await expectEnded(task.id, 'cancelled');
   });
 
   it('the sweep of tasks stranded under a cancelled job makes task.cancelled', async () => {
@@ -137,6 +156,7 @@ describe('delivery rows', () => {
     await cancelJobBehindTheApi(jobId);
     await settleJobs(test.db);
     expect(await deliveriesOf(task.id)).toMatchObject([{ event_type: 'task.cancelled' }]);
+    await expectEnded(task.id, 'cancelled');
   });
 
   it('a notice whose claim abandons a dead holder’s last attempt, or cancels a stranded task, makes the delivery and says to send it', async () => {
@@ -151,6 +171,7 @@ describe('delivery rows', () => {
     );
     expect(retaken).toEqual({ kind: 'settled', send: [{ kind: 'delivery', deliveryId: abandoned.id }] });
     expect(await deliveriesOf(abandoned.id)).toMatchObject([{ event_type: 'task.failed' }]);
+    await expectEnded(abandoned.id, 'failed');
 
     const jobId = await job();
     const stranded = await runJobNow(test.db, USER, jobId);
@@ -163,13 +184,37 @@ describe('delivery rows', () => {
     );
     expect(cancelled).toEqual({ kind: 'settled', send: [{ kind: 'delivery', deliveryId: stranded.id }] });
     expect(await deliveriesOf(stranded.id)).toMatchObject([{ event_type: 'task.cancelled' }]);
+    await expectEnded(stranded.id, 'cancelled');
   });
 
   it('deleting a job makes task.cancelled for each open task, once', async () => {
     const jobId = await job();
     const tasks = [await runJobNow(test.db, USER, jobId), await runJobNow(test.db, USER, jobId)];
     await deleteJob(test.db, USER, jobId);
-    for (const task of tasks)
+    for (const task of tasks) {
       expect(await deliveriesOf(task.id)).toMatchObject([{ event_type: 'task.cancelled' }]);
+      await expectEnded(task.id, 'cancelled');
+    }
+  });
+
+  it('cancelling a task or a job sets finished_at once: sent again, the cancel keeps the first end', async () => {
+    const jobId = await job();
+    const one = await runJobNow(test.db, USER, jobId);
+    const view = await cancelTask(test.db, USER, one.id);
+    expect(view.finished_at).not.toBeNull();
+    await expectEnded(one.id, 'cancelled');
+    const first = (await endOf(one.id))?.finished_at;
+    await sleep(20);
+    expect((await cancelTask(test.db, USER, one.id)).finished_at).toBe(view.finished_at);
+    expect((await endOf(one.id))?.finished_at).toEqual(first);
+
+    const rest = await runJobNow(test.db, USER, jobId);
+    await cancelJob(test.db, USER, jobId);
+    await expectEnded(rest.id, 'cancelled');
+    const ended = (await endOf(rest.id))?.finished_at;
+    await sleep(20);
+    await cancelJob(test.db, USER, jobId);
+    expect((await endOf(rest.id))?.finished_at).toEqual(ended);
+    expect(await deliveriesOf(rest.id)).toMatchObject([{ event_type: 'task.cancelled' }]);
   });
 });

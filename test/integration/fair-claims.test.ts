@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase } from '../../lambdas/db/pg-adapter.js';
 import type { Database, SqlValue } from '../../lambdas/db/port.js';
 import { claim, complete } from '../../lambdas/domain/execution.js';
 import { runJobNow } from '../../lambdas/domain/tasks.js';
 import { createLogger } from '../../lambdas/logger.js';
+import { claimTasks } from '../../lambdas/sql/execution.js';
 import { startLocalWorkers } from '../../lambdas/worker/local-pool.js';
 import { workerSettings } from '../../lambdas/worker/settings.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
@@ -190,5 +193,42 @@ describe('USER_MAX_RUNNING', () => {
     expect(
       (await claim(db, 'w', { limit: 16, leaseSeconds: 30, userMaxRunning: 2 })).map((t) => t.userId),
     ).toEqual([A]);
+  });
+});
+
+describe('concurrent claims', () => {
+  it("lock only the tasks they take: a racing claim gets each user's next-best task, not one behind it", async () => {
+    await clear();
+    const jobsByPriority = async (userId: string) => {
+      const ids: string[] = [];
+      for (const priority of [90, 80, 70]) {
+        const job = await insertJob(db, { userId, priority });
+        await insertTasks(db, job, 1);
+        ids.push(job);
+      }
+      return ids;
+    };
+    const [a90, a80] = await jobsByPriority(A);
+    const [b90, b80] = await jobsByPriority(B);
+    // The first claim stays open (a transaction holding its row locks) while the second one runs.
+    const open = new pg.Client({ connectionString: test.url });
+    await open.connect();
+    try {
+      await open.query('BEGIN');
+      const statement = claimTasks('first', 2, 30, randomUUID());
+      const first = await open.query<{ job_id: string }>(statement.text, [...statement.values]);
+      expect(first.rows.map((row) => row.job_id).sort()).toEqual([a90, b90].sort());
+      // Row locks the open claim holds: exactly the tasks it took.
+      const locked = await count(
+        `SELECT count(*) AS n FROM tasks t WHERE t.status = 'created' AND t.id NOT IN (
+           SELECT id FROM tasks WHERE status = 'created' FOR UPDATE SKIP LOCKED)`,
+      );
+      expect(locked).toBe(2);
+      const second = await claim(db, 'second', { limit: 2, leaseSeconds: 30 });
+      expect(second.map((task) => task.jobId).sort()).toEqual([a80, b80].sort());
+      await open.query('COMMIT');
+    } finally {
+      await open.end();
+    }
   });
 });

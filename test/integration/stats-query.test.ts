@@ -6,7 +6,7 @@ import { freshDatabase, type TestDatabase } from '../support/database.js';
 /**
  * GET /stats on a table with a long history: 200,000 of the caller's tasks that ended days ago, 60,000 of other
  * users' tasks that ended within the hour, and a few of the caller's at known times. The statement must read the
- * caller's window through idx_tasks_user_ended (never the history), and count exactly.
+ * caller's window through idx_tasks_user_finished (never the history), and count exactly.
  */
 let test: TestDatabase;
 const USER = '3f0c8a52-6d1e-4b7a-9c2d-5e8f1a0b3c4d';
@@ -20,8 +20,8 @@ interface Placed {
 }
 /**
  * The caller's recent tasks that ended, each half a minute off a minute mark so a test that starts a minute later
- * still finds it in a known bucket. Cancelled ones have no finished_at (as a cancel leaves it): their updated_at
- * is when they ended.
+ * still finds it in a known bucket. Every one has finished_at set to when it ended, as the service writes it for
+ * each final status (cancelled included); migration 015's backfill of older cancels is in cancelled-finished-at.
  */
 const PLACED: Placed[] = [
   ...Array.from({ length: 3 }, () => ({ status: 'completed' as const, minutesAgo: 5.5 })),
@@ -42,11 +42,11 @@ beforeAll(async () => {
     values: [USER],
   });
   const job = rows[0]?.id ?? '';
-  // The history: ended between 2 and 25 days ago, a third of each final status (cancelled: finished_at null).
+  // The history: ended between 2 and 25 days ago, a third of each final status.
   await test.db.query({
     text: `INSERT INTO tasks (job_id, user_id, status, finished_at, updated_at)
            SELECT $1::uuid, $2::uuid, s.status,
-                  CASE WHEN s.status = 'cancelled' THEN NULL ELSE s.ended END, s.ended
+                  s.ended, s.ended
              FROM (SELECT (ARRAY['completed', 'failed', 'cancelled'])[n % 3 + 1] AS status,
                           now() - interval '2 days' - n * interval '10 seconds' AS ended
                      FROM generate_series(1, $3::int) n) s`,
@@ -73,7 +73,7 @@ beforeAll(async () => {
     await test.db.query({
       text: `INSERT INTO tasks (job_id, user_id, status, finished_at, updated_at, is_deleted)
              VALUES ($1::uuid, $2::uuid, $3::text, $4::timestamptz, $5::timestamptz, $6::boolean)`,
-      values: [job, USER, placed.status, placed.status === 'cancelled' ? null : ended, ended, placed.deleted],
+      values: [job, USER, placed.status, ended, ended, placed.deleted],
     });
   }
   // Open now: 7 waiting (one of them deleted, not counted), 2 running.
@@ -120,7 +120,7 @@ const placedWithin = (since: string, status?: string) =>
   );
 
 describe('GET /stats statement on a long history', () => {
-  it('reads only the window of the caller, through idx_tasks_user_ended and idx_tasks_user_open', async () => {
+  it('reads only the window of the caller, through idx_tasks_user_finished and idx_tasks_user_open', async () => {
     const { rows: size } = await test.db.query<{ pages: number }>({
       text: `SELECT (pg_relation_size('tasks') / current_setting('block_size')::int)::int AS pages`,
       values: [],
@@ -135,7 +135,7 @@ describe('GET /stats statement on a long history', () => {
       expect(node['Rows Removed by Filter'] ?? 0, node['Node Type']).toBe(0);
       expect(node['Rows Removed by Index Recheck'] ?? 0, node['Node Type']).toBe(0);
     }
-    const ended = nodes.filter((n) => n['Index Name'] === 'idx_tasks_user_ended');
+    const ended = nodes.filter((n) => n['Index Name'] === 'idx_tasks_user_finished');
     const open = nodes.filter((n) => n['Index Name'] === 'idx_tasks_user_open');
     expect(ended).toHaveLength(1);
     expect(open).toHaveLength(1);
@@ -154,7 +154,7 @@ describe('GET /stats statement on a long history', () => {
   it('over 24 hours it still reads only the window: the history is days old', async () => {
     const view = await activity(test.db, USER, '24h');
     const { nodes } = await analyzedPlan(86_400, 900);
-    const [endedScan] = nodes.filter((n) => n['Index Name'] === 'idx_tasks_user_ended');
+    const [endedScan] = nodes.filter((n) => n['Index Name'] === 'idx_tasks_user_finished');
     const rowsRead = (endedScan?.['Actual Rows'] ?? 0) * (endedScan?.['Actual Loops'] ?? 0);
     expect(rowsRead).toBe(view.counts.completed + view.counts.failed + view.counts.cancelled);
     expect(rowsRead).toBe(PLACED.filter((p) => !p.deleted).length);

@@ -103,6 +103,39 @@ describe('recording successes in batches', () => {
     expect(await jobStatus(db, jobId)).toBe('completed');
   });
 
+  it('a duplicate id, a task cancelled meanwhile, and a resend overlapping another batch: each success once', async () => {
+    const jobId = await insertJob(db, { userId: USER });
+    await insertTasks(db, jobId, 4);
+    const tasks = await claimAll(db, 'dup', 4);
+    const [t1, t2, t3, t4] = tasks;
+    if (!t1 || !t2 || !t3 || !t4) throw new Error('expected 4 tasks');
+    // t4 is cancelled while its success waits in the batcher (the cancel bumps its version, as the API's does).
+    await db.query({
+      text: `UPDATE tasks SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, version = version + 1
+              WHERE id = $1::uuid`,
+      values: [t4.id],
+    });
+    const first = await completeMany(db, 'dup', [
+      { task: t1, result: 'one' },
+      { task: t1, result: 'one' },
+      { task: t2, result: 'two' },
+      { task: t4, result: 'four' },
+    ]);
+    expect([...first].sort()).toEqual([t1.id, t2.id].sort());
+    // t2's success sent again (its answer lost) in a batch with t3's: t2 reported recorded, not recorded twice.
+    const second = await completeMany(db, 'dup', [
+      { task: t2, result: 'two' },
+      { task: t3, result: 'three' },
+    ]);
+    expect([...second].sort()).toEqual([t2.id, t3.id].sort());
+    expect(await versionsOf(db, jobId)).toEqual([
+      { status: 'cancelled', attempt: 1, version: String(t4.version + 1), n: 1 },
+      { status: 'completed', attempt: 1, version: String(t1.version + 1), n: 3 },
+    ]);
+    expect(await taskRow(db, t4.id)).toMatchObject({ status: 'cancelled', result: null });
+    expect(await jobStatus(db, jobId)).toBe('completed');
+  });
+
   it('another worker id cannot complete a task it does not hold', async () => {
     const jobId = await insertJob(db, { userId: USER });
     await insertTasks(db, jobId, 1);

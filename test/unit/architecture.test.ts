@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROUTES, UNMATCHED_ROUTE } from '../../lambdas/http/routes.js';
+import { DELIVERY } from '../../lambdas/shapes/delivery.js';
 import { JOB } from '../../lambdas/shapes/job.js';
 import { TASK } from '../../lambdas/shapes/task.js';
 import { ROOT_DIR } from '../../local/paths.js';
@@ -18,9 +19,13 @@ function sources(dir: string): string[] {
   });
 }
 const read = (file: string) => readFileSync(path.join(ROOT_DIR, file), 'utf8');
-/** Every module a file names literally: `from '…'`, `import '…'` and `import('…')`, as esbuild follows them. */
-const imports = (file: string) =>
-  [...read(file).matchAll(/(?:from |import\(?)'([^']+)'/g)].map((m) => m[1] ?? '');
+/**
+ * Every module a file names literally: `from '…'` (imports and re-exports), a bare `import '…'` (side effects
+ * only, still bundled) and `import('…')`, as esbuild follows them.
+ */
+const importSpecifiers = (text: string) =>
+  [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(?\s*)'([^']+)'/g)].map((m) => m[1] ?? '');
+const imports = (file: string) => importSpecifiers(read(file));
 
 /** The modules a file loads when it runs: type-only imports (`import type …`), which esbuild erases, left out. */
 const valueImports = (file: string) => {
@@ -75,7 +80,7 @@ describe('architecture', () => {
 
   it('no SQL text in lambdas/ outside lambdas/sql/ (the DB adapters only speak transaction control)', () => {
     const statement =
-      /\b(SELECT\s|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE|ALTER\s+TABLE)/;
+      /\b(SELECT\s|INSERT\s+INTO|UPDATE\s+\w+(\s+\w+)?\s+SET|DELETE\s+FROM|CREATE\s+TABLE|ALTER\s+TABLE|WITH\s+\w+\s+AS\s*\()/;
     const offenders = lambdas.filter(
       (file) => !file.startsWith('lambdas/sql/') && statement.test(read(file)),
     );
@@ -138,6 +143,13 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('infra/ sets a variable only through the LambdaEnvironment type: no untyped addEnvironment', () => {
+    const offenders = sources('infra').filter(
+      (file) => file !== 'infra/constructs/lambda-function.ts' && /\.addEnvironment\(/.test(read(file)),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('what infra/ imports from lambdas/ stays plain data: it imports nothing', () => {
     for (const file of [
       'lambdas/metrics-names.ts',
@@ -158,24 +170,52 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('jobs and tasks are defined once: no view types, view functions or column lists outside their definition', () => {
-    const definitions = ['lambdas/shapes/job.ts', 'lambdas/shapes/task.ts'];
-    const declaresView = /^(export )?(interface (JobView|TaskView)\b|type (JobView|TaskView) =)/m;
+  it('jobs, tasks and deliveries are defined once: no view types, view functions or column lists outside their definition', () => {
+    const definitions = ['lambdas/shapes/job.ts', 'lambdas/shapes/task.ts', 'lambdas/shapes/delivery.ts'];
+    const declaresView =
+      /^(export )?(interface (JobView|TaskView|DeliveryView)\b|type (JobView|TaskView|DeliveryView) =)/m;
     const offenders = lambdas.filter((file) => {
       if (definitions.includes(file)) return false;
       const text = read(file);
-      if (declaresView.test(text) || /function to(Job|Task)View/.test(text)) return true;
+      if (declaresView.test(text) || /function to(Job|Task|Delivery)View/.test(text)) return true;
       // A hand-written column list: a line naming most of a representation's fields (the worker's claim names half
       // of a task's, for its own row: that is another shape).
       return text
         .split('\n')
         .some((line) =>
-          [JOB.names, TASK.names].some(
+          [JOB.names, TASK.names, DELIVERY.names].some(
             (names) =>
               names.filter((name) => new RegExp(`\\b${name}\\b`).test(line)).length > (names.length * 2) / 3,
           ),
         );
     });
+    expect(offenders).toEqual([]);
+  });
+
+  it('the import scan sees every form of import, bare side-effect imports included', () => {
+    const text = [
+      "import { a } from './named.js';",
+      "import type { B } from './types.js';",
+      "import './side-effect.js';",
+      "export * from './re-export.js';",
+      "const lazy = await import('./lazy.js');",
+      "import {\n  c,\n} from './multi-line.js';",
+    ].join('\n');
+    expect(importSpecifiers(text)).toEqual([
+      './named.js',
+      './types.js',
+      './side-effect.js',
+      './re-export.js',
+      './lazy.js',
+      './multi-line.js',
+    ]);
+  });
+
+  it('a statement’s row type is declared by its builder, never asserted by its reader', () => {
+    // `db.query<R>(…)` and `rows as …` would let a reader claim a row the SQL does not return.
+    const offenders = lambdas.filter(
+      (file) => !file.startsWith('lambdas/db/') && /\.query<|\.rows as\b|\.rows\[0\] as\b/.test(read(file)),
+    );
     expect(offenders).toEqual([]);
   });
 

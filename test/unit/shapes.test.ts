@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Job, JobList, Task, TaskList } from '../../lambdas/http/schemas.js';
+import { DELIVERY } from '../../lambdas/shapes/delivery.js';
 import { JOB, JOB_SETTABLE } from '../../lambdas/shapes/job.js';
 import { TASK } from '../../lambdas/shapes/task.js';
-import { jobColumns, taskColumns } from '../../lambdas/sql/columns.js';
+import { deliveryColumns, jobColumns, taskColumns } from '../../lambdas/sql/columns.js';
 import { ROOT_DIR } from '../../local/paths.js';
 
 /**
@@ -84,6 +85,16 @@ describe('one definition per shape', () => {
   it('the column lists are the definition’s names plus the keyset position', () => {
     expect(jobColumns('j')).toBe(`${JOB.names.map((n) => `j.${n}`).join(', ')}, ${createdUs('j')}`);
     expect(taskColumns('t')).toBe(`${TASK.names.map((n) => `t.${n}`).join(', ')}, ${createdUs('t')}`);
+    // A delivery's task_id is its own id: the one field read under another column's name.
+    const delivery = DELIVERY.names.map((n) => (n === 'task_id' ? 'd.id AS task_id' : `d.${n}`));
+    expect(deliveryColumns('d')).toBe(`${delivery.join(', ')}, ${createdUs('d')}`);
+  });
+
+  it('the published delivery schema names exactly the definition’s fields, all required, no others', () => {
+    const item = published('DeliveryList').properties?.items?.items as Schema;
+    expect(Object.keys(item.properties ?? {})).toEqual(DELIVERY.names);
+    expect(item.required).toEqual(DELIVERY.names);
+    expect(item.additionalProperties).toBe(false);
   });
 
   it('the settable fields (and the webhook, set with its own secret) are the job fields the create and update bodies take', () => {

@@ -1,5 +1,6 @@
 import type { Database, Queryable, SqlStatement } from '../lambdas/db/port.js';
 import { toClaimedTask } from '../lambdas/domain/execution.js';
+import { USER_MAX_QUEUED_DEFAULT } from '../lambdas/limits.js';
 import {
   cancelStrandedTasks,
   claimTasks,
@@ -80,7 +81,7 @@ export async function explainHot(db: Database): Promise<string[]> {
     ['reap', reapExpiredLeases(500)],
     ['settle: stranded', cancelStrandedTasks(500)],
     ['settle: unsettled', selectUnsettledJobs(500)],
-    ['materialise', materializeDueOccurrences(500)],
+    ['materialise', materializeDueOccurrences(500, USER_MAX_QUEUED_DEFAULT)],
   ];
   const lines: string[] = [];
   for (const [name, make] of statements) {

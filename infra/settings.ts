@@ -1,4 +1,5 @@
 import type { App } from 'aws-cdk-lib';
+import { USER_MAX_QUEUED_DEFAULT, USER_MAX_QUEUED_MAX } from '../lambdas/limits.js';
 import { METRIC_NAMESPACE_DEFAULT } from '../lambdas/metrics-names.js';
 
 /** Deploy-time settings from CDK context (`-c key=value` or cdk.json), with defaults, checked before synth. */
@@ -39,6 +40,11 @@ export interface StackSettings {
   alarmQueueDelaySeconds: number;
   /** Alarm when the API answers at least this many 5xx within 5 minutes. */
   alarmApi5xxCount: number;
+  /**
+   * USER_MAX_QUEUED of the API and worker functions: the most open tasks one user may have (0: no limit); a run
+   * past it is refused with 429, a scheduled occurrence past it skipped (docs/semantics.md).
+   */
+  userMaxQueued: number;
   /** USER_MAX_RUNNING of the worker Lambdas: at most this many tasks of one user run at once; 0 (default) = no cap. */
   userMaxRunning: number;
 }
@@ -57,6 +63,16 @@ function number(app: App, key: string, fallback: number, min: number, max: numbe
   if (!Number.isFinite(value) || value < min || value > max) {
     throw new Error(`context ${key} must be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
+  return value;
+}
+
+/** A whole number: refused here, at synth, rather than by the function's configuration check at its first call. */
+function integer(app: App, key: string, fallback: number, min: number, max: number): number {
+  const value = number(app, key, fallback, min, max);
+  if (!Number.isInteger(value))
+    throw new Error(
+      `context ${key} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
   return value;
 }
 
@@ -130,6 +146,7 @@ export function readSettings(app: App): StackSettings {
     alarmTaskFailurePercent: number(app, 'alarmTaskFailurePercent', 10, 0, 100),
     alarmQueueDelaySeconds: number(app, 'alarmQueueDelaySeconds', 300, 1, 86_400),
     alarmApi5xxCount: number(app, 'alarmApi5xxCount', 5, 1, 1_000_000),
+    userMaxQueued: integer(app, 'userMaxQueued', USER_MAX_QUEUED_DEFAULT, 0, USER_MAX_QUEUED_MAX),
     userMaxRunning: number(app, 'userMaxRunning', 0, 0, 1_000_000),
   };
   if (!Number.isInteger(settings.userMaxRunning))

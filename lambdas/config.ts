@@ -1,4 +1,5 @@
 import type { ConfigVariable } from './environment-names.js';
+import { USER_MAX_QUEUED_DEFAULT, USER_MAX_QUEUED_MAX } from './limits.js';
 import { describeIssues } from './settings-issues.js';
 import * as z from './shapes/zod.js';
 
@@ -31,6 +32,14 @@ const Environment = z.object({
    */
   DB_AUTO_PAUSE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(86_400)), 0),
   DB_WAKE_AHEAD_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(600)), 0),
+  /**
+   * How many open tasks (created or processing) one user may have; a run past it is refused with 429 and a
+   * scheduled occurrence past it is skipped (docs/semantics.md, "Per-user limits"). 0: no limit.
+   */
+  USER_MAX_QUEUED: z._default(
+    z.coerce.number().check(z.int(), z.minimum(0), z.maximum(USER_MAX_QUEUED_MAX)),
+    USER_MAX_QUEUED_DEFAULT,
+  ),
   /**
    * `true` lifts the webhook SSRF rules (https only; no loopback, private, link-local or metadata address) for
    * local development and tests: http and loopback targets are then allowed. Never set in AWS.

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { resetConfig } from '../lambdas/config.js';
+import { config, resetConfig } from '../lambdas/config.js';
 import { closeDatabase, database } from '../lambdas/db/index.js';
 import { createPgDatabase } from '../lambdas/db/pg-adapter.js';
 import { resetWebhookKey } from '../lambdas/domain/webhook-secret.js';
@@ -138,7 +138,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanups.push(() => server.close());
     let workers: WorkerPool | undefined;
     if (options.workers && options.workers.WORKER_CONCURRENCY > 0) {
-      const pool = startLocalWorkers(database(), options.workers, createLogger({ component: 'worker' }));
+      const pool = startLocalWorkers(
+        database(),
+        options.workers,
+        createLogger({ component: 'worker' }),
+        undefined,
+        config().USER_MAX_QUEUED,
+      );
       cleanups.push(() => pool.stop());
       workers = pool;
       options.log(`${options.workers.WORKER_CONCURRENCY} in-process workers and the scheduler are running`);

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition, type RouteNeeds, UNMATCHED_ROUTE } from '../../lambdas/http/routes.js';
 import type { StackSettings } from '../settings.js';
 import { type DashboardConfig, dashboardSignIn } from './dashboard-sign-in.js';
-import { databaseEnvironment, noticeEnvironment } from './function-environment.js';
+import { databaseEnvironment, limitEnvironment, noticeEnvironment } from './function-environment.js';
 import { serviceFunction } from './lambda-function.js';
 import type { WebhookKey } from './webhook-key.js';
 
@@ -115,6 +115,7 @@ export class Api extends Construct {
       environment: {
         ...(database ? databaseEnvironment(props.cluster, { retryBudgetMs: API_RETRY_BUDGET_MS }) : {}),
         ...(needs.queue ? noticeEnvironment(props.queue, props.settings) : {}),
+        ...(database ? limitEnvironment(props.settings) : {}),
         ...(needs.webhookKey ? props.webhookKey.environment() : {}),
       },
       logRetentionDays: props.settings.logRetentionDays,

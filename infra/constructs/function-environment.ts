@@ -23,6 +23,11 @@ export function databaseEnvironment(
   };
 }
 
+/** The per-user limits (docs/semantics.md), for the worker and every API function with the database (the run-now route acts on them). */
+export function limitEnvironment(settings: StackSettings): LambdaEnvironment {
+  return { USER_MAX_QUEUED: String(settings.userMaxQueued) };
+}
+
 /** Seconds before due work a paused cluster is woken: its resume takes about 15 s (30 s or more after a day). */
 export const WAKE_AHEAD_SECONDS = 30;
 

@@ -6,7 +6,7 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StackSettings } from '../settings.js';
-import { databaseEnvironment, noticeEnvironment } from './function-environment.js';
+import { databaseEnvironment, limitEnvironment, noticeEnvironment } from './function-environment.js';
 import { serviceFunction } from './lambda-function.js';
 import type { WebhookKey } from './webhook-key.js';
 
@@ -76,6 +76,7 @@ export class Worker extends Construct {
       environment: {
         ...databaseEnvironment(cluster),
         ...noticeEnvironment(this.queue, settings),
+        ...limitEnvironment(settings),
         ...props.webhookKey.environment(),
         LEASE_SECONDS: '60',
         HEARTBEAT_MS: '5000',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/port.js';
+import { USER_MAX_QUEUED_DEFAULT } from '../limits.js';
 import {
   claimNamedTask,
   selectOccurrence,
@@ -97,7 +98,8 @@ export type NoticedOccurrence = { kind: 'missing' } | { kind: 'done'; send: Work
  * for one occurrence exactly one does this; a notice for an occurrence the job no longer has (rescheduled,
  * cancelled) does nothing. The notice that did it, delivered again because its worker died before sending or while
  * running the task, recognises itself by its message id and returns the same again. Every notice for an occurrence
- * whose task exists is told the task: the claim decides whether it runs (see `claimNoticedTask`).
+ * whose task exists is told the task: the claim decides whether it runs (see `claimNoticedTask`). An occurrence
+ * whose user is at `userMaxQueued` open tasks gets no task: it is skipped, recorded on the job, and the chain goes on.
  */
 export async function takeNoticedOccurrence(
   db: Database,
@@ -105,6 +107,7 @@ export async function takeNoticedOccurrence(
   at: Date,
   messageId: string,
   now: () => Date = () => new Date(),
+  userMaxQueued = USER_MAX_QUEUED_DEFAULT,
 ): Promise<NoticedOccurrence> {
   const job = (await db.query(selectOccurrence(jobId, at))).rows[0];
   if (!job) return { kind: 'missing' };
@@ -119,7 +122,16 @@ export async function takeNoticedOccurrence(
     );
     const taken = (
       await db.query(
-        takeOccurrence({ jobId, at, next, messageId, taskId: randomUUID(), makeTask, scheduleError: error }),
+        takeOccurrence({
+          jobId,
+          at,
+          next,
+          messageId,
+          taskId: randomUUID(),
+          makeTask,
+          scheduleError: error,
+          userMaxQueued,
+        }),
       )
     ).rows[0];
     if (!taken?.advanced) return { kind: 'done', send: [] };

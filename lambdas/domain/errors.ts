@@ -32,6 +32,18 @@ export class IdempotencyKeyJobDeletedError extends DomainError {
 /** The operation does not apply in the resource's current state (e.g. running a cancelled job). */
 export class InvalidStateError extends DomainError {}
 
+/** The user has as many open tasks as USER_MAX_QUEUED allows: no new one until one of them ends. */
+export class QueueFullError extends DomainError {
+  constructor(
+    readonly openTasks: number,
+    readonly limit: number,
+  ) {
+    super(
+      `you have ${openTasks} open tasks (created or processing), the most allowed (${limit}); retry when some have ended, or cancel some`,
+    );
+  }
+}
+
 /** The work's notice could not be sent (in AWS: the queue refused it), so the work was not created: retry. */
 export class NoticeNotSentError extends DomainError {
   constructor(options?: { cause?: unknown }) {

@@ -1,5 +1,6 @@
 import { loggableError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
+import { USER_MAX_QUEUED_DEFAULT } from '../limits.js';
 import { createLogger, type Logger } from '../logger.js';
 import { advanceSchedules, materializeDueOccurrences, recordScheduleError } from '../sql/schedules.js';
 import { reap, settleJobs } from './execution.js';
@@ -51,15 +52,17 @@ export async function scheduleFailed(
 /**
  * Creates one task for each due occurrence and moves each job's next_run_at past now — so a job that missed
  * several occurrences (downtime) runs once. Safe with several schedulers at once. A job whose next occurrence
- * cannot be computed gets a schedule_error and a retry time; the others in the batch are unaffected. Returns the
- * tasks created.
+ * cannot be computed gets a schedule_error and a retry time; the others in the batch are unaffected. An occurrence
+ * whose user is at `userMaxQueued` open tasks is skipped and recorded on its job, which moves on all the same.
+ * Returns the tasks created.
  */
 export async function materializeSchedules(
   db: Database,
   now: () => Date = () => new Date(),
   limit = 500,
+  userMaxQueued = USER_MAX_QUEUED_DEFAULT,
 ): Promise<number> {
-  const { rows } = await db.query(materializeDueOccurrences(limit));
+  const { rows } = await db.query(materializeDueOccurrences(limit, userMaxQueued));
   if (rows.length === 0) return 0;
   const moves = rows.map((row) => {
     const previous = row.next_run_at;
@@ -101,9 +104,15 @@ export async function isolatedStep(
 export async function schedulerTick(
   db: Database,
   log: Logger = createLogger({ component: 'scheduler' }),
+  userMaxQueued = USER_MAX_QUEUED_DEFAULT,
 ): Promise<{ created: number; reaped: number; settled: number; failed: string[] }> {
   const failed: string[] = [];
-  const created = await isolatedStep(log, 'materialise', () => materializeSchedules(db), failed);
+  const created = await isolatedStep(
+    log,
+    'materialise',
+    () => materializeSchedules(db, undefined, undefined, userMaxQueued),
+    failed,
+  );
   const reaped = await isolatedStep(log, 'reap', () => reap(db), failed);
   const settled = await isolatedStep(log, 'settle', () => settleJobs(db), failed);
   return { created, reaped, settled, failed };

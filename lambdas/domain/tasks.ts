@@ -1,31 +1,41 @@
 import { randomUUID } from 'node:crypto';
-import { ResponseTooLargeError } from '../db/errors.js';
+import { OutcomeUnknownError, ResponseTooLargeError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
+import { USER_MAX_QUEUED_DEFAULT } from '../limits.js';
 import type { Page, PagePosition } from '../shapes/page.js';
 import { TASK, type TaskView } from '../shapes/task.js';
 import { settle, settlePage } from '../sql/outcome.js';
 import { cancelTask as cancelTaskSql, insertManualTask, selectJobTasks, selectTask } from '../sql/tasks.js';
-import { InvalidStateError, NotFoundError } from './errors.js';
+import { InvalidStateError, NotFoundError, QueueFullError } from './errors.js';
 import { type Announce, afterAnyWrite, announceAfter, announceFirst } from './jobs.js';
 import { deliveryNotice, taskNotice } from './notices.js';
 import { fetchPage } from './pages.js';
 
 /**
- * A task for the job now, whatever its schedule. A cancelled job takes no new tasks. The task's id is the one given
- * in `options` or a new one, chosen before anything is sent: the insert is safe to send again after a lost answer.
+ * A task for the job now, whatever its schedule. A cancelled job takes no new tasks, nor does a user who has
+ * `userMaxQueued` open tasks (USER_MAX_QUEUED; 0: no limit). The task's id is the one given in `options` or a new
+ * one, chosen before anything is sent: the insert is safe to send again after a lost answer.
  */
 export async function runJobNow(
   db: Database,
   userId: string,
   jobId: string,
-  options: { taskId?: string; announce?: Announce } = {},
+  options: { taskId?: string; announce?: Announce; userMaxQueued?: number } = {},
 ): Promise<TaskView> {
   const taskId = options.taskId ?? randomUUID();
+  const limit = options.userMaxQueued ?? USER_MAX_QUEUED_DEFAULT;
   await announceFirst(options.announce, [taskNotice(taskId, null, userId)]);
-  const outcome = settle((await db.query(insertManualTask(userId, jobId, taskId))).rows);
+  const outcome = settle((await db.query(insertManualTask(userId, jobId, taskId, limit))).rows);
   if (!outcome.found) throw new NotFoundError('job');
-  if (outcome.refused)
+  if (outcome.refused?.job_status === 'cancelled')
     throw new InvalidStateError(`the job is ${outcome.refused.job_status} and takes no new tasks`);
+  if (outcome.refused) {
+    const openTasks = Number(outcome.refused.open_tasks);
+    if (limit > 0 && openTasks >= limit) throw new QueueFullError(openTasks, limit);
+    // Room, yet no task: the id's insert conflicted with a send of this same request still in flight when this
+    // one started (after a lost answer), which made the task after this statement's snapshot.
+    throw new OutcomeUnknownError('a concurrent send of this request made the task', undefined);
+  }
   return TASK.view(outcome.row);
 }
 

@@ -23,5 +23,6 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
     setVisibility: (entries) => setVisibility(queueUrl, entries),
     settings,
     log,
+    userMaxQueued: config().USER_MAX_QUEUED,
   });
 }

@@ -6,6 +6,7 @@ import {
   InvalidWebhookError,
   NotFoundError,
   NoticeNotSentError,
+  QueueFullError,
   VersionConflictError,
 } from '../domain/errors.js';
 import type { FieldError, ProblemDetails } from './problem.js';
@@ -33,6 +34,13 @@ export const validationFailed = (errors: FieldError[]) =>
 
 export const unauthorized = (detail: string) =>
   new HttpError(401, 'Unauthorized', detail, { headers: { 'www-authenticate': 'Bearer' } });
+
+/**
+ * Retry-After of a 429 for USER_MAX_QUEUED. A slot opens only when one of the user's open tasks ends or is
+ * cancelled, which the service cannot foresee, so no exact time exists; 10 s is a policy: a client at the limit
+ * retries at most six times a minute (each retry one cheap statement), and a slot that opened is used within 10 s.
+ */
+export const QUEUE_FULL_RETRY_AFTER_SECONDS = 10;
 
 /** Maps a domain outcome or an HttpError to the problem it is; anything else is not a client problem. */
 export function toProblem(
@@ -78,6 +86,16 @@ export function toProblem(
   }
   if (error instanceof InvalidStateError) {
     return toProblem(new HttpError(409, 'Conflict', error.message, { type: 'invalid-state' }));
+  }
+  if (error instanceof QueueFullError) {
+    return toProblem(
+      new HttpError(429, 'Too Many Requests', error.message, {
+        type: 'too-many-open-tasks',
+        open_tasks: error.openTasks,
+        limit: error.limit,
+        headers: { 'retry-after': String(QUEUE_FULL_RETRY_AFTER_SECONDS) },
+      }),
+    );
   }
   if (error instanceof NoticeNotSentError) {
     return toProblem(

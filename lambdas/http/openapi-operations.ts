@@ -102,10 +102,11 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'run-job': {
     summary: 'Run a job now',
-    description: 'Queues a new task for the job at once, whatever its schedule; a cancelled job is a 409.',
+    description:
+      'Queues a new task for the job at once, whatever its schedule; a cancelled job is a 409. A user who already has USER_MAX_QUEUED open tasks (created or processing) gets 429 with Retry-After and nothing is queued.',
     tag: 'jobs',
     success: { status: 202, schema: 'Task', description: 'The new task.', headers: ['Location'] },
-    errors: [...COMMON_ERRORS, 409],
+    errors: [...COMMON_ERRORS, 409, 429],
   },
   'list-job-tasks': {
     summary: "List a job's tasks, newest first",

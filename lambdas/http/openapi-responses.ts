@@ -110,6 +110,20 @@ export const RESPONSES: Record<number, { name: string; body: unknown }> = {
   415: { name: 'UnsupportedMediaType', body: problem('Send the body as application/json.') },
   422: { name: 'IdempotencyKeyReused', body: problem('The Idempotency-Key was used with another body.') },
   428: { name: 'PreconditionRequired', body: problem('Send If-Match.') },
+  429: {
+    name: 'TooManyOpenTasks',
+    body: problem(
+      'The user already has USER_MAX_QUEUED open tasks (created or processing), so no new one is queued (`/problems/too-many-open-tasks`, with `open_tasks` and `limit`). Nothing was changed: retry after Retry-After seconds, or cancel tasks to make room.',
+      {
+        'Retry-After': {
+          ...HEADERS.RetryAfter,
+          description:
+            'Seconds to wait before retrying (10: no slot can be foreseen to open sooner; docs/errors.md). Always present on this 429.',
+          required: true,
+        },
+      },
+    ),
+  },
   500: {
     name: 'InternalServerError',
     body: problem('An unexpected failure; `request_id` identifies it in the logs.'),

@@ -30,6 +30,12 @@ export const Problem = z.object({
     .optional(z.int())
     .check(z.describe("412 /problems/version-conflict: the job's version now (also its ETag).")),
   request_id: z.optional(z.string()).check(z.describe('500: quote it when reporting the failure.')),
+  open_tasks: z
+    .optional(z.int())
+    .check(
+      z.describe('429 /problems/too-many-open-tasks: the open tasks (created or processing) the user has.'),
+    ),
+  limit: z.optional(z.int()).check(z.describe('429 /problems/too-many-open-tasks: USER_MAX_QUEUED.')),
 });
 
 /** What API Gateway itself answers (its JWT authorizer's 401, its own 413 and 503): not problem+json. */

@@ -54,6 +54,14 @@ export const JOB = representation({
     field.nullable(field.text()),
     'Why the next occurrence could not be computed; next_run_at is then when the scheduler tries again. Null when the schedule is fine.',
   ),
+  skipped_occurrence_at: described(
+    field.nullable(field.timestamp()),
+    'The latest occurrence of the schedule that made no task because its user had USER_MAX_QUEUED open tasks; kept until another is skipped (null when none ever was).',
+  ),
+  skipped_occurrence_reason: described(
+    field.nullable(field.text()),
+    'Why skipped_occurrence_at made no task (how many open tasks the user had, and the limit); null with it.',
+  ),
   webhook: described(
     field.nullable(
       field.json(

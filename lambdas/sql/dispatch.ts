@@ -1,5 +1,6 @@
 import type { SqlStatement } from '../db/port.js';
 import { deliveriesFor } from './deliveries.js';
+import { hasRoom, lockedOpenTasks, skipReason } from './queued-limit.js';
 
 /**
  * Statements of the event-driven AWS path: a queue message names a task or a job's occurrence, and these turn it
@@ -128,6 +129,10 @@ export function selectOccurrence(jobId: string, at: Date): SqlStatement<Occurren
  * `scheduleError` when that is only a retry time), records the message that did it, and — unless `at` itself was
  * such a retry time (`makeTask` false) — inserts the occurrence's task (unique per job and occurrence). Of several
  * messages for the same occurrence exactly one gets `advanced`; the others change nothing.
+ *
+ * USER_MAX_QUEUED (`userMaxQueued`, 0: no limit): when the job's user is at the limit, the occurrence is skipped
+ * (`skipped`): the job moves on without a task and records which occurrence and why. Locks: the job, then the
+ * user's queued-cap lock (sql/queued-limit.ts; only with a limit and a task to make), then the new task.
  */
 export function takeOccurrence(occurrence: {
   jobId: string;
@@ -137,19 +142,35 @@ export function takeOccurrence(occurrence: {
   taskId: string;
   makeTask: boolean;
   scheduleError: string | null;
+  userMaxQueued: number;
 }): SqlStatement {
   return {
-    text: `WITH advanced AS (
-             UPDATE jobs SET next_run_at = $3::timestamptz, occurrence_message_id = $4::text, schedule_error = $7::text
+    text: `WITH target AS (
+             SELECT id, user_id FROM jobs
               WHERE id = $1::uuid AND date_trunc('milliseconds', next_run_at) = $2::timestamptz
                 AND NOT is_deleted AND status <> 'cancelled'
-             RETURNING id, user_id, payload, priority),
+              FOR UPDATE),
+           slot AS (
+             ${lockedOpenTasks('ARRAY(SELECT user_id FROM target WHERE $6::boolean AND $8::int > 0)')}),
+           room AS (
+             SELECT ${hasRoom('open_tasks', '$8::int')} AS fits, open_tasks FROM slot),
+           advanced AS (
+             UPDATE jobs j SET next_run_at = $3::timestamptz, occurrence_message_id = $4::text,
+                    schedule_error = $7::text,
+                    skipped_occurrence_at = CASE WHEN coalesce(room.fits, true) THEN j.skipped_occurrence_at ELSE $2::timestamptz END,
+                    skipped_occurrence_reason = CASE WHEN coalesce(room.fits, true) THEN j.skipped_occurrence_reason
+                                                     ELSE ${skipReason('room.open_tasks', '$8::int')} END
+               FROM target LEFT JOIN room ON true
+              WHERE j.id = target.id
+             RETURNING j.id, j.user_id, j.payload, j.priority, coalesce(room.fits, true) AS fits),
            made AS (
              INSERT INTO tasks (id, job_id, user_id, payload, priority, run_at, scheduled_for)
-             SELECT $5::uuid, id, user_id, payload, priority, now(), $2::timestamptz FROM advanced WHERE $6::boolean
+             SELECT $5::uuid, id, user_id, payload, priority, now(), $2::timestamptz FROM advanced
+              WHERE $6::boolean AND fits
              ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
              RETURNING id)
            SELECT EXISTS (SELECT 1 FROM advanced) AS advanced,
+                  EXISTS (SELECT 1 FROM advanced WHERE NOT fits) AS skipped,
                   coalesce((SELECT id FROM made),
                            (SELECT id FROM tasks WHERE $6::boolean AND job_id = $1::uuid
                                AND scheduled_for = $2::timestamptz)) AS task_id`,
@@ -161,6 +182,7 @@ export function takeOccurrence(occurrence: {
       occurrence.taskId,
       occurrence.makeTask,
       occurrence.scheduleError,
+      occurrence.userMaxQueued,
     ],
   };
 }

@@ -4,35 +4,54 @@ import type { TaskRow } from '../shapes/task.js';
 import { newestFirst, OPEN_TASK_STATUSES, taskColumns } from './columns.js';
 import { deliveriesFor, MADE_DELIVERIES } from './deliveries.js';
 import type { Guarded } from './outcome.js';
+import { hasRoom, lockedOpenTasks } from './queued-limit.js';
 
 /** Statements about tasks as the API sees them. Ownership always goes through the task's job's user_id. */
 
 /**
- * A new task with the caller's id for the caller's job, unless the job is cancelled. Guarded (sql/outcome.ts):
- * refused when the job is cancelled (`job_status` says so). Sent again after its answer was lost, it finds the
- * task with that id and returns it instead of inserting a second.
+ * A new task with the caller's id for the caller's job, unless the job is cancelled or the user is at
+ * `userMaxQueued` open tasks (0: no limit). Guarded (sql/outcome.ts): refused (`id` null) when the job is
+ * cancelled (`job_status` says so) or the user has no room (`open_tasks`, the user's count, says so).
+ * Sent again after its answer was lost, it finds the task with that id and returns it instead of inserting a
+ * second, whatever the count (that task is one of them).
+ *
+ * The limit holds under concurrency: the user's queued-cap lock is taken before the count and held until the
+ * insert commits (sql/queued-limit.ts), so a racing run of the same user waits and then counts this task too. With
+ * no limit (0) neither happens. Locks are taken in the order job (KEY SHARE, as the task's foreign key would), the
+ * user's lock, then the new task; holding the user's lock, the statement waits for nothing else, so it cannot
+ * deadlock with a cancel or a scheduler pass; a run waiting for a cancel then sees the job cancelled.
  */
 export function insertManualTask(
   userId: string,
   jobId: string,
   taskId: string,
-): SqlStatement<Guarded<TaskRow & { job_status: string }, { job_status: string }>> {
+  userMaxQueued: number,
+): SqlStatement<
+  Guarded<
+    TaskRow & { job_status: string; open_tasks: number | null },
+    { job_status: string; open_tasks: number | null }
+  >
+> {
   return {
     idempotent: true,
     text: `WITH job AS (
-             SELECT id, user_id, payload, status, priority FROM jobs WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted),
+             SELECT id, user_id, payload, status, priority FROM jobs
+              WHERE id = $1::uuid AND user_id = $2::uuid AND NOT is_deleted FOR KEY SHARE),
+           existing AS (
+             SELECT ${taskColumns('t')} FROM tasks t WHERE t.id = $3::uuid AND t.job_id IN (SELECT id FROM job)),
+           slot AS (
+             ${lockedOpenTasks(`ARRAY(SELECT user_id FROM job WHERE $4::int > 0 AND status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM existing))`)}),
            inserted AS (
              INSERT INTO tasks AS t (id, job_id, user_id, payload, priority)
-             SELECT $3::uuid, id, user_id, payload, priority FROM job WHERE status <> 'cancelled'
+             SELECT $3::uuid, job.id, job.user_id, job.payload, job.priority FROM job LEFT JOIN slot ON true
+              WHERE job.status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM existing)
+                AND ${hasRoom('slot.open_tasks', '$4::int')}
              ON CONFLICT (id) DO NOTHING
              RETURNING ${taskColumns('t')}),
-           task AS (
-             SELECT * FROM inserted
-             UNION ALL
-             SELECT ${taskColumns('t')} FROM tasks t
-              WHERE t.id = $3::uuid AND t.job_id IN (SELECT id FROM job) AND NOT EXISTS (SELECT 1 FROM inserted))
-           SELECT job.status AS job_status, task.* FROM job LEFT JOIN task ON true`,
-    values: [jobId, userId, taskId],
+           task AS (SELECT * FROM inserted UNION ALL SELECT * FROM existing)
+           SELECT job.status AS job_status, (SELECT open_tasks FROM slot) AS open_tasks, task.*
+             FROM job LEFT JOIN task ON true`,
+    values: [jobId, userId, taskId, userMaxQueued],
   };
 }
 

@@ -4,6 +4,7 @@ import { type DeliverySettings, deliverDue, deliverySettings } from '../domain/d
 import { pollingClaimer } from '../domain/execution.js';
 import { schedulerTick } from '../domain/scheduler-pass.js';
 import { HANDLERS } from '../job-types/implementations.js';
+import { USER_MAX_QUEUED_DEFAULT } from '../limits.js';
 import type { Logger } from '../logger.js';
 import { type Outcome, runTask } from './run-task.js';
 import type { WorkerSettings } from './settings.js';
@@ -30,6 +31,7 @@ export function startLocalWorkers(
   settings: WorkerSettings,
   log: Logger,
   handlers: Readonly<Record<string, TaskHandler>> = HANDLERS,
+  userMaxQueued = USER_MAX_QUEUED_DEFAULT,
   deliveries?: DeliverySettings,
 ): WorkerPool {
   const workerId = `local-${randomUUID()}`;
@@ -90,7 +92,7 @@ export function startLocalWorkers(
 
   const tick = async () => {
     try {
-      await schedulerTick(db);
+      await schedulerTick(db, undefined, userMaxQueued);
     } catch (error) {
       log.warn('scheduler tick failed', { error: (error as Error).name });
     }

@@ -13,6 +13,8 @@ export interface NoticeBatchDeps {
   settings: Pick<WorkerSettings, 'LEASE_SECONDS' | 'HEARTBEAT_MS' | 'RETRY_BASE_DELAY_MS'> &
     Partial<Pick<WorkerSettings, 'USER_MAX_RUNNING'>>;
   log: Logger;
+  /** USER_MAX_QUEUED, for the occurrences this batch takes. */
+  userMaxQueued?: number;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function handleNoticeBatch(event: SQSEvent, deps: NoticeBatchDeps):
               receiveCount: receives,
               sentAt: new Date(Number(record.attributes.SentTimestamp)),
             },
-            { db: deps.db, send: deps.send, settings, log },
+            { db: deps.db, send: deps.send, settings, log, userMaxQueued: deps.userMaxQueued },
           );
           if (disposition.kind === 'later')
             keep(record.messageId, record.receiptHandle, disposition.afterSeconds);

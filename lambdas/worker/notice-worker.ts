@@ -35,6 +35,8 @@ export interface NoticeDeps {
   settings: Pick<WorkerSettings, 'LEASE_SECONDS' | 'HEARTBEAT_MS' | 'RETRY_BASE_DELAY_MS'> &
     Partial<Pick<WorkerSettings, 'USER_MAX_RUNNING'>>;
   log: Logger;
+  /** USER_MAX_QUEUED: an occurrence of a user with this many open tasks is skipped (default: the config's default). */
+  userMaxQueued?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** Webhook delivery settings; from the configuration unless given. */
@@ -110,7 +112,14 @@ export async function handleNotice(received: ReceivedNotice, deps: NoticeDeps): 
 
   const takeOccurrence = async (jobId: string, at: Date) => {
     for (;;) {
-      const taken = await takeNoticedOccurrence(deps.db, jobId, at, received.messageId);
+      const taken = await takeNoticedOccurrence(
+        deps.db,
+        jobId,
+        at,
+        received.messageId,
+        undefined,
+        deps.userMaxQueued,
+      );
       if (taken.kind === 'done' || age() > MISSING_WAIT_IN_PROCESS_MS) return taken;
       await sleep(250);
     }

@@ -261,3 +261,27 @@ describe('deploy order and migrations', () => {
     expect(synthStack().template.toJSON()).toEqual(synthStack().template.toJSON());
   });
 });
+
+describe('per-user limits', () => {
+  const limitsOf = (t = template()) =>
+    Object.entries(resourcesOf(t, 'AWS::Lambda::Function'))
+      .filter(([id]) => id.startsWith(apiFunctionId('run-job')) || id.startsWith('WorkerWorkerFunction'))
+      .map(([id, fn]) => [id.replace(/[0-9A-F]{8}$/, ''), environmentOf(fn).USER_MAX_QUEUED])
+      .sort();
+
+  it('USER_MAX_QUEUED reaches the run-now route and the worker: 10,000 by default, else the context value', () => {
+    expect(limitsOf()).toEqual([
+      ['ApiRunJobFunction', '10000'],
+      ['WorkerWorkerFunction', '10000'],
+    ]);
+    expect(
+      limitsOf(synthStack({ context: { userMaxQueued: 0 } }).template).map(([, value]) => value),
+    ).toEqual(['0', '0']);
+    expect(() => synthStack({ context: { userMaxQueued: 2.5 } })).toThrow(
+      /userMaxQueued must be a whole number/,
+    );
+    expect(() => synthStack({ context: { userMaxQueued: -1 } })).toThrow(
+      /userMaxQueued must be a number from 0 to 2000000000/,
+    );
+  });
+});

@@ -23,6 +23,8 @@ describe('POST /jobs', () => {
       timeout_seconds: 300,
       next_run_at: null,
       schedule_error: null,
+      skipped_occurrence_at: null,
+      skipped_occurrence_reason: null,
       version: 1,
     });
     expect(body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, Queryable, SqlStatement } from '../../lambdas/db/port.js';
 import { toClaimedTask } from '../../lambdas/domain/execution.js';
+import { USER_MAX_QUEUED_DEFAULT } from '../../lambdas/limits.js';
 import {
   cancelStrandedTasks,
   claimTasks,
@@ -55,7 +56,7 @@ const STATEMENTS: Record<string, Made> = {
   reap: reapExpiredLeases(500),
   'settle: stranded tasks': cancelStrandedTasks(500),
   'settle: unsettled jobs': selectUnsettledJobs(500),
-  materialise: materializeDueOccurrences(500),
+  materialise: materializeDueOccurrences(500, USER_MAX_QUEUED_DEFAULT),
   'complete a batch of 16': async (tx) =>
     completeTasks(
       'history',

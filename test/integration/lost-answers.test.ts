@@ -117,6 +117,22 @@ describe.each<LostAnswerMode>(['error', 'reset'])('writes whose answer is lost (
     expect(task.status).toBe('created');
   });
 
+  it('runJobNow that fills the last slot under USER_MAX_QUEUED: the resend returns its own task, not 429', async () => {
+    const user = crypto.randomUUID();
+    const jobId = await insertJob(direct, { userId: user });
+    await insertTasks(direct, jobId, 2);
+    const before = lost();
+    const task = await runJobNow(db, user, jobId, { userMaxQueued: 3 });
+    expect(lost()).toBeGreaterThan(before);
+    expect(task.status).toBe('created');
+    expect(await count(`SELECT count(*) AS n FROM tasks WHERE job_id = $1::uuid`, [jobId])).toBe(3);
+    // Claims interleave users: this user's waiting tasks would take turns with the claim tests' tasks below.
+    await direct.query({
+      text: `UPDATE tasks SET status = 'cancelled' WHERE job_id = $1::uuid`,
+      values: [jobId],
+    });
+  });
+
   it('PATCH applies once and answers with the updated job, not a version conflict', async () => {
     const jobId = await insertJob(direct, { userId: USER });
     const updated = await updateJob(db, USER, jobId, 1, { priority: 70, payload: { prompt: 'changed' } });

@@ -128,9 +128,15 @@ describe('architecture', () => {
     expect(closure('local/stack.ts', false)).toContain('lambdas/db/pg-adapter.ts');
   });
 
-  it('infra/ reaches lambdas/ only through the route table, the metric and environment names, and entry paths', () => {
-    // Plain data shared so that alarms watch what the code emits and functions get the variables it reads.
-    const allowed = ['lambdas/http/routes.js', 'lambdas/metrics-names.js', 'lambdas/environment-names.js'];
+  it('infra/ reaches lambdas/ only through the route table, the metric and environment names, the limits, and entry paths', () => {
+    // Plain data shared so that alarms watch what the code emits and functions get the variables it reads, and
+    // so that a per-user limit the stack accepts is one the functions accept.
+    const allowed = [
+      'lambdas/http/routes.js',
+      'lambdas/metrics-names.js',
+      'lambdas/environment-names.js',
+      'lambdas/limits.js',
+    ];
     const offenders = sources('infra').filter((file) =>
       imports(file).some((spec) => spec.includes('lambdas/') && !allowed.some((ok) => spec.endsWith(ok))),
     );
@@ -145,7 +151,12 @@ describe('architecture', () => {
   });
 
   it('what infra/ imports from lambdas/ stays plain data: it imports nothing', () => {
-    for (const file of ['lambdas/metrics-names.ts', 'lambdas/environment-names.ts', 'lambdas/http/routes.ts'])
+    for (const file of [
+      'lambdas/metrics-names.ts',
+      'lambdas/environment-names.ts',
+      'lambdas/http/routes.ts',
+      'lambdas/limits.ts',
+    ])
       expect(imports(file), file).toEqual([]);
   });
 

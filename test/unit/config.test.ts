@@ -40,6 +40,15 @@ describe('runtime configuration', () => {
     ).toMatchObject({ DB_DRIVER: 'data-api', DATABASE_NAME: 'bg_jobs', DATA_API_RETRY_BUDGET_MS: 20_000 });
   });
 
+  it('reads USER_MAX_QUEUED: 10,000 by default, 0 for no limit, and refuses anything but a whole number in range', () => {
+    const url = 'postgres://x@localhost/db';
+    expect(parseConfig({ DATABASE_URL: url }).USER_MAX_QUEUED).toBe(10_000);
+    expect(parseConfig({ DATABASE_URL: url, USER_MAX_QUEUED: '0' }).USER_MAX_QUEUED).toBe(0);
+    expect(parseConfig({ DATABASE_URL: url, USER_MAX_QUEUED: '25' }).USER_MAX_QUEUED).toBe(25);
+    for (const bad of ['-1', '2.5', 'many', '3000000000'])
+      expect(() => parseConfig({ DATABASE_URL: url, USER_MAX_QUEUED: bad }), bad).toThrow(/USER_MAX_QUEUED/);
+  });
+
   it('checks worker settings too', () => {
     expect(workerSettings({})).toMatchObject({
       WORKER_CONCURRENCY: 4,

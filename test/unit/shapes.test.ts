@@ -28,6 +28,8 @@ const jobRow = {
   timeout_seconds: 300,
   next_run_at: new Date('2030-01-01T00:00:00Z'),
   schedule_error: null,
+  skipped_occurrence_at: null,
+  skipped_occurrence_reason: null,
   webhook: { url: 'https://hooks.example/jobs' },
   created_at: new Date('2029-01-01T00:00:00Z'),
   updated_at: new Date('2029-01-01T00:00:00Z'),

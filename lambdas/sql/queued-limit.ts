@@ -1,0 +1,18 @@
+/**
+ * Fragments for USER_MAX_QUEUED. A statement that may add tasks calls `user_open_tasks_locked` (migration 012):
+ * it takes each user's queued-cap lock (held until the statement's transaction commits, several users in one
+ * fixed order) and then counts the user's open tasks with a fresh snapshot, so the count holds every task
+ * committed before the lock, and a racing insert of the same user waits and then counts this one's task too.
+ * Nothing else keeps a count: claims, renewals, results and cancels take no lock and write nothing for the limit.
+ */
+
+/** `user_id, open_tasks` of each user in the uuid[] `usersSql`, each user locked first (none for an empty array). */
+export const lockedOpenTasks = (usersSql: string) =>
+  `SELECT user_id, open_tasks FROM user_open_tasks_locked(${usersSql})`;
+
+/** Whether `count` open tasks leave room for one more under the limit `limitSql` (0: no limit; `count` unused). */
+export const hasRoom = (count: string, limitSql: string) => `(${limitSql} = 0 OR ${count} < ${limitSql})`;
+
+/** The skipped occurrence's reason, as the job shows it. */
+export const skipReason = (count: string, limitSql: string) =>
+  `format('the user had %s open tasks, the most USER_MAX_QUEUED (%s) allows', ${count}, ${limitSql})`;

@@ -1,9 +1,9 @@
 import type { Database, Queryable, SqlStatement } from '../lambdas/db/port.js';
 import { toClaimedTask } from '../lambdas/domain/execution.js';
 import { USER_MAX_QUEUED_DEFAULT } from '../lambdas/limits.js';
+import { claimTasks } from '../lambdas/sql/claims.js';
 import {
   cancelStrandedTasks,
-  claimTasks,
   reapExpiredLeases,
   refreshJobStatuses,
   selectUnsettledJobs,

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { OutcomeUnknownError } from '../db/errors.js';
 import type { Database } from '../db/port.js';
+import { claimTasks } from '../sql/claims.js';
 import {
   cancelStrandedTasks,
-  claimTasks,
   completeTask,
   failAttempt,
   reapExpiredLeases,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable, SqlStatement } from '../../lambdas/db/port.js';
+import { claimTasks } from '../../lambdas/sql/claims.js';
 import { claimNamedTask } from '../../lambdas/sql/dispatch.js';
-import { claimTasks } from '../../lambdas/sql/execution.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 
 /**

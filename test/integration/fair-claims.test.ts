@@ -6,7 +6,7 @@ import type { Database, SqlValue } from '../../lambdas/db/port.js';
 import { claim, complete } from '../../lambdas/domain/execution.js';
 import { runJobNow } from '../../lambdas/domain/tasks.js';
 import { createLogger } from '../../lambdas/logger.js';
-import { claimTasks } from '../../lambdas/sql/execution.js';
+import { claimTasks } from '../../lambdas/sql/claims.js';
 import { startLocalWorkers } from '../../lambdas/worker/local-pool.js';
 import { workerSettings } from '../../lambdas/worker/settings.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';

@@ -1,100 +1,45 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LAMBDA_RUNTIME } from '../../infra/constructs/lambda-function.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
 import { migrationNames } from '../../lambdas/migrator/migrator.js';
 import { LOCAL_CLUSTER_ARN } from '../../local/data-api/local-arns.js';
-import { type LocalDataApi, startLocalDataApi } from '../../local/data-api/server.js';
 import { MIGRATIONS_DIR } from '../../local/paths.js';
 import packageJson from '../../package.json' with { type: 'json' };
-import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { sampleEvent } from '../support/events.js';
 import { publicTables } from '../support/introspection.js';
 import { localSqsForTests } from '../support/local-sqs.js';
-import {
-  type AssetOutcome,
-  bundledAssets,
-  cfnEvent,
-  createRuntimeSandbox,
-  invokeAsset,
-  nodeRuntimes,
-} from './asset-sandbox.js';
-import { synthStack } from './synth.js';
+import { cfnEvent, invokeAsset, nodeRuntimes } from './asset-sandbox.js';
+import { useBundledAssets } from './bundled-assets.js';
 
 /**
  * The synthesized, bundled Lambda assets themselves — not the sources — run by a plain node that can resolve only
  * the AWS SDK (as the Lambda runtime), with the environment the template gives them, against the local Data API.
  */
-let sandbox: string;
-let db: TestDatabase;
-let api: LocalDataApi;
+const bundled = useBundledAssets();
 const { sqsClient, endpoint: sqsEndpoint, createQueue } = localSqsForTests();
 /** The machine's Node, Lambda's Node 24 and Node 22 from the registry; a missing one is reported and skipped. */
 const RUNTIMES = nodeRuntimes();
 for (const runtime of RUNTIMES)
   if ('reason' in runtime) console.warn(`asset import under ${runtime.name} SKIPPED: ${runtime.reason}`);
-const assets = new Map<string, { file: string; env: Record<string, string> }>();
-
-beforeAll(async () => {
-  sandbox = await mkdtemp(path.join(tmpdir(), 'bgjobs-assets-'));
-  await createRuntimeSandbox(sandbox);
-  const outdir = path.join(sandbox, 'cdk.out');
-  const { template } = synthStack({
-    bundle: true,
-    outdir,
-    context: { 'aws:cdk:enable-asset-metadata': true },
-  });
-  for (const [id, asset] of bundledAssets(template, outdir)) assets.set(id, asset);
-  db = await freshDatabase({ empty: true });
-  api = await startLocalDataApi({ databaseUrl: db.url });
-}, 120_000);
-afterAll(async () => {
-  await api?.close();
-  await db?.drop();
-  await rm(sandbox, { recursive: true, force: true });
-});
-
-const localEnv = () => ({
-  DATA_API_ENDPOINT: api.endpoint,
-  DATABASE_NAME: db.name,
-  AWS_REGION: 'eu-central-1',
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  LOG_LEVEL: 'error',
-});
-const asset = (prefix: string) => {
-  const entry = [...assets.entries()].find(([id]) => id.startsWith(prefix));
-  if (!entry) throw new Error(`no asset for ${prefix}; have ${[...assets.keys()].join(', ')}`);
-  return entry[1];
-};
-const invoke = (
-  prefix: string,
-  events: unknown[],
-  extraEnv: Record<string, string> = {},
-): Promise<AssetOutcome> => {
-  const { file, env } = asset(prefix);
-  return invokeAsset(file, events, { ...env, ...localEnv(), ...extraEnv });
-};
 
 describe('bundled Lambda assets', () => {
   for (const runtime of RUNTIMES) {
     const label = 'version' in runtime ? `${runtime.name}, ${runtime.version}` : `${runtime.name}: SKIPPED`;
     it.skipIf(!runtime.binary)(
-      `every asset imports in a runtime-like sandbox with the environment the template gives it (${label})`,
+      `every asset imports in a runtime-like bundled.sandbox with the environment the template gives it (${label})`,
       async () => {
         // Every function but the CDK provider framework's own: routes + not-found, migrator, worker, resync, dashboard.
-        expect(assets.size).toBe(ROUTES.length + 5);
-        expect([...assets.keys()].filter((id) => /scheduler/i.test(id))).toEqual([]);
+        expect(bundled.assets.size).toBe(ROUTES.length + 5);
+        expect([...bundled.assets.keys()].filter((id) => /scheduler/i.test(id))).toEqual([]);
         // One node process per asset, four at a time: a ceiling, not a latency bound, for a loaded machine.
-        const pending = [...assets.entries()];
+        const pending = [...bundled.assets.entries()];
         const importOne = async () => {
           for (let next = pending.shift(); next; next = pending.shift()) {
             const [id, { file, env }] = next;
@@ -128,18 +73,23 @@ describe('bundled Lambda assets', () => {
 
   it('the migration asset: Create applies the schema, Update is a no-op, Delete keeps the tables, rollback Update is harmless', async () => {
     const all = await migrationNames(MIGRATIONS_DIR);
-    const create = await invoke('MigrationsMigrator', [cfnEvent('Create')]);
+    const create = await bundled.invoke('MigrationsMigrator', [cfnEvent('Create')]);
     expect(create.outcomes[0]?.error).toBeUndefined();
     expect(create.outcomes[0]?.result).toEqual({
       PhysicalResourceId: 'bg-jobs-database-schema',
       Data: { Applied: all.join(','), AppliedCount: String(all.length) },
     });
-    expect(await publicTables(db.db)).toEqual(['jobs', 'pgmigrations', 'tasks', 'webhook_deliveries']);
+    expect(await publicTables(bundled.db.db)).toEqual([
+      'jobs',
+      'pgmigrations',
+      'tasks',
+      'webhook_deliveries',
+    ]);
     const physical = {
       PhysicalResourceId: 'bg-jobs-database-schema',
       OldResourceProperties: { InputsHash: 'old' },
     };
-    const later = await invoke('MigrationsMigrator', [
+    const later = await bundled.invoke('MigrationsMigrator', [
       cfnEvent('Update', physical),
       cfnEvent('Delete', physical),
       cfnEvent('Update', physical),
@@ -149,12 +99,17 @@ describe('bundled Lambda assets', () => {
       { PhysicalResourceId: 'bg-jobs-database-schema' },
       { PhysicalResourceId: 'bg-jobs-database-schema', Data: { Applied: 'none', AppliedCount: '0' } },
     ]);
-    expect(await publicTables(db.db)).toEqual(['jobs', 'pgmigrations', 'tasks', 'webhook_deliveries']);
+    expect(await publicTables(bundled.db.db)).toEqual([
+      'jobs',
+      'pgmigrations',
+      'tasks',
+      'webhook_deliveries',
+    ]);
   });
 
   it('a broken migration makes the handler fail with its name and the database message, and changes nothing', async () => {
-    const { file } = asset('MigrationsMigrator');
-    const copy = path.join(sandbox, 'cdk.out', 'asset.broken-migrator');
+    const { file } = bundled.asset('MigrationsMigrator');
+    const copy = path.join(bundled.sandbox, 'cdk.out', 'asset.broken-migrator');
     await cp(path.dirname(file), copy, { recursive: true });
     await writeFile(
       path.join(copy, 'migrations', '999_broken.sql'),
@@ -164,15 +119,20 @@ describe('bundled Lambda assets', () => {
       path.join(copy, 'index.mjs'),
       [cfnEvent('Update', { PhysicalResourceId: 'bg-jobs-database-schema' })],
       {
-        ...asset('MigrationsMigrator').env,
-        ...localEnv(),
+        ...bundled.asset('MigrationsMigrator').env,
+        ...bundled.localEnv(),
       },
     );
     expect(outcome.outcomes[0]?.error).toMatch(
       /^Migration 999_broken failed and was rolled back: .*type "no_such_type" does not exist/,
     );
-    expect(await publicTables(db.db)).toEqual(['jobs', 'pgmigrations', 'tasks', 'webhook_deliveries']);
-    const { rows } = await db.db.query({
+    expect(await publicTables(bundled.db.db)).toEqual([
+      'jobs',
+      'pgmigrations',
+      'tasks',
+      'webhook_deliveries',
+    ]);
+    const { rows } = await bundled.db.db.query({
       text: `SELECT count(*)::int AS n FROM pgmigrations WHERE name = '999_broken'`,
       values: [],
     });
@@ -180,13 +140,13 @@ describe('bundled Lambda assets', () => {
   });
 
   it('the resync asset is wired to the database and the task queue', () => {
-    const { env } = asset('ResyncResyncFunction');
+    const { env } = bundled.asset('ResyncResyncFunction');
     expect(env).toMatchObject({ DB_DRIVER: 'data-api', QUEUE_URL: expect.stringMatching(/^https:\/\//) });
     expect(env.CLUSTER_ARN).toBe(LOCAL_CLUSTER_ARN);
   });
 
   it('the public health asset answers without any database setting or endpoint', async () => {
-    const { file, env } = asset('ApiHealthFunction');
+    const { file, env } = bundled.asset('ApiHealthFunction');
     expect(Object.keys(env).filter((name) => /CLUSTER|SECRET|DATABASE|DB_/.test(name))).toEqual([]);
     const outcome = await invokeAsset(file, [sampleEvent({ routeKey: 'GET /health', rawPath: '/health' })], {
       ...env,
@@ -200,7 +160,7 @@ describe('bundled Lambda assets', () => {
   it('the API assets, with API Gateway v2 events carrying the JWT claims: create → get → list', async () => {
     const sub = 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e';
     const body = JSON.stringify({ job_type: 'echo', payload: { prompt: 'from the bundled asset' } });
-    const created = await invoke('ApiCreateJobFunction', [
+    const created = await bundled.invoke('ApiCreateJobFunction', [
       sampleEvent({
         routeKey: 'POST /jobs',
         rawPath: '/jobs',
@@ -212,7 +172,7 @@ describe('bundled Lambda assets', () => {
     const result = created.outcomes[0]?.result as { statusCode: number; body: string };
     expect(result.statusCode).toBe(201);
     const job = JSON.parse(result.body) as { id: string };
-    const got = await invoke('ApiGetJobFunction', [
+    const got = await bundled.invoke('ApiGetJobFunction', [
       sampleEvent({
         routeKey: 'GET /jobs/{id}',
         rawPath: `/jobs/${job.id}`,
@@ -221,7 +181,7 @@ describe('bundled Lambda assets', () => {
       }),
     ]);
     expect(got.outcomes[0]?.result).toMatchObject({ statusCode: 200 });
-    const listed = await invoke('ApiListJobsFunction', [
+    const listed = await bundled.invoke('ApiListJobsFunction', [
       sampleEvent({ routeKey: 'GET /jobs', rawPath: '/jobs', sub }),
     ]);
     const listResult = listed.outcomes[0]?.result as { body: string } | undefined;
@@ -232,7 +192,7 @@ describe('bundled Lambda assets', () => {
   });
 
   it('the worker asset runs the task a queue message names, and reports poison back', async () => {
-    const { rows } = await db.db.query<{ id: string }>({
+    const { rows } = await bundled.db.db.query<{ id: string }>({
       text: `WITH job AS (INSERT INTO jobs (user_id, job_type, payload) VALUES (gen_random_uuid(), 'echo', '{"prompt":"sqs"}') RETURNING id, payload)
              INSERT INTO tasks (job_id, payload) SELECT id, payload FROM job RETURNING id`,
       values: [],
@@ -268,12 +228,12 @@ describe('bundled Lambda assets', () => {
       awsRegion: 'eu-central-1',
     }));
     const poison = Messages.find((message) => message.Body === 'not json')?.MessageId;
-    const outcome = await invoke('WorkerWorkerFunction', [{ Records: records }], {
+    const outcome = await bundled.invoke('WorkerWorkerFunction', [{ Records: records }], {
       QUEUE_URL: queueUrl,
       AWS_ENDPOINT_URL_SQS: sqsEndpoint().endpoint,
     });
     expect(outcome.outcomes[0]?.result).toEqual({ batchItemFailures: [{ itemIdentifier: poison }] });
-    const task = await db.db.query({
+    const task = await bundled.db.db.query({
       text: 'SELECT status, result FROM tasks WHERE id = $1::uuid',
       values: [taskId],
     });
@@ -281,21 +241,21 @@ describe('bundled Lambda assets', () => {
   });
 
   it('the resync asset sends the notice of every scheduled job and open task to the queue', async () => {
-    await db.db.query({
+    await bundled.db.db.query({
       text: `WITH job AS (INSERT INTO jobs (user_id, job_type, payload, schedule_interval, next_run_at)
                           VALUES (gen_random_uuid(), 'echo', '{"prompt":"later"}', '{"type":"timedelta","seconds":3600}',
                                   now() + interval '1 hour') RETURNING id, payload)
              INSERT INTO tasks (job_id, payload) SELECT id, payload FROM job`,
       values: [],
     });
-    const { rows } = await db.db.query<{ jobs: string; tasks: string }>({
+    const { rows } = await bundled.db.db.query<{ jobs: string; tasks: string }>({
       text: `SELECT (SELECT count(*) FROM jobs WHERE next_run_at IS NOT NULL) AS jobs,
                     (SELECT count(*) FROM tasks WHERE status IN ('created', 'processing')) AS tasks`,
       values: [],
     });
     const expected = Number(rows[0]?.jobs) + Number(rows[0]?.tasks);
     const queueUrl = await createQueue();
-    const outcome = await invoke(
+    const outcome = await bundled.invoke(
       'ResyncResyncFunction',
       [cfnEvent('Create', { LogicalResourceId: 'Resync', ResourceType: 'Custom::TaskQueueResync' })],
       { QUEUE_URL: queueUrl, AWS_ENDPOINT_URL_SQS: sqsEndpoint().endpoint },

@@ -12,7 +12,7 @@ import { startLocalWorkers } from '../lambdas/worker/local-pool.js';
 import { workerSettings } from '../lambdas/worker/settings.js';
 import { startEmbeddedPostgres } from '../local/embedded-postgres.js';
 import { MIGRATIONS_DIR, ROOT_DIR } from '../local/paths.js';
-import { freePort } from './support.js';
+import { freePort } from '../test/support/ports.js';
 
 /**
  * The fair claim against the claim it replaced, in one run on one database: the local pool (4 workers) drains one

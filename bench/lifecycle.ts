@@ -5,11 +5,12 @@ import path from 'node:path';
 import { createPgDatabase } from '../lambdas/db/pg-adapter.js';
 import { createDatabase, dropDatabase } from '../lambdas/sql/admin.js';
 import { startEmbeddedPostgres } from '../local/embedded-postgres.js';
+import { freePort } from '../test/support/ports.js';
 import { benchGraphileWorker } from './graphile-worker.js';
 import { explainHot, seedHistory } from './history.js';
 import { benchPgBoss } from './pg-boss.js';
 import { benchService, drainOnly, enqueueOnly, openService } from './service.js';
-import { type BenchShape, freePort, median, type Phase, type Result } from './support.js';
+import { type BenchShape, median, type Phase, type Result } from './support.js';
 
 /**
  * Task lifecycle — enqueue one at a time, then drain with each queue's own runner — for this service, pg-boss and

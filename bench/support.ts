@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import type pg from 'pg';
 import type { Database } from '../lambdas/db/port.js';
 
@@ -90,19 +89,3 @@ export const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
-
-/**
- * A loopback TCP port free a moment ago, for the bench's embedded PostgreSQL: a fixed port collides with another
- * bench (or test run) on the same machine, and the bench then fails to start.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}

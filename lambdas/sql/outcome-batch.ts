@@ -12,7 +12,9 @@ import { deliveriesFor } from './deliveries.js';
  * records one twice.
  *
  * The ids come twice — as rows, and as an array the tasks are looked up by (`id = ANY`): so the plan reads each
- * task by its primary key whatever the statistics say, never every running or every completed task.
+ * task by its primary key whatever the statistics say, never every running or every completed task. The array is
+ * parsed once (`ids`): a plan that filters rows by it must not parse it again per row. The resend check runs only
+ * when some task of the batch was not updated (test/integration/outcome-batch-plan.test.ts).
  *
  * Per recorded task it also says whether its job still has an open task outside this batch. The check skips a task
  * row being written right now (SKIP LOCKED), so the answer errs towards deriving the job's status: when one is
@@ -28,11 +30,12 @@ export function completeTasks(
     idempotent: true,
     text: `WITH batch AS (
              SELECT * FROM jsonb_to_recordset($2::jsonb) AS b(id uuid, version bigint, result text)),
+           ids AS MATERIALIZED (SELECT $3::text::uuid[] AS ids),
            updated AS (
              UPDATE tasks t SET status = 'completed', result = b.result, last_error = NULL, finished_at = now(),
                     lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
                FROM batch b
-              WHERE t.id = ANY ($3::text::uuid[]) AND t.id = b.id AND t.lease_owner = $1::text AND t.version = b.version
+              WHERE t.id = ANY ((SELECT ids FROM ids)::uuid[]) AND t.id = b.id AND t.lease_owner = $1::text AND t.version = b.version
                 AND t.status = 'processing'
              RETURNING t.id, t.job_id, t.status),
            ${deliveriesFor('updated')},
@@ -42,9 +45,10 @@ export function completeTasks(
              -- OFFSET 0: the tasks by primary key only, never intersected with the history of completed tasks.
              SELECT t.id, t.job_id
                FROM batch b
-               JOIN (SELECT id, job_id, version, status, result FROM tasks WHERE id = ANY ($3::text::uuid[]) OFFSET 0) t
+               JOIN (SELECT id, job_id, version, status, result FROM tasks WHERE id = ANY ((SELECT ids FROM ids)::uuid[]) OFFSET 0) t
                  ON t.id = b.id
-              WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.id = b.id)
+              WHERE (SELECT count(*) FROM updated) < (SELECT count(*) FROM batch)
+                AND NOT EXISTS (SELECT 1 FROM updated u WHERE u.id = b.id)
                 AND t.version = b.version + 1 AND t.status = 'completed' AND t.result = b.result),
            settled AS (
              SELECT j.job_id,

@@ -42,6 +42,7 @@ export function counting(db: Database) {
         }),
       ),
     close: () => db.close(),
+    answerLimitBytes: db.answerLimitBytes,
   };
   return { db: wrapped, counter };
 }

@@ -120,5 +120,7 @@ export function createPgDatabase(options: PgDatabaseOptions): Database {
       });
     },
     close: () => pool.end(),
+    // node-postgres streams any answer size.
+    answerLimitBytes: Number.POSITIVE_INFINITY,
   };
 }

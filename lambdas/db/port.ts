@@ -43,7 +43,16 @@ export interface Database extends Queryable {
   /** Runs `work` inside one transaction on one backend session; commits on success, rolls back on throw. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * The largest answer one statement may return, in bytes. A write that returns its rows (a claim) is sized by it:
+   * an answer over the limit is refused after the write committed. Unset means the smallest an adapter has (the
+   * Data API's 1 MiB, `DATA_API_ANSWER_BYTES`), so a wrapper that does not pass it on errs on the safe side.
+   */
+  readonly answerLimitBytes?: number;
 }
+
+/** The Data API's limit on one statement's answer: "Database response exceeded size limit" above it. */
+export const DATA_API_ANSWER_BYTES = 1024 * 1024;
 
 /** Shorthand for a statement from its text and (optional) values, not marked safe to resend; used by tests. */
 export function sql(text: string, values: readonly SqlValue[] = []): SqlStatement {

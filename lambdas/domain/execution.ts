@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OutcomeUnknownError } from '../db/errors.js';
-import type { Database } from '../db/port.js';
+import { DATA_API_ANSWER_BYTES, type Database } from '../db/port.js';
 import { claimTasks } from '../sql/claims.js';
 import {
   cancelStrandedTasks,
@@ -69,11 +69,23 @@ async function refreshJobsAfterWrite(db: Database, jobIds: string[]): Promise<vo
 }
 
 /**
- * At most this many tasks per claim. A claim is a write that returns its rows: were the answer over the Data API's
- * 1 MiB response limit, the claim would commit while the worker never saw its tasks (their attempts burned until
- * the leases expired). A claimed row is under ~50 KB (task and job payloads are capped at 16 KiB each).
+ * At most this many tasks per claim: one claim statement stays short. Where the database caps an answer's size
+ * (the Data API: 1 MiB) a claim takes fewer (`claimBatchLimit`).
  */
-export const MAX_CLAIM_BATCH = 16;
+export const MAX_CLAIM_BATCH = 256;
+
+/** The most a claimed row can take in an answer: task and job payloads are capped at 16 KiB each, JSON-escaped. */
+const CLAIMED_ROW_BYTES = 64 * 1024;
+
+/**
+ * How many tasks one claim may take over `db`. A claim is a write that returns its rows: were its answer over the
+ * adapter's limit, the claim would commit while the worker never saw its tasks (their attempts burned until the
+ * leases expired). Over the Data API that is 16; over `pg`, whose answers have no limit, MAX_CLAIM_BATCH.
+ */
+export function claimBatchLimit(db: Pick<Database, 'answerLimitBytes'>): number {
+  const answer = db.answerLimitBytes ?? DATA_API_ANSWER_BYTES;
+  return Math.max(1, Math.min(MAX_CLAIM_BATCH, Math.floor(answer / CLAIMED_ROW_BYTES)));
+}
 
 export interface ClaimOptions {
   limit: number;
@@ -91,7 +103,7 @@ export interface ClaimOptions {
  * twice.
  */
 export async function claim(db: Database, workerId: string, options: ClaimOptions): Promise<ClaimedTask[]> {
-  const limit = Math.min(options.limit, MAX_CLAIM_BATCH);
+  const limit = Math.min(options.limit, claimBatchLimit(db));
   const token = options.claimToken ?? randomUUID();
   const { rows } = await db.query(
     claimTasks(workerId, limit, options.leaseSeconds, token, options.userMaxRunning ?? 0, options.taskId),

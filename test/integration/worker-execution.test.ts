@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase } from '../../lambdas/db/pg-adapter.js';
 import type { Database } from '../../lambdas/db/port.js';
-import { claim, complete, fail, MAX_CLAIM_BATCH, reap, settleJobs } from '../../lambdas/domain/execution.js';
+import { DATA_API_ANSWER_BYTES } from '../../lambdas/db/port.js';
+import {
+  claim,
+  claimBatchLimit,
+  complete,
+  fail,
+  MAX_CLAIM_BATCH,
+  reap,
+  settleJobs,
+} from '../../lambdas/domain/execution.js';
 import { createLogger } from '../../lambdas/logger.js';
 import { type Outcome, runTask } from '../../lambdas/worker/run-task.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
@@ -90,7 +99,11 @@ describe('workers', () => {
     expect(await settleJobs(db)).toBe(0);
   });
 
-  it('one claim takes at most MAX_CLAIM_BATCH tasks, however many are asked for', async () => {
+  it('one claim takes at most claimBatchLimit(db) tasks, however many are asked for', async () => {
+    // Over pg, whose answers have no size limit, that is MAX_CLAIM_BATCH; the Data API's 1 MiB allows 16.
+    expect(claimBatchLimit(db)).toBe(MAX_CLAIM_BATCH);
+    expect(claimBatchLimit({ answerLimitBytes: DATA_API_ANSWER_BYTES })).toBe(16);
+    expect(claimBatchLimit({})).toBe(16);
     const jobId = await insertJob(db, { userId: USER });
     await insertTasks(db, jobId, MAX_CLAIM_BATCH + 5);
     const claimed = await claim(db, 'greedy', { limit: 1000, leaseSeconds: 30 });

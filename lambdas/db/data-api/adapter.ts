@@ -13,7 +13,14 @@ import {
   ResponseTooLargeError,
   sqlStateFromMessage,
 } from '../errors.js';
-import type { Database, Queryable, QueryResult, Row, SqlStatement } from '../port.js';
+import {
+  DATA_API_ANSWER_BYTES,
+  type Database,
+  type Queryable,
+  type QueryResult,
+  type Row,
+  type SqlStatement,
+} from '../port.js';
 import { serialized } from '../serial.js';
 import { parameterName, toNamedParameters } from './placeholders.js';
 import { DEFAULT_RETRY_POLICY, failureMeaning, type RetryPolicy, withRetry } from './retry.js';
@@ -128,5 +135,6 @@ export function createDataApiDatabase(options: DataApiOptions): Database {
     async close() {
       client.destroy();
     },
+    answerLimitBytes: DATA_API_ANSWER_BYTES,
   };
 }

@@ -48,14 +48,25 @@ export function startLocalWorkers(
     unrecorded: 0,
   };
   let stopped = false;
-  let wake: () => void = () => {};
-  const nap = (ms: number) =>
+  // Stopping ends every sleep at once: a loop asleep for POLL_MS must not hold `stop()` up.
+  const stopping = new AbortController();
+  const sleep = (ms: number, woken?: (wakeUp: () => void) => void) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
+      if (stopping.signal.aborted) return resolve();
+      const done = () => {
         clearTimeout(timer);
+        stopping.signal.removeEventListener('abort', done);
         resolve();
       };
+      const timer = setTimeout(done, ms);
+      stopping.signal.addEventListener('abort', done);
+      woken?.(done);
+    });
+  // The claim loop's sleep also ends when a task ends (a slot is free).
+  let wake: () => void = () => {};
+  const nap = (ms: number) =>
+    sleep(ms, (wakeUp) => {
+      wake = wakeUp;
     });
 
   const poll = async () => {
@@ -123,7 +134,7 @@ export function startLocalWorkers(
           log.warn('delivery claim failed', { error: (error as Error).name });
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, settings.POLL_MS));
+      await sleep(settings.POLL_MS);
     }
   };
   const scheduler = setInterval(() => void tick(), settings.SCHEDULER_INTERVAL_MS);
@@ -136,7 +147,7 @@ export function startLocalWorkers(
     async stop() {
       stopped = true;
       clearInterval(scheduler);
-      wake();
+      stopping.abort();
       await polling;
       await deliveryLoop;
       await Promise.race([

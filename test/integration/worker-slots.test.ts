@@ -62,3 +62,33 @@ describe('a handler that ignores its AbortSignal', () => {
     expect(pool.outcomes.failed).toBe(2);
   });
 });
+
+describe('stopping an idle pool', () => {
+  it('ends the claim and delivery loops at once, asleep as they are for POLL_MS', async () => {
+    const pool = startLocalWorkers(
+      test.db,
+      {
+        WORKER_CONCURRENCY: 4,
+        RETRY_BASE_DELAY_MS: 1_000,
+        LEASE_SECONDS: 30,
+        HEARTBEAT_MS: 5_000,
+        // Both loops sleep this long between polls; a stop that waited for them would outlast the test's timeout.
+        POLL_MS: 600_000,
+        USER_MAX_RUNNING: 0,
+        SCHEDULER_INTERVAL_MS: 600_000,
+      },
+      log,
+      undefined,
+      undefined,
+      // Webhook deliveries on (without settings the delivery loop does not start).
+      { allowPrivate: false, retryBaseMs: 1_000, retryWindowSeconds: 60, timeoutMs: 1_000 },
+    );
+    // Let both loops make their first poll and fall asleep.
+    await sleep(300);
+    const stopped = await Promise.race([
+      pool.stop().then(() => 'stopped'),
+      sleep(4_000).then(() => 'still asleep'),
+    ]);
+    expect(stopped).toBe('stopped');
+  });
+});

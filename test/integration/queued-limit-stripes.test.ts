@@ -96,9 +96,12 @@ describe('user_open_tasks_admitting', () => {
       await expect(
         test.db.transaction(async (other) => {
           await other.query({ text: `SET LOCAL lock_timeout = '200ms'`, values: [] });
-          await other.query({ text: 'SELECT * FROM user_open_tasks_locked(ARRAY[$1::uuid])', values: [userId] });
+          await other.query({
+            text: 'SELECT * FROM user_open_tasks_locked(ARRAY[$1::uuid])',
+            values: [userId],
+          });
         }),
-      ).rejects.toThrow();
+      ).rejects.toThrow(/lock timeout/);
     });
   });
 
@@ -134,7 +137,8 @@ describe('user_open_tasks_admitting', () => {
       expect(made?.id).toBeTruthy();
       expect(await admitting(test.db, userId, 6)).toBeNull();
       expect(await admitting(test.db, userId, 5 + STRIPES)).toBe(5);
-      const undecided = (await test.db.query(insertManualTask(userId, jobId, randomUUID(), 7, false))).rows[0];
+      const undecided = (await test.db.query(insertManualTask(userId, jobId, randomUUID(), 7, false)))
+        .rows[0];
       expect(undecided).toMatchObject({ id: null, open_tasks: null, undecided: true });
       // With the held run's task the user has 6: a cap of 6 refuses, but only a count after its commit knows.
       waiting = runJobNow(test.db, userId, jobId, { userMaxQueued: 6 }).then(

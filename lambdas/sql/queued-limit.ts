@@ -14,8 +14,8 @@ export const lockedOpenTasks = (usersSql: string) =>
   `SELECT user_id, open_tasks FROM user_open_tasks_locked(${usersSql})`;
 
 /**
- * `user_id, open_tasks` of the user in the one-row relation `userSql` (a `user_id` column) for adding one task
- * under the limit `limitSql` (migration 018): `open_tasks` NULL when it could not decide without waiting.
+ * `user_id, open_tasks` of the user in `userSql` (a query of at most one `user_id`; none: no row) for adding one
+ * task under the limit `limitSql` (migration 018): `open_tasks` NULL when it could not decide without waiting.
  */
 export const admittingOpenTasks = (userSql: string, limitSql: string) =>
   `SELECT user_id, user_open_tasks_admitting(user_id, ${limitSql}) AS open_tasks FROM (${userSql}) AS owner`;

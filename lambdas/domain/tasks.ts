@@ -13,8 +13,9 @@ import { fetchPage } from './pages.js';
 
 /**
  * A task for the job now, whatever its schedule. A cancelled job takes no new tasks, nor does a user who has
- * `userMaxQueued` open tasks (USER_MAX_QUEUED; 0: no limit). The task's id is the one given in `options` or a new
- * one, chosen before anything is sent: the insert is safe to send again after a lost answer.
+ * `userMaxQueued` open tasks (USER_MAX_QUEUED; 0: no limit; sql/tasks.ts says how it holds). The task's id is the
+ * one given in `options` or a new one, chosen before anything is sent: the insert is safe to send again after a
+ * lost answer.
  */
 export async function runJobNow(
   db: Database,
@@ -25,7 +26,11 @@ export async function runJobNow(
   const taskId = options.taskId ?? randomUUID();
   const limit = options.userMaxQueued ?? USER_MAX_QUEUED_DEFAULT;
   await announceFirst(options.announce, [taskNotice(taskId, null, userId)]);
-  const outcome = settle((await db.query(insertManualTask(userId, jobId, taskId, limit))).rows);
+  // The fast path first: runs of one user commit together. It is undecided only near the limit while other
+  // statements of the user hold or wait for the user's lock; then the exact path waits its turn behind them.
+  let outcome = settle((await db.query(insertManualTask(userId, jobId, taskId, limit, false))).rows);
+  if (outcome.found && outcome.refused?.undecided)
+    outcome = settle((await db.query(insertManualTask(userId, jobId, taskId, limit, true))).rows);
   if (!outcome.found) throw new NotFoundError('job');
   if (outcome.refused?.job_status === 'cancelled')
     throw new InvalidStateError(`the job is ${outcome.refused.job_status} and takes no new tasks`);

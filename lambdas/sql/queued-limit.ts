@@ -3,6 +3,9 @@
  * it takes each user's queued-cap lock (held until the statement's transaction commits, several users in one
  * fixed order) and then counts the user's open tasks with a fresh snapshot, so the count holds every task
  * committed before the lock, and a racing insert of the same user waits and then counts this one's task too.
+ * A run that adds one task may first try `user_open_tasks_admitting` (migration 018), which holds that lock shared
+ * with one of a few stripes, so up to that many runs of a user commit together; near the cap it may answer NULL,
+ * undecided, and the run is sent again through the exclusive lock.
  * Nothing else keeps a count: claims, renewals, results and cancels take no lock and write nothing for the limit.
  */
 
@@ -10,8 +13,19 @@
 export const lockedOpenTasks = (usersSql: string) =>
   `SELECT user_id, open_tasks FROM user_open_tasks_locked(${usersSql})`;
 
-/** Whether `count` open tasks leave room for one more under the limit `limitSql` (0: no limit; `count` unused). */
-export const hasRoom = (count: string, limitSql: string) => `(${limitSql} = 0 OR ${count} < ${limitSql})`;
+/**
+ * `user_id, open_tasks` of the user in `userSql` (a query of at most one `user_id`; none: no row) for adding one
+ * task under the limit `limitSql` (migration 018): `open_tasks` NULL when it could not decide without waiting.
+ */
+export const admittingOpenTasks = (userSql: string, limitSql: string) =>
+  `SELECT user_id, user_open_tasks_admitting(user_id, ${limitSql}) AS open_tasks FROM (${userSql}) AS owner`;
+
+/**
+ * Whether `count` open tasks leave room for one more under the limit `limitSql` (0: no limit; `count` unused).
+ * A NULL count (undecided) leaves none.
+ */
+export const hasRoom = (count: string, limitSql: string) =>
+  `(${limitSql} = 0 OR coalesce(${count} < ${limitSql}, false))`;
 
 /** The skipped occurrence's reason, as the job shows it. */
 export const skipReason = (count: string, limitSql: string) =>

@@ -4,9 +4,16 @@ import type { TaskRow } from '../shapes/task.js';
 import { newestFirst, OPEN_TASK_STATUSES, taskColumns } from './columns.js';
 import { deliveriesFor, MADE_DELIVERIES } from './deliveries.js';
 import type { Guarded } from './outcome.js';
-import { hasRoom, lockedOpenTasks } from './queued-limit.js';
+import { admittingOpenTasks, hasRoom, lockedOpenTasks } from './queued-limit.js';
 
 /** Statements about tasks as the API sees them. Ownership always goes through the task's job's user_id. */
+
+/** Besides the task: the job's status, the user's count (null: none taken) and whether the count was undecided. */
+export type ManualTaskAnswer = {
+  job_status: string;
+  open_tasks: number | null;
+  undecided: boolean;
+};
 
 /**
  * A new task with the caller's id for the caller's job, unless the job is cancelled or the user is at
@@ -15,23 +22,24 @@ import { hasRoom, lockedOpenTasks } from './queued-limit.js';
  * Sent again after its answer was lost, it finds the task with that id and returns it instead of inserting a
  * second, whatever the count (that task is one of them).
  *
- * The limit holds under concurrency: the user's queued-cap lock is taken before the count and held until the
- * insert commits (sql/queued-limit.ts), so a racing run of the same user waits and then counts this task too. With
- * no limit (0) neither happens. Locks are taken in the order job (KEY SHARE, as the task's foreign key would), the
- * user's lock, then the new task; holding the user's lock, the statement waits for nothing else, so it cannot
- * deadlock with a cancel or a scheduler pass; a run waiting for a cancel then sees the job cancelled.
+ * The limit holds under concurrency (sql/queued-limit.ts). `exact`: the user's queued-cap lock is taken
+ * exclusively before the count and held until the insert commits, so a racing run of the same user waits and then
+ * counts this task too. Not `exact`: the lock is taken shared with one of the user's stripes (migration 018), so
+ * runs of one user commit together; near the limit, when that cannot decide without waiting, nothing is inserted
+ * and `undecided` is true: send it again `exact`. With no limit (0) no lock is taken. Locks are taken in the order
+ * job (KEY SHARE, as the task's foreign key would), the user's locks, then the new task; holding the user's lock,
+ * the statement waits for nothing else but a stripe (whose holders wait for none), so it cannot deadlock with a
+ * cancel or a scheduler pass; a run waiting for a cancel then sees the job cancelled.
  */
 export function insertManualTask(
   userId: string,
   jobId: string,
   taskId: string,
   userMaxQueued: number,
-): SqlStatement<
-  Guarded<
-    TaskRow & { job_status: string; open_tasks: number | null },
-    { job_status: string; open_tasks: number | null }
-  >
-> {
+  exact: boolean,
+): SqlStatement<Guarded<TaskRow & ManualTaskAnswer, ManualTaskAnswer>> {
+  // The user whose count decides, when one does: a limit, the job not cancelled and the task not made yet.
+  const owner = `SELECT user_id FROM job WHERE $4::int > 0 AND status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM existing)`;
   return {
     idempotent: true,
     text: `WITH job AS (
@@ -40,7 +48,7 @@ export function insertManualTask(
            existing AS (
              SELECT ${taskColumns('t')} FROM tasks t WHERE t.id = $3::uuid AND t.job_id IN (SELECT id FROM job)),
            slot AS (
-             ${lockedOpenTasks(`ARRAY(SELECT user_id FROM job WHERE $4::int > 0 AND status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM existing))`)}),
+             ${exact ? lockedOpenTasks(`ARRAY(${owner})`) : admittingOpenTasks(owner, '$4::int')}),
            inserted AS (
              INSERT INTO tasks AS t (id, job_id, user_id, payload, priority)
              SELECT $3::uuid, job.id, job.user_id, job.payload, job.priority FROM job LEFT JOIN slot ON true
@@ -49,7 +57,8 @@ export function insertManualTask(
              ON CONFLICT (id) DO NOTHING
              RETURNING ${taskColumns('t')}),
            task AS (SELECT * FROM inserted UNION ALL SELECT * FROM existing)
-           SELECT job.status AS job_status, (SELECT open_tasks FROM slot) AS open_tasks, task.*
+           SELECT job.status AS job_status, (SELECT open_tasks FROM slot) AS open_tasks,
+                  EXISTS (SELECT 1 FROM slot WHERE open_tasks IS NULL) AS undecided, task.*
              FROM job LEFT JOIN task ON true`,
     values: [jobId, userId, taskId, userMaxQueued],
   };

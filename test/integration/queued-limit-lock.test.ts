@@ -81,7 +81,7 @@ describe('user_open_tasks_locked', () => {
     let waiting: Promise<unknown> | undefined;
     await test.db.transaction(async (tx) => {
       // A run of alice's, not yet committed: it holds her lock until the transaction ends.
-      const held = (await tx.query(insertManualTask(alice, aliceJob, randomUUID(), 10))).rows[0];
+      const held = (await tx.query(insertManualTask(alice, aliceJob, randomUUID(), 10, false))).rows[0];
       expect(held?.id).toBeTruthy();
       const claimed = await claim(test.db, 'w', { limit: 2, leaseSeconds: 30 });
       expect(claimed.map((task) => task.jobId)).toEqual([aliceJob, aliceJob]);

@@ -69,9 +69,16 @@ export function startLocalWorkers(
       wake = wakeUp;
     });
 
+  // Handlers running: a slot is taken until its handler returns. A task whose handler has returned holds no slot
+  // while its outcome is written (successes wait for their batch), but such writes are capped at as many again, so
+  // a slow database slows claiming rather than piling up outcomes.
+  let busy = 0;
   const poll = async () => {
     while (!stopped) {
-      const free = settings.WORKER_CONCURRENCY - running.size;
+      const free = Math.min(
+        settings.WORKER_CONCURRENCY - busy,
+        2 * settings.WORKER_CONCURRENCY - running.size,
+      );
       let claimed = 0;
       if (free > 0) {
         try {
@@ -82,12 +89,21 @@ export function startLocalWorkers(
           });
           claimed = tasks.length;
           for (const task of tasks) {
-            const run = runTask(db, task, workerId, settings, log, handlers, successes.complete)
+            let slotTaken = true;
+            const freeSlot = () => {
+              if (!slotTaken) return;
+              slotTaken = false;
+              busy -= 1;
+              wake();
+            };
+            busy += 1;
+            const run = runTask(db, task, workerId, settings, log, handlers, successes.complete, freeSlot)
               .then((outcome) => {
                 outcomes[outcome] += 1;
               })
               .catch((error: Error) => log.error('task run failed', { task_id: task.id, error: error.name }))
               .finally(() => {
+                freeSlot();
                 running.delete(run);
                 wake();
               });
@@ -97,7 +113,7 @@ export function startLocalWorkers(
           log.warn('claim failed', { error: (error as Error).name });
         }
       }
-      if (claimed === 0 || running.size >= settings.WORKER_CONCURRENCY) await nap(settings.POLL_MS);
+      if (claimed === 0 || free - claimed <= 0) await nap(settings.POLL_MS);
     }
   };
 

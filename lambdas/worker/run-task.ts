@@ -37,6 +37,8 @@ class StopReason extends Error {
  * retry or fails the task; a cancelled or lost task is left as the database says. The outcome write is sent again
  * while the lease lasts (the heartbeat keeps renewing it meanwhile). The promise settles only once the handler has
  * really returned, so a caller counting running tasks counts one that ignores its signal until it stops.
+ * `handlerReturned` is called once the handler has returned, before its outcome is written: the slot it used is
+ * free then, while the write (and the heartbeat that keeps the lease until it lands) goes on.
  */
 export async function runTask(
   db: Database,
@@ -46,6 +48,7 @@ export async function runTask(
   log: Logger,
   handlers: Readonly<Record<string, TaskHandler>> = HANDLERS,
   recordSuccess: RecordSuccess = (claimed, result) => complete(db, claimed, workerId, result),
+  handlerReturned?: () => void,
 ): Promise<Outcome> {
   // job_type is bounded only for registered types; anything else (a row written by hand) is counted as `unknown`.
   const jobType = Object.hasOwn(handlers, task.jobType) ? task.jobType : 'unknown';
@@ -54,9 +57,19 @@ export async function runTask(
   const queueDelayMs = task.runAt ? Math.max(0, started - task.runAt.getTime()) : undefined;
   if (queueDelayMs !== undefined) putMetric('TaskQueueDelay', queueDelayMs, { job_type: jobType });
   let timedOut = false;
-  const outcome = await attempt(db, task, workerId, settings, log, handlers, recordSuccess, (kind) => {
-    timedOut = kind === 'timeout';
-  });
+  const outcome = await attempt(
+    db,
+    task,
+    workerId,
+    settings,
+    log,
+    handlers,
+    recordSuccess,
+    (kind) => {
+      timedOut = kind === 'timeout';
+    },
+    handlerReturned,
+  );
   const durationMs = Date.now() - started;
   putMetric('TaskRunDuration', durationMs, { job_type: jobType });
   log.info('task run', {
@@ -96,6 +109,7 @@ async function attempt(
   handlers: Readonly<Record<string, TaskHandler>>,
   recordSuccess: RecordSuccess,
   stopped: (kind: StopReason['kind']) => void,
+  handlerReturned: () => void = () => {},
 ): Promise<Outcome> {
   const lease = new HeldLease(settings.LEASE_SECONDS * 1000);
   const controller = new AbortController();
@@ -135,6 +149,8 @@ async function attempt(
         signal: controller.signal,
         log,
       });
+      // Settles when the handler has really returned (its outcome may still be on its way to the database).
+      work.then(handlerReturned, handlerReturned);
       // A handler that ignores its signal still loses the race: the attempt ends when the signal fires.
       const result = await Promise.race([work, aborted]);
       if (controller.signal.aborted) throw controller.signal.reason;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../lambdas/db/port.js';
 import { createLogger } from '../../lambdas/logger.js';
 import { startLocalWorkers } from '../../lambdas/worker/local-pool.js';
 import type { TaskHandler } from '../../lambdas/worker/types.js';
@@ -60,6 +61,59 @@ describe('a handler that ignores its AbortSignal', () => {
     // Each attempt was already recorded (failed, timed out) when its handler came back.
     expect(seenAtReturn).toEqual(['failed', 'failed']);
     expect(pool.outcomes.failed).toBe(2);
+  });
+});
+
+describe('a task whose handler has returned', () => {
+  it('frees its slot while its success is written; no more pending writes than slots', async () => {
+    const jobId = await insertJob(test.db, { userId: USER, jobType: 'instant' });
+    await insertTasks(test.db, jobId, 10);
+    let started = 0;
+    let openGate: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    // Batch completions wait at the gate: the successes stay unwritten until it opens.
+    const gated: Database = {
+      ...test.db,
+      query: async (statement) => {
+        if (statement.text.includes('jsonb_to_recordset($2::jsonb) AS b(id uuid, version bigint')) await gate;
+        return test.db.query(statement);
+      },
+    };
+    const pool = startLocalWorkers(
+      gated,
+      {
+        WORKER_CONCURRENCY: 2,
+        RETRY_BASE_DELAY_MS: 1_000,
+        LEASE_SECONDS: 30,
+        HEARTBEAT_MS: 5_000,
+        POLL_MS: 20,
+        USER_MAX_RUNNING: 0,
+        SCHEDULER_INTERVAL_MS: 600_000,
+      },
+      log,
+      {
+        instant: async () => {
+          started += 1;
+          return 'done';
+        },
+      },
+    );
+    try {
+      // Two slots: two handlers ran, returned, and freed their slots for two more; then the four unwritten
+      // successes (as many again as slots) hold the pool back.
+      expect(await eventually(async () => started === 4, 10_000)).toBe(true);
+      await sleep(500);
+      expect(started).toBe(4);
+      expect(pool.outcomes.completed).toBe(0);
+      openGate();
+      expect(await eventually(async () => pool.outcomes.completed === 10, 10_000)).toBe(true);
+    } finally {
+      openGate();
+      await pool.stop();
+    }
+    expect(started).toBe(10);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { SqlStatement } from '../db/port.js';
 import { deliveriesFor } from './deliveries.js';
-import { hasRoom, lockedOpenTasks, skipReason } from './queued-limit.js';
+import { forgetBounds, hasRoom, lockedOpenTasks, skipReason } from './queued-limit.js';
 
 /**
  * Statements of the event-driven AWS path: a queue message names a task or a job's occurrence, and these turn it
@@ -152,6 +152,7 @@ export function takeOccurrence(occurrence: {
               FOR UPDATE),
            slot AS (
              ${lockedOpenTasks('ARRAY(SELECT user_id FROM target WHERE $6::boolean AND $8::int > 0)')}),
+           unbounded AS (${forgetBounds('SELECT user_id FROM target WHERE $6::boolean', '$8::int')}),
            room AS (
              SELECT ${hasRoom('open_tasks', '$8::int')} AS fits, open_tasks FROM slot),
            advanced AS (

@@ -5,7 +5,9 @@
  * committed before the lock, and a racing insert of the same user waits and then counts this one's task too.
  * A run that adds one task may first try `user_open_tasks_admitting` (migration 018), which holds that lock shared
  * with one of a few stripes, so up to that many runs of a user commit together; near the cap it may answer NULL,
- * undecided, and the run is sent again through the exclusive lock.
+ * undecided, and the run is sent again through the exclusive lock. It decides on an upper bound of the user's open
+ * tasks kept in `user_queue_bounds` (migration 019), which holds only while every insert of open tasks either
+ * records its task there (the fast path) or leaves the user with no base (012, and `forgetBounds` below).
  * Nothing else keeps a count: claims, renewals, results and cancels take no lock and write nothing for the limit.
  */
 
@@ -30,3 +32,17 @@ export const hasRoom = (count: string, limitSql: string) =>
 /** The skipped occurrence's reason, as the job shows it. */
 export const skipReason = (count: string, limitSql: string) =>
   `format('the user had %s open tasks, the most USER_MAX_QUEUED (%s) allows', ${count}, ${limitSql})`;
+
+/**
+ * A DELETE for a data-modifying CTE of every statement that inserts tasks: with no limit (`limitSql` = 0, so no
+ * function above runs) it deletes the base of each user in `usersSql` (a query of `user_id`s), as the task it
+ * inserts is recorded in no row (migration 019); the user's next limited run counts again. Only the base: the
+ * stripe rows are reset only under the exclusive lock (a base being rebuilt beside this pairs its count with
+ * them). Several users' bases are locked in user order, so two scheduler passes cannot deadlock over them. Nothing
+ * to read when there is none, and nothing at all with a limit.
+ */
+export const forgetBounds = (usersSql: string, limitSql: string) =>
+  `DELETE FROM user_queue_bounds b USING (
+     SELECT user_id FROM user_queue_bounds
+      WHERE ${limitSql} = 0 AND stripe = -1 AND user_id IN (${usersSql}) ORDER BY user_id FOR UPDATE) AS gone
+    WHERE b.user_id = gone.user_id AND b.stripe = -1`;

@@ -1,5 +1,5 @@
 import type { SqlStatement } from '../db/port.js';
-import { hasRoom, lockedOpenTasks, skipReason } from './queued-limit.js';
+import { forgetBounds, hasRoom, lockedOpenTasks, skipReason } from './queued-limit.js';
 
 /**
  * Turns due occurrences of scheduled jobs into tasks: one task per job whose next_run_at has passed, for that
@@ -34,6 +34,7 @@ export function materializeDueOccurrences(
                SELECT 1 FROM tasks t WHERE t.job_id = d.id AND t.scheduled_for = d.next_run_at)),
            counts AS (
              ${lockedOpenTasks('ARRAY(SELECT DISTINCT user_id FROM occurrences WHERE $2::int > 0)')}),
+           unbounded AS (${forgetBounds('SELECT user_id FROM occurrences', '$2::int')}),
            ranked AS (
              SELECT o.*, c.open_tasks AS counted, c.open_tasks + row_number() OVER (PARTITION BY o.user_id ORDER BY o.next_run_at, o.id) - 1
                       AS open_before

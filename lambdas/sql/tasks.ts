@@ -4,7 +4,7 @@ import type { TaskRow } from '../shapes/task.js';
 import { newestFirst, OPEN_TASK_STATUSES, taskColumns } from './columns.js';
 import { deliveriesFor, MADE_DELIVERIES } from './deliveries.js';
 import type { Guarded } from './outcome.js';
-import { admittingOpenTasks, hasRoom, lockedOpenTasks } from './queued-limit.js';
+import { admittingOpenTasks, forgetBounds, hasRoom, lockedOpenTasks } from './queued-limit.js';
 
 /** Statements about tasks as the API sees them. Ownership always goes through the task's job's user_id. */
 
@@ -49,6 +49,7 @@ export function insertManualTask(
              SELECT ${taskColumns('t')} FROM tasks t WHERE t.id = $3::uuid AND t.job_id IN (SELECT id FROM job)),
            slot AS (
              ${exact ? lockedOpenTasks(`ARRAY(${owner})`) : admittingOpenTasks(owner, '$4::int')}),
+           unbounded AS (${forgetBounds('SELECT user_id FROM job', '$4::int')}),
            inserted AS (
              INSERT INTO tasks AS t (id, job_id, user_id, payload, priority)
              SELECT $3::uuid, job.id, job.user_id, job.payload, job.priority FROM job LEFT JOIN slot ON true

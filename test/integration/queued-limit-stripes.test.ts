@@ -120,7 +120,11 @@ describe('user_open_tasks_admitting', () => {
       const next = admitting(test.db, userId, 1000);
       expect(await eventually(async () => (await waitingForAdvisoryLocks()) === 1, 20_000)).toBe(true);
       for (const done of release) done();
-      expect(await next).toBe(0);
+      // The user has no task, but each holder was admitted (and inserted nothing): the answer is the count (0) or,
+      // once the first holder's base (migration 019) has committed, the conservative bound (up to 16 admissions).
+      const answer = await next;
+      expect(answer).not.toBeNull();
+      expect(answer).toBeLessThanOrEqual(STRIPES);
       await Promise.all(held);
     } finally {
       for (const done of release) done();

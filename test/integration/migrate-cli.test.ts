@@ -23,7 +23,13 @@ describe('npm run migrate', () => {
     const upRun = await runScript(CLI, ['up'], env);
     expect(upRun.code).toBe(0);
     expect(upRun.stdout).toContain('applied  001_create_jobs_and_tasks_tables');
-    expect(await publicTables(test.db)).toEqual(['jobs', 'pgmigrations', 'tasks', 'webhook_deliveries']);
+    expect(await publicTables(test.db)).toEqual([
+      'jobs',
+      'pgmigrations',
+      'tasks',
+      'user_queue_bounds',
+      'webhook_deliveries',
+    ]);
 
     const status = await runScript(CLI, ['status'], env);
     expect(status.stdout).toMatch(/applied {2}001_create_jobs_and_tasks_tables/);
@@ -100,7 +106,13 @@ describe('npm run migrate with DB_DRIVER=data-api', () => {
       const upRun = await runScript(CLI, ['up'], env);
       expect(upRun.stderr).toBe('');
       expect(upRun.stdout).toContain('applied  001_create_jobs_and_tasks_tables');
-      expect(await publicTables(fresh.db)).toEqual(['jobs', 'pgmigrations', 'tasks', 'webhook_deliveries']);
+      expect(await publicTables(fresh.db)).toEqual([
+        'jobs',
+        'pgmigrations',
+        'tasks',
+        'user_queue_bounds',
+        'webhook_deliveries',
+      ]);
       expect(await indexNames(fresh.db, 'jobs')).toEqual(await indexNames(test.db, 'jobs'));
       const names = await migrationNames(MIGRATIONS_DIR);
       expect((await runScript(CLI, ['status'], env)).stdout).toContain(`${names.length} applied, 0 pending`);

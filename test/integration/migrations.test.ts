@@ -38,7 +38,13 @@ describe.each(DRIVERS)('migrations through the %s adapter', (driver) => {
   it('up builds the schema, down removes everything up created, up again rebuilds it', async () => {
     expect(ALL[0]).toBe('001_create_jobs_and_tasks_tables');
     expect(await up()).toEqual(ALL);
-    expect(await publicTables(test.db)).toEqual(['jobs', 'pgmigrations', 'tasks', 'webhook_deliveries']);
+    expect(await publicTables(test.db)).toEqual([
+      'jobs',
+      'pgmigrations',
+      'tasks',
+      'user_queue_bounds',
+      'webhook_deliveries',
+    ]);
     expect(await triggerNames(test.db, 'jobs')).toEqual(['update_jobs_updated_at']);
 
     expect(await down(ALL.length)).toEqual([...ALL].reverse());
@@ -47,7 +53,13 @@ describe.each(DRIVERS)('migrations through the %s adapter', (driver) => {
     expect((await migrationStatus(connection.db, MIGRATIONS_DIR)).applied).toEqual([]);
 
     expect(await up()).toEqual(ALL);
-    expect(await publicTables(test.db)).toEqual(['jobs', 'pgmigrations', 'tasks', 'webhook_deliveries']);
+    expect(await publicTables(test.db)).toEqual([
+      'jobs',
+      'pgmigrations',
+      'tasks',
+      'user_queue_bounds',
+      'webhook_deliveries',
+    ]);
   });
 
   it('down 1 reverts only the latest migration', async () => {

@@ -5,15 +5,16 @@
 --   stripe 0..15: how many tasks were admitted through that stripe, ever (only ever grown, never by anyone but
 --     the holder of the stripe's lock, so fast runs never wait for each other's row; reset only under the
 --     exclusive gate, when no fast run is in flight);
---   stripe -1, the base: an exact count of the user's open tasks, taken by a fast run, minus the sum of the
---     stripe rows as they stood in the SAME snapshot (one statement reads both).
+--   stripe -1, the base: the user's open tasks as a fast run counted them, minus the sum of the stripe rows as
+--     they stood in the SAME snapshot (one statement reads both).
 -- Every fast run that admits a task adds 1 to its stripe's row in the transaction that inserts the task, so the
 -- two commit together: a snapshot sees both or neither. Hence, at any later snapshot T while the base stands,
 -- base + sum(stripe rows at T) = count at the base's snapshot S + the tasks admitted by fast runs committed after S,
 -- which is >= the user's open tasks at T, provided every other insert committed after S leaves the user with no base:
 -- user_open_tasks_locked (012, also replaced below) deletes the user's rows (it holds the gate exclusively, so it
 -- cannot commit between S and the base's commit, and deletes any base committed before it), and an insert with no
--- limit (USER_MAX_QUEUED=0) deletes the user's base in its own statement (lambdas/sql/queued-limit.ts). Tasks that
+-- limit (USER_MAX_QUEUED=0) deletes the user's base in its own statement (lambdas/sql/queued-limit.ts; one racing a
+-- base being rebuilt, which only a deploy switching the limit on allows, may escape it until the next). Tasks that
 -- end, are cancelled or deleted only lower the real count: the bound errs high, never low. A run that is admitted
 -- but then inserts nothing (its id conflicts) has still added 1: the bound errs high again.
 --
@@ -24,14 +25,15 @@
 -- a user with runs always in flight still gets one. It happens when there is none (the first run, or after 012 or
 -- an unlimited insert) or the bound is too close to the cap: then the run counts exactly, as 018 did, writes the
 -- base from that count, and decides on the count, near the cap as 018 (the gate exclusively if free and count
--- again, else NULL, undecided). A stale bound (tasks ended since) so costs one count per run, near the cap only.
+-- again, else NULL, undecided). A bound gone stale (tasks ended since) costs counts until a rebuilt base commits;
+-- within 16 of the cap every run counts, as in 018.
 -- Lock order as 018, then rows: the base, written only by the holder of a third lock (1970500019, hashtext(user id)),
 -- taken without waiting, so no fast run waits for another's row (only for an unlimited insert's delete, which
 -- waits for nothing a fast run holds), then the run's stripe row (never contended): no cycle.
 CREATE TABLE IF NOT EXISTS user_queue_bounds (
     user_id uuid NOT NULL,
     stripe smallint NOT NULL,
-    -- bigint: a stripe row only grows (to a reset by 012), and the base is a count minus their sum.
+    -- bigint: a stripe row only grows (until 012 deletes it), and the base is a count minus their sum.
     tasks bigint NOT NULL,
     PRIMARY KEY (user_id, stripe)
 );

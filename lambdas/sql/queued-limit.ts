@@ -38,11 +38,13 @@ export const skipReason = (count: string, limitSql: string) =>
  * function above runs) it deletes the base of each user in `usersSql` (a query of `user_id`s), as the task it
  * inserts is recorded in no row (migration 019); the user's next limited run counts again. Only the base: the
  * stripe rows are reset only under the exclusive lock (a base being rebuilt beside this pairs its count with
- * them). Several users' bases are locked in user order, so two scheduler passes cannot deadlock over them. One
- * index probe when there is none, nothing at all with a limit.
+ * them). Several users' bases are locked in the order `user_open_tasks_locked` takes users (by hash, then id), so
+ * passes with and without a limit (a deploy switching it) cannot deadlock over them. One index probe when there is
+ * none, nothing at all with a limit.
  */
 export const forgetBounds = (usersSql: string, limitSql: string) =>
   `DELETE FROM user_queue_bounds b USING (
      SELECT user_id FROM user_queue_bounds
-      WHERE ${limitSql} = 0 AND stripe = -1 AND user_id IN (${usersSql}) ORDER BY user_id FOR UPDATE) AS gone
+      WHERE ${limitSql} = 0 AND stripe = -1 AND user_id IN (${usersSql}) ORDER BY hashtext(user_id::text), user_id
+        FOR UPDATE) AS gone
     WHERE b.user_id = gone.user_id AND b.stripe = -1`;

@@ -107,6 +107,26 @@ describe('user_queue_bounds', () => {
     expect(await counted(userId)).toBe(96);
   });
 
+  it('a stale bound is rebuilt while another run is in flight, and that run still counts once it commits', async () => {
+    const { userId, jobId } = await newUser();
+    await runs(userId, jobId, 10);
+    await test.db.query({
+      text: `UPDATE tasks SET status = 'completed', finished_at = now()
+              WHERE id IN (SELECT id FROM tasks WHERE user_id = $1::uuid LIMIT 5)`,
+      values: [userId],
+    });
+    await test.db.transaction(async (tx) => {
+      // In flight, holding the gate shared: decides on the bound (10), adds 1 to its stripe.
+      const held = (await tx.query(insertManualTask(userId, jobId, randomUUID(), 1000, false))).rows[0];
+      expect(held).toMatchObject({ open_tasks: 10, undecided: false });
+      // 10 + 16 > 25: this run counts (5; the held run is not committed), is admitted and rebuilds the base.
+      expect(await fastRun(userId, jobId, 25)).toEqual({ openTasks: 5, made: true });
+      expect(await bound(userId)).toBe(6);
+    });
+    expect(await bound(userId)).toBe(7);
+    expect(await counted(userId)).toBe(7);
+  });
+
   it('40 runs racing with a cap of 100 and a base in place: exactly the room is filled', async () => {
     for (const open of [0, 60, 90, 99]) {
       const { userId, jobId } = await newUser();

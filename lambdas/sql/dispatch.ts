@@ -132,7 +132,8 @@ export function selectOccurrence(jobId: string, at: Date): SqlStatement<Occurren
  *
  * USER_MAX_QUEUED (`userMaxQueued`, 0: no limit): when the job's user is at the limit, the occurrence is skipped
  * (`skipped`): the job moves on without a task and records which occurrence and why. Locks: the job, then the
- * user's queued-cap lock (sql/queued-limit.ts; only with a limit and a task to make), then the new task.
+ * user's queued-cap lock (sql/queued-limit.ts; only with a limit and a task to make; with no limit, the user's
+ * base (migration 019) is deleted instead), then the new task.
  */
 export function takeOccurrence(occurrence: {
   jobId: string;

@@ -11,7 +11,7 @@ import { forgetBounds, hasRoom, lockedOpenTasks, skipReason } from './queued-lim
  * USER_MAX_QUEUED (`userMaxQueued`, 0: no limit): each user's due occurrences, earliest first, get tasks while the
  * user's open tasks stay within the limit; the rest are skipped (`skipped`), the job recording which occurrence and
  * why. The users' queued-cap locks are taken after the jobs, in one fixed order (sql/queued-limit.ts), and only
- * with a limit.
+ * with a limit; with none, the users' bases (migration 019) are deleted instead, in that same order.
  */
 export function materializeDueOccurrences(
   limit: number,

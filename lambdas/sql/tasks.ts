@@ -25,11 +25,13 @@ export type ManualTaskAnswer = {
  * The limit holds under concurrency (sql/queued-limit.ts). `exact`: the user's queued-cap lock is taken
  * exclusively before the count and held until the insert commits, so a racing run of the same user waits and then
  * counts this task too. Not `exact`: the lock is taken shared with one of the user's stripes (migration 018), so
- * runs of one user commit together; near the limit, when that cannot decide without waiting, nothing is inserted
- * and `undecided` is true: send it again `exact`. With no limit (0) no lock is taken. Locks are taken in the order
- * job (KEY SHARE, as the task's foreign key would), the user's locks, then the new task; holding the user's lock,
- * the statement waits for nothing else but a stripe (whose holders wait for none), so it cannot deadlock with a
- * cancel or a scheduler pass; a run waiting for a cancel then sees the job cancelled.
+ * runs of one user commit together, deciding on the user's bound (migration 019) rather than a count; near the
+ * limit, when that cannot decide without waiting, nothing is inserted and `undecided` is true: send it again
+ * `exact`. With no limit (0) no lock is taken, and the user's base is deleted (the task is in no bound). Locks are
+ * taken in the order job (KEY SHARE, as the task's foreign key would), the user's locks, the bound's rows, then the
+ * new task; holding the user's lock, the statement waits for nothing else but a stripe (whose holders wait for
+ * none) or, while a deploy switches the limit, a base an unlimited insert is deleting, so it cannot deadlock with
+ * a cancel or a scheduler pass; a run waiting for a cancel then sees the job cancelled.
  */
 export function insertManualTask(
   userId: string,

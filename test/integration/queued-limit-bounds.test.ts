@@ -162,6 +162,17 @@ describe('user_queue_bounds', () => {
     expect(await bound(userId)).toBe(71);
     expect(await race(userId, jobId, 40)).toBe(CAP - 71);
     expect(await counted(userId)).toBe(CAP);
+
+    // The same racing straight onto the stale bound: the racers count, one rebuilds, later ones use it; exact still.
+    const other = await newUser();
+    await runs(other.userId, other.jobId, CAP);
+    await test.db.query({
+      text: `UPDATE tasks SET status = 'cancelled', finished_at = now()
+              WHERE id IN (SELECT id FROM tasks WHERE user_id = $1::uuid LIMIT 30)`,
+      values: [other.userId],
+    });
+    expect(await race(other.userId, other.jobId, 40)).toBe(30);
+    expect(await counted(other.userId)).toBe(CAP);
   });
 
   it("with no limit, a run, a scheduler pass and an occurrence notice delete the user's base: the next limited run counts", async () => {

@@ -102,10 +102,10 @@ describe('workers', () => {
   });
 
   it('one claim takes at most claimBatchLimit(db) tasks, however many are asked for', async () => {
-    // Over pg, whose answers have no size limit, that is MAX_CLAIM_BATCH; the Data API's 1 MiB allows 16.
+    // Over pg, whose answers have no size limit, that is MAX_CLAIM_BATCH; the Data API's 1 MiB allows 15.
     expect(claimBatchLimit(db)).toBe(MAX_CLAIM_BATCH);
-    expect(claimBatchLimit({ answerLimitBytes: DATA_API_ANSWER_BYTES })).toBe(16);
-    expect(claimBatchLimit({})).toBe(16);
+    expect(claimBatchLimit({ answerLimitBytes: DATA_API_ANSWER_BYTES })).toBe(15);
+    expect(claimBatchLimit({})).toBe(15);
     // The service's own pg database (`npm start`), opened by the configuration, claims as many as pg allows.
     const configured = openDatabase(parseConfig({ DB_DRIVER: 'pg', DATABASE_URL: test.url }));
     expect(claimBatchLimit(configured)).toBe(MAX_CLAIM_BATCH);

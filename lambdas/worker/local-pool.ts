@@ -70,8 +70,8 @@ export function startLocalWorkers(
     });
 
   // Handlers running: a slot is taken until its handler returns. A task whose handler has returned holds no slot
-  // while its outcome is written (successes wait for their batch), but such writes are capped at as many again, so
-  // a slow database slows claiming rather than piling up outcomes.
+  // while its outcome is written (successes wait for their batch), but handlers and such writes together are capped
+  // at twice the slots, so a slow database slows claiming rather than piling up outcomes.
   let busy = 0;
   const freeSlots = () =>
     Math.min(settings.WORKER_CONCURRENCY - busy, 2 * settings.WORKER_CONCURRENCY - running.size);

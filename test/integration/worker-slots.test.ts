@@ -117,6 +117,60 @@ describe('a task whose handler has returned', () => {
   });
 });
 
+describe('a handler that throws before returning a promise', () => {
+  it('frees its slot while its failure is written, as one that rejects does', async () => {
+    const first = await insertJob(test.db, { userId: USER, jobType: 'throws', maxRetries: 0 });
+    await insertTasks(test.db, first, 1);
+    let openGate: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    // The failure write waits at the gate.
+    const gated: Database = {
+      ...test.db,
+      query: async (statement) => {
+        if (statement.text.includes('last_error = $4::text, lease_owner = NULL')) await gate;
+        return test.db.query(statement);
+      },
+    };
+    let instantRan = false;
+    const pool = startLocalWorkers(
+      gated,
+      {
+        WORKER_CONCURRENCY: 1,
+        RETRY_BASE_DELAY_MS: 1_000,
+        LEASE_SECONDS: 30,
+        HEARTBEAT_MS: 5_000,
+        POLL_MS: 20,
+        USER_MAX_RUNNING: 0,
+        SCHEDULER_INTERVAL_MS: 600_000,
+      },
+      log,
+      {
+        throws: () => {
+          throw new Error('thrown at once');
+        },
+        instant: async () => {
+          instantRan = true;
+          return 'done';
+        },
+      },
+    );
+    try {
+      await sleep(300);
+      await insertTasks(test.db, await insertJob(test.db, { userId: USER, jobType: 'instant' }), 1);
+      // One slot: the second task runs only if the first one's slot is free while its failure waits.
+      expect(await eventually(async () => instantRan, 5_000)).toBe(true);
+      expect(pool.outcomes.failed).toBe(0);
+      openGate();
+      expect(await eventually(async () => pool.outcomes.failed === 1, 5_000)).toBe(true);
+    } finally {
+      openGate();
+      await pool.stop();
+    }
+  });
+});
+
 describe('a slot freed while a claim is on its way', () => {
   it('is filled by the next claim, not after POLL_MS', async () => {
     const jobId = await insertJob(test.db, { userId: USER, jobType: 'held' });

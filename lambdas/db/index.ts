@@ -32,6 +32,8 @@ function lazyPgDatabase(connectionString: string): Database {
     close: async () => {
       if (opened) await (await opened).close();
     },
+    // As the pg adapter's (not loaded yet): node-postgres streams any answer size.
+    answerLimitBytes: Number.POSITIVE_INFINITY,
   };
 }
 

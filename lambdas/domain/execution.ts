@@ -74,17 +74,23 @@ async function refreshJobsAfterWrite(db: Database, jobIds: string[]): Promise<vo
  */
 export const MAX_CLAIM_BATCH = 256;
 
-/** The most a claimed row can take in an answer: task and job payloads are capped at 16 KiB each, JSON-escaped. */
+/** The most a claimed row can take in an answer: the Data API refuses a row over 64 KiB, whatever the claim's size. */
 const CLAIMED_ROW_BYTES = 64 * 1024;
+
+/** What an answer carries besides its rows: the column metadata and the records' framing (~3 KB for a claim). */
+const ANSWER_FRAME_BYTES = 16 * 1024;
 
 /**
  * How many tasks one claim may take over `db`. A claim is a write that returns its rows: were its answer over the
  * adapter's limit, the claim would commit while the worker never saw its tasks (their attempts burned until the
- * leases expired). Over the Data API that is 16; over `pg`, whose answers have no limit, MAX_CLAIM_BATCH.
+ * leases expired). Over the Data API that is 15; over `pg`, whose answers have no limit, MAX_CLAIM_BATCH.
  */
 export function claimBatchLimit(db: Pick<Database, 'answerLimitBytes'>): number {
   const answer = db.answerLimitBytes ?? DATA_API_ANSWER_BYTES;
-  return Math.max(1, Math.min(MAX_CLAIM_BATCH, Math.floor(answer / CLAIMED_ROW_BYTES)));
+  return Math.max(
+    1,
+    Math.min(MAX_CLAIM_BATCH, Math.floor((answer - ANSWER_FRAME_BYTES) / CLAIMED_ROW_BYTES)),
+  );
 }
 
 export interface ClaimOptions {

@@ -70,15 +70,14 @@ export function startLocalWorkers(
     });
 
   // Handlers running: a slot is taken until its handler returns. A task whose handler has returned holds no slot
-  // while its outcome is written (successes wait for their batch), but such writes are capped at as many again, so
-  // a slow database slows claiming rather than piling up outcomes.
+  // while its outcome is written (successes wait for their batch), but handlers and such writes together are capped
+  // at twice the slots, so a slow database slows claiming rather than piling up outcomes.
   let busy = 0;
+  const freeSlots = () =>
+    Math.min(settings.WORKER_CONCURRENCY - busy, 2 * settings.WORKER_CONCURRENCY - running.size);
   const poll = async () => {
     while (!stopped) {
-      const free = Math.min(
-        settings.WORKER_CONCURRENCY - busy,
-        2 * settings.WORKER_CONCURRENCY - running.size,
-      );
+      const free = freeSlots();
       let claimed = 0;
       if (free > 0) {
         try {
@@ -113,7 +112,8 @@ export function startLocalWorkers(
           log.warn('claim failed', { error: (error as Error).name });
         }
       }
-      if (claimed === 0 || free - claimed <= 0) await nap(settings.POLL_MS);
+      // Counted again after the claim: a slot freed while it was on its way woke no sleep.
+      if (claimed === 0 || freeSlots() <= 0) await nap(settings.POLL_MS);
     }
   };
 

@@ -157,6 +157,8 @@ async function attempt(
       const text = storableText(String(result), RESULT_LIMIT);
       return (await writeWithinLease(() => recordSuccess(task, text), lease, retried)) ? 'completed' : 'lost';
     } catch (caught) {
+      // No handler, or one that threw before returning a promise: it has returned all the same.
+      if (work === undefined) handlerReturned();
       if (caught instanceof LeaseRanOut) throw caught;
       const reason = controller.signal.aborted ? controller.signal.reason : caught;
       if (reason instanceof StopReason) stopped(reason.kind);

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lambdas/config.js';
+import { openDatabase } from '../../lambdas/db/index.js';
 import { createPgDatabase } from '../../lambdas/db/pg-adapter.js';
 import type { Database } from '../../lambdas/db/port.js';
 import { DATA_API_ANSWER_BYTES } from '../../lambdas/db/port.js';
@@ -100,10 +102,14 @@ describe('workers', () => {
   });
 
   it('one claim takes at most claimBatchLimit(db) tasks, however many are asked for', async () => {
-    // Over pg, whose answers have no size limit, that is MAX_CLAIM_BATCH; the Data API's 1 MiB allows 16.
+    // Over pg, whose answers have no size limit, that is MAX_CLAIM_BATCH; the Data API's 1 MiB allows 15.
     expect(claimBatchLimit(db)).toBe(MAX_CLAIM_BATCH);
-    expect(claimBatchLimit({ answerLimitBytes: DATA_API_ANSWER_BYTES })).toBe(16);
-    expect(claimBatchLimit({})).toBe(16);
+    expect(claimBatchLimit({ answerLimitBytes: DATA_API_ANSWER_BYTES })).toBe(15);
+    expect(claimBatchLimit({})).toBe(15);
+    // The service's own pg database (`npm start`), opened by the configuration, claims as many as pg allows.
+    const configured = openDatabase(parseConfig({ DB_DRIVER: 'pg', DATABASE_URL: test.url }));
+    expect(claimBatchLimit(configured)).toBe(MAX_CLAIM_BATCH);
+    await configured.close();
     const jobId = await insertJob(db, { userId: USER });
     await insertTasks(db, jobId, MAX_CLAIM_BATCH + 5);
     const claimed = await claim(db, 'greedy', { limit: 1000, leaseSeconds: 30 });

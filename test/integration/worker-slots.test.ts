@@ -117,6 +117,121 @@ describe('a task whose handler has returned', () => {
   });
 });
 
+describe('a handler that throws before returning a promise', () => {
+  it('frees its slot while its failure is written, as one that rejects does', async () => {
+    const first = await insertJob(test.db, { userId: USER, jobType: 'throws', maxRetries: 0 });
+    await insertTasks(test.db, first, 1);
+    let openGate: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    // The failure write waits at the gate.
+    const gated: Database = {
+      ...test.db,
+      query: async (statement) => {
+        if (statement.text.includes('last_error = $4::text, lease_owner = NULL')) await gate;
+        return test.db.query(statement);
+      },
+    };
+    let instantRan = false;
+    const pool = startLocalWorkers(
+      gated,
+      {
+        WORKER_CONCURRENCY: 1,
+        RETRY_BASE_DELAY_MS: 1_000,
+        LEASE_SECONDS: 30,
+        HEARTBEAT_MS: 5_000,
+        POLL_MS: 20,
+        USER_MAX_RUNNING: 0,
+        SCHEDULER_INTERVAL_MS: 600_000,
+      },
+      log,
+      {
+        throws: () => {
+          throw new Error('thrown at once');
+        },
+        instant: async () => {
+          instantRan = true;
+          return 'done';
+        },
+      },
+    );
+    try {
+      await sleep(300);
+      await insertTasks(test.db, await insertJob(test.db, { userId: USER, jobType: 'instant' }), 1);
+      // One slot: the second task runs only if the first one's slot is free while its failure waits.
+      expect(await eventually(async () => instantRan, 5_000)).toBe(true);
+      expect(pool.outcomes.failed).toBe(0);
+      openGate();
+      expect(await eventually(async () => pool.outcomes.failed === 1, 5_000)).toBe(true);
+    } finally {
+      openGate();
+      await pool.stop();
+    }
+  });
+});
+
+describe('a slot freed while a claim is on its way', () => {
+  it('is filled by the next claim, not after POLL_MS', async () => {
+    const jobId = await insertJob(test.db, { userId: USER, jobType: 'held' });
+    await insertTasks(test.db, jobId, 2);
+    const release = new Map<string, () => void>();
+    const started: string[] = [];
+    let claimsHeld: Promise<void> | undefined;
+    let openClaims: () => void = () => {};
+    // Claims wait while `claimsHeld` is set: the test decides when a claim's answer arrives.
+    const gated: Database = {
+      ...test.db,
+      query: async (statement) => {
+        if (claimsHeld && statement.text.includes('claim_token = $4::uuid')) await claimsHeld;
+        return test.db.query(statement);
+      },
+    };
+    const pool = startLocalWorkers(
+      gated,
+      {
+        WORKER_CONCURRENCY: 2,
+        RETRY_BASE_DELAY_MS: 1_000,
+        LEASE_SECONDS: 30,
+        HEARTBEAT_MS: 5_000,
+        // Asleep, the claim loop wakes only when a slot frees: a missed wake-up outlasts the test.
+        POLL_MS: 600_000,
+        USER_MAX_RUNNING: 0,
+        SCHEDULER_INTERVAL_MS: 600_000,
+      },
+      log,
+      {
+        held: ({ task }) =>
+          new Promise<string>((resolve) => {
+            started.push(task.id);
+            release.set(task.id, () => resolve('done'));
+          }),
+      },
+    );
+    try {
+      expect(await eventually(async () => started.length === 2, 10_000)).toBe(true);
+      await insertTasks(test.db, jobId, 2);
+      claimsHeld = new Promise<void>((resolve) => {
+        openClaims = resolve;
+      });
+      // The first slot frees: the pool sends a claim for one task, which waits.
+      release.get(started[0] ?? '')?.();
+      await sleep(300);
+      // The second slot frees (and both successes are written) while that claim is on its way.
+      release.get(started[1] ?? '')?.();
+      expect(await eventually(async () => pool.outcomes.completed === 2, 10_000)).toBe(true);
+      claimsHeld = undefined;
+      openClaims();
+      // The claim brings one task; the other slot is free and the fourth task due: it starts at once.
+      expect(await eventually(async () => started.length === 4, 5_000)).toBe(true);
+    } finally {
+      openClaims();
+      for (const done of release.values()) done();
+      await pool.stop();
+    }
+  });
+});
+
 describe('stopping an idle pool', () => {
   it('ends the claim and delivery loops at once, asleep as they are for POLL_MS', async () => {
     const pool = startLocalWorkers(

@@ -83,6 +83,7 @@ describe('bundled Lambda assets', () => {
       'jobs',
       'pgmigrations',
       'tasks',
+      'user_queue_bounds',
       'webhook_deliveries',
     ]);
     const physical = {
@@ -103,6 +104,7 @@ describe('bundled Lambda assets', () => {
       'jobs',
       'pgmigrations',
       'tasks',
+      'user_queue_bounds',
       'webhook_deliveries',
     ]);
   });
@@ -130,6 +132,7 @@ describe('bundled Lambda assets', () => {
       'jobs',
       'pgmigrations',
       'tasks',
+      'user_queue_bounds',
       'webhook_deliveries',
     ]);
     const { rows } = await bundled.db.db.query({

@@ -138,6 +138,42 @@ describe('USER_MAX_QUEUED under hostile concurrency', () => {
     expect(await counted(userId)).toBe(35);
   });
 
+  it('limited and unlimited runs, passes and notices of several users at once: no deadlock, no bound below the count', async () => {
+    const users = await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        const userId = randomUUID();
+        return { userId, jobId: await insertJob(test.db, { userId }) };
+      }),
+    );
+    const cap = 30;
+    const tolerate = (error: unknown) => {
+      if (!(error instanceof QueueFullError)) throw error;
+    };
+    for (let round = 0; round < 3; round += 1) {
+      const at = new Date(Date.now() - 1000);
+      at.setMilliseconds(0);
+      const scheduled = (await Promise.all(users.map(({ userId }) => dueJobs(userId, 4, at)))).flat();
+      await Promise.all([
+        ...users.flatMap(({ userId, jobId }) =>
+          Array.from({ length: 12 }, (_, i) =>
+            runJobNow(wide, userId, jobId, { userMaxQueued: i % 3 === 0 ? 0 : cap }).catch(tolerate),
+          ),
+        ),
+        ...[0, cap, 0, cap].map((limit) => materializeSchedules(wide, undefined, 500, limit)),
+        ...scheduled.map((id, i) =>
+          takeNoticedOccurrence(wide, id, at, randomUUID(), undefined, i % 2 === 0 ? 0 : cap),
+        ),
+      ]);
+      for (const { userId } of users)
+        expect((await bound(userId)) ?? Number.POSITIVE_INFINITY).toBeGreaterThanOrEqual(await counted(userId));
+    }
+    // With the limit alone again, runs fill exactly the room left under a cap above the count.
+    for (const { userId, jobId } of users) {
+      const open = await counted(userId);
+      expect(await race(userId, jobId, 20, open + 7)).toBe(7);
+    }
+  });
+
   it('an insert with no limit committing beside a base being rebuilt is not lost from the bound', async () => {
     const cap = 40;
     const userId = randomUUID();

@@ -165,7 +165,9 @@ describe('USER_MAX_QUEUED under hostile concurrency', () => {
         ),
       ]);
       for (const { userId } of users)
-        expect((await bound(userId)) ?? Number.POSITIVE_INFINITY).toBeGreaterThanOrEqual(await counted(userId));
+        expect((await bound(userId)) ?? Number.POSITIVE_INFINITY).toBeGreaterThanOrEqual(
+          await counted(userId),
+        );
     }
     // With the limit alone again, runs fill exactly the room left under a cap above the count.
     for (const { userId, jobId } of users) {

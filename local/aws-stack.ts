@@ -36,7 +36,7 @@ export interface AwsStackOptions {
   visibilityTimeoutSeconds: number;
   functionTimeoutSeconds: number;
   batchSize: number;
-  /** Worker settings passed to the containers (HEARTBEAT_MS, LEASE_SECONDS, RETRY_BASE_DELAY_MS, USER_MAX_RUNNING, LOG_LEVEL). */
+  /** Worker settings passed to the containers (local/worker-environment.ts). */
   workerEnvironment: Record<string, string>;
   /** Deploy-time invocations to run once before the worker starts (default: DEPLOY_INVOCATIONS). */
   deployInvocations?: DeployInvocation[];

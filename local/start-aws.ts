@@ -1,11 +1,11 @@
 import './quiet-sdk-warning.js';
 import path from 'node:path';
 import { z } from 'zod';
-import type { EnvironmentVariable } from '../lambdas/environment-names.js';
 import { describeIssues } from '../lambdas/settings-issues.js';
 import { startAwsStack } from './aws-stack.js';
 import { DATA_DIR } from './paths.js';
 import { runUntilSignal } from './run-until-signal.js';
+import { workerEnvironmentFrom } from './worker-environment.js';
 
 /** `npm run start:aws`: the service wired as in AWS (Data API, SQS, worker Lambda containers) on this machine. */
 const Settings = z.object({
@@ -22,30 +22,13 @@ const Settings = z.object({
   WORKER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(900).default(900),
 });
 
-/** Worker settings the containers receive when set here, as the stack sets them on the worker function. */
-const PASSED_TO_WORKER: readonly EnvironmentVariable[] = [
-  'HEARTBEAT_MS',
-  'LEASE_SECONDS',
-  'RETRY_BASE_DELAY_MS',
-  'USER_MAX_RUNNING',
-  'LOG_LEVEL',
-  'WEBHOOK_ALLOW_PRIVATE_TARGETS',
-  'WEBHOOK_RETRY_BASE_MS',
-  'WEBHOOK_RETRY_WINDOW_SECONDS',
-  'WEBHOOK_TIMEOUT_MS',
-];
-
 async function main(): Promise<{ stop(): Promise<void> }> {
   const parsed = Settings.safeParse(process.env);
   if (!parsed.success) {
     throw new Error(describeIssues(parsed.error.issues).join('; '));
   }
   const settings = parsed.data;
-  const workerEnvironment: Record<string, string> = {};
-  for (const name of PASSED_TO_WORKER) {
-    const value = process.env[name];
-    if (value) workerEnvironment[name] = value;
-  }
+  const workerEnvironment = workerEnvironmentFrom(process.env);
   const stack = await startAwsStack({
     port: settings.PORT,
     host: settings.HOST,

@@ -175,7 +175,8 @@ export function takeOccurrence(occurrence: {
                   EXISTS (SELECT 1 FROM advanced WHERE NOT fits) AS skipped,
                   coalesce((SELECT id FROM made),
                            (SELECT id FROM tasks WHERE $6::boolean AND job_id = $1::uuid
-                               AND scheduled_for = $2::timestamptz)) AS task_id`,
+                               AND scheduled_for = $2::timestamptz)) AS task_id
+             FROM (SELECT) AS one LEFT JOIN unbounded ON true`,
     values: [
       occurrence.jobId,
       occurrence.at.toISOString(),

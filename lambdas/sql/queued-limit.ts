@@ -34,17 +34,12 @@ export const skipReason = (count: string, limitSql: string) =>
   `format('the user had %s open tasks, the most USER_MAX_QUEUED (%s) allows', ${count}, ${limitSql})`;
 
 /**
- * A DELETE for a data-modifying CTE of every statement that inserts tasks: with no limit (`limitSql` = 0, so no
- * function above runs) it deletes the base of each user in `usersSql` (a query of `user_id`s), as the task it
- * inserts is recorded in no row (migration 019); the user's next limited run counts again. Only the base: the
- * stripe rows are reset only under the exclusive lock (a base being rebuilt beside this pairs its count with
- * them). Several users' bases are locked in the order `user_open_tasks_locked` takes users (by hash, then id), so
- * passes with and without a limit (a deploy switching it) cannot deadlock over them. One index probe when there is
- * none, nothing at all with a limit.
+ * A CTE of every statement that inserts tasks, which the statement must join (a CTE that is not read is not run):
+ * with no limit (`limitSql` = 0, so no function above runs) it deletes the base of each user in `usersSql` (a query
+ * of `user_id`s), as the task it inserts is recorded in no row (migration 019); the user's next limited run counts
+ * again. Only the base: the stripe rows are reset only under the exclusive lock. Through `user_queue_bounds_forget`
+ * (migration 020), which waits for the user's base lock, so the insert cannot commit while a run that counted
+ * without its task rebuilds the base; users in `user_open_tasks_locked`'s order. With a limit: no row, no call.
  */
 export const forgetBounds = (usersSql: string, limitSql: string) =>
-  `DELETE FROM user_queue_bounds b USING (
-     SELECT user_id FROM user_queue_bounds
-      WHERE ${limitSql} = 0 AND stripe = -1 AND user_id IN (${usersSql}) ORDER BY hashtext(user_id::text), user_id
-        FOR UPDATE) AS gone
-    WHERE b.user_id = gone.user_id AND b.stripe = -1`;
+  `SELECT user_queue_bounds_forget(ARRAY(${usersSql})) AS forgotten WHERE ${limitSql} = 0`;

@@ -54,7 +54,7 @@ export function materializeDueOccurrences(
            SELECT d.id, d.next_run_at, d.schedule_interval,
                   EXISTS (SELECT 1 FROM made m WHERE m.job_id = d.id) AS created,
                   EXISTS (SELECT 1 FROM skipped s WHERE s.id = d.id) AS skipped
-             FROM due d`,
+             FROM due d LEFT JOIN unbounded ON true`,
     values: [limit, userMaxQueued],
   };
 }

@@ -27,11 +27,11 @@ export type ManualTaskAnswer = {
  * counts this task too. Not `exact`: the lock is taken shared with one of the user's stripes (migration 018), so
  * runs of one user commit together, deciding on the user's bound (migration 019) rather than a count; near the
  * limit, when that cannot decide without waiting, nothing is inserted and `undecided` is true: send it again
- * `exact`. With no limit (0) no lock is taken, and the user's base is deleted (the task is in no bound). Locks are
- * taken in the order job (KEY SHARE, as the task's foreign key would), the user's locks, the bound's rows, then the
- * new task; holding the user's lock, the statement waits for nothing else but a stripe (whose holders wait for
- * none) or, while a deploy switches the limit, a base an unlimited insert is deleting, so it cannot deadlock with
- * a cancel or a scheduler pass; a run waiting for a cancel then sees the job cancelled.
+ * `exact`. With no limit (0) no queued-cap lock is taken, and the user's base is deleted under the user's base lock
+ * (the task is in no bound; migration 020). Locks are taken in the order job (KEY SHARE, as the task's foreign key
+ * would), the user's locks, the bound's rows, then the new task; holding the user's lock, the statement waits for
+ * nothing else but a stripe (whose holders wait for none), so it cannot deadlock with a cancel or a scheduler
+ * pass; a run waiting for a cancel then sees the job cancelled.
  */
 export function insertManualTask(
   userId: string,
@@ -62,7 +62,7 @@ export function insertManualTask(
            task AS (SELECT * FROM inserted UNION ALL SELECT * FROM existing)
            SELECT job.status AS job_status, (SELECT open_tasks FROM slot) AS open_tasks,
                   EXISTS (SELECT 1 FROM slot WHERE open_tasks IS NULL) AS undecided, task.*
-             FROM job LEFT JOIN task ON true`,
+             FROM job LEFT JOIN task ON true LEFT JOIN unbounded ON true`,
     values: [jobId, userId, taskId, userMaxQueued],
   };
 }

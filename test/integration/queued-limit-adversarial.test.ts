@@ -8,7 +8,7 @@ import { materializeSchedules } from '../../lambdas/domain/scheduler-pass.js';
 import { runJobNow } from '../../lambdas/domain/tasks.js';
 import { insertManualTask } from '../../lambdas/sql/tasks.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
-import { insertJob } from '../support/tasks.js';
+import { insertJob, openTaskCount } from '../support/tasks.js';
 
 /**
  * USER_MAX_QUEUED against hostile timing: every path that makes tasks racing at once on connections of their own
@@ -26,15 +26,7 @@ afterAll(async () => {
   await test.drop();
 });
 
-const counted = async (userId: string) =>
-  Number(
-    (
-      await test.db.query<{ n: string }>({
-        text: `SELECT count(*) AS n FROM tasks WHERE user_id = $1::uuid AND status IN ('created', 'processing') AND NOT is_deleted`,
-        values: [userId],
-      })
-    ).rows[0]?.n,
-  );
+const counted = (userId: string) => openTaskCount(test.db, userId);
 /** Runs racing on `wide`: how many made a task; every refusal must be a true 429 (open_tasks at the cap). */
 const race = async (userId: string, jobId: string, count: number, cap: number) => {
   const answers = await Promise.all(

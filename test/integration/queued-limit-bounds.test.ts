@@ -8,7 +8,7 @@ import { materializeSchedules } from '../../lambdas/domain/scheduler-pass.js';
 import { runJobNow } from '../../lambdas/domain/tasks.js';
 import { insertManualTask } from '../../lambdas/sql/tasks.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
-import { insertJob, insertTasks } from '../support/tasks.js';
+import { insertJob, insertTasks, openTaskCount } from '../support/tasks.js';
 
 /**
  * USER_MAX_QUEUED's fast path decides on an upper bound of the user's open tasks kept in `user_queue_bounds`
@@ -30,13 +30,7 @@ afterAll(async () => {
 
 const one = async (text: string, values: unknown[]) =>
   (await test.db.query<{ n: string | null }>({ text, values: values as string[] })).rows[0]?.n ?? null;
-const counted = async (userId: string) =>
-  Number(
-    await one(
-      `SELECT count(*) AS n FROM tasks WHERE user_id = $1::uuid AND status IN ('created', 'processing') AND NOT is_deleted`,
-      [userId],
-    ),
-  );
+const counted = (userId: string) => openTaskCount(test.db, userId);
 /** The user's bound, null without a base. */
 const bound = async (userId: string) => {
   const n = await one(

@@ -6,7 +6,7 @@ import { QueueFullError } from '../../lambdas/domain/errors.js';
 import { runJobNow } from '../../lambdas/domain/tasks.js';
 import { insertManualTask } from '../../lambdas/sql/tasks.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
-import { eventually, insertJob, insertTasks } from '../support/tasks.js';
+import { eventually, insertJob, insertTasks, openTaskCount } from '../support/tasks.js';
 
 /**
  * USER_MAX_QUEUED's fast path (migration 018): `user_open_tasks_admitting` holds the user's queued-cap lock shared
@@ -26,15 +26,7 @@ afterAll(async () => {
   await test.drop();
 });
 
-const counted = async (userId: string) =>
-  Number(
-    (
-      await test.db.query<{ n: string }>({
-        text: `SELECT count(*) AS n FROM tasks WHERE user_id = $1::uuid AND status IN ('created', 'processing') AND NOT is_deleted`,
-        values: [userId],
-      })
-    ).rows[0]?.n,
-  );
+const counted = (userId: string) => openTaskCount(test.db, userId);
 const admitting = async (db: Queryable, userId: string, cap: number) =>
   (
     await db.query<{ n: number | null }>({

@@ -40,6 +40,15 @@ export async function insertTasks(db: Database, jobId: string, count: number): P
   });
 }
 
+/** The user's open tasks (created or processing, not deleted), counted from the tasks themselves. */
+export async function openTaskCount(db: Database, userId: string): Promise<number> {
+  const { rows } = await db.query<{ n: string }>({
+    text: `SELECT count(*) AS n FROM tasks WHERE user_id = $1::uuid AND status IN ('created', 'processing') AND NOT is_deleted`,
+    values: [userId],
+  });
+  return Number(rows[0]?.n);
+}
+
 export async function taskRow(db: Database, taskId: string) {
   const { rows } = await db.query({ text: 'SELECT * FROM tasks WHERE id = $1::uuid', values: [taskId] });
   return rows[0] as Record<string, unknown>;

@@ -71,12 +71,22 @@ export interface ScheduleMove {
 /**
  * Moves each job's next_run_at on and records (or clears) its schedule_error, unless someone else already moved
  * it (the guard on the previous value): repeating it after a lost answer changes nothing.
+ *
+ * The rows are locked first, in id order. Two passes that overlap can hold the same due jobs (a pass locks them
+ * only for its own statement, so the next pass takes them again until they are moved on): updating them in the
+ * join's order, two passes could each hold a job the other waits for, and PostgreSQL then cancels one of them
+ * and whatever waited behind it (an occurrence notice, seen in queued-limit-adversarial.test.ts).
  */
 export function advanceSchedules(moves: ScheduleMove[]): SqlStatement {
   return {
-    text: `UPDATE jobs j SET next_run_at = m.next, schedule_error = m.error
-             FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, previous timestamptz, next timestamptz, error text)
-            WHERE j.id = m.id AND date_trunc('milliseconds', j.next_run_at) = m.previous AND j.status <> 'cancelled'`,
+    text: `WITH m AS (
+             SELECT * FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, previous timestamptz, next timestamptz, error text)),
+           locked AS MATERIALIZED (
+             SELECT j.id FROM jobs j WHERE j.id IN (SELECT id FROM m) ORDER BY j.id FOR UPDATE OF j)
+           UPDATE jobs j SET next_run_at = m.next, schedule_error = m.error
+             FROM m
+            WHERE j.id = m.id AND j.id IN (SELECT id FROM locked)
+              AND date_trunc('milliseconds', j.next_run_at) = m.previous AND j.status <> 'cancelled'`,
     values: [
       JSON.stringify(
         moves.map((m) => ({

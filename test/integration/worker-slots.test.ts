@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../lambdas/db/port.js';
 import { createLogger } from '../../lambdas/logger.js';
 import { startLocalWorkers } from '../../lambdas/worker/local-pool.js';
+import type { WorkerSettings } from '../../lambdas/worker/settings.js';
 import type { TaskHandler } from '../../lambdas/worker/types.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { eventually, insertJob, insertTasks, sleep, taskRow } from '../support/tasks.js';
@@ -16,6 +17,34 @@ beforeAll(async () => {
 afterAll(async () => {
   await test.drop();
 });
+
+/** A pool's settings: one running handler, no scheduler pass during a test, and what the test sets. */
+const poolSettings = (overrides: Partial<WorkerSettings>): WorkerSettings => ({
+  WORKER_CONCURRENCY: 1,
+  RETRY_BASE_DELAY_MS: 1_000,
+  LEASE_SECONDS: 30,
+  HEARTBEAT_MS: 5_000,
+  POLL_MS: 20,
+  USER_MAX_RUNNING: 0,
+  SCHEDULER_INTERVAL_MS: 600_000,
+  ...overrides,
+});
+
+/** The test database, whose statements containing `fragment` wait until `open()` is called. */
+function gatedAt(fragment: string) {
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const db: Database = {
+    ...test.db,
+    query: async (statement) => {
+      if (statement.text.includes(fragment)) await gate;
+      return test.db.query(statement);
+    },
+  };
+  return { db, open: () => open() };
+}
 
 describe('a handler that ignores its AbortSignal', () => {
   it('keeps its slot busy until it really returns; its attempt is recorded at the timeout', async () => {
@@ -40,15 +69,11 @@ describe('a handler that ignores its AbortSignal', () => {
       );
     const pool = startLocalWorkers(
       db,
-      {
-        WORKER_CONCURRENCY: 1,
+      poolSettings({
         RETRY_BASE_DELAY_MS: 60_000,
-        LEASE_SECONDS: 30,
         HEARTBEAT_MS: 200,
-        POLL_MS: 20,
-        USER_MAX_RUNNING: 0,
         SCHEDULER_INTERVAL_MS: 60_000,
-      },
+      }),
       log,
       { stubborn },
     );
@@ -69,29 +94,15 @@ describe('a task whose handler has returned', () => {
     const jobId = await insertJob(test.db, { userId: USER, jobType: 'instant' });
     await insertTasks(test.db, jobId, 10);
     let started = 0;
-    let openGate: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      openGate = resolve;
-    });
     // Batch completions wait at the gate: the successes stay unwritten until it opens.
-    const gated: Database = {
-      ...test.db,
-      query: async (statement) => {
-        if (statement.text.includes('jsonb_to_recordset($2::jsonb) AS b(id uuid, version bigint')) await gate;
-        return test.db.query(statement);
-      },
-    };
+    const { db: gated, open: openGate } = gatedAt(
+      'jsonb_to_recordset($2::jsonb) AS b(id uuid, version bigint',
+    );
     const pool = startLocalWorkers(
       gated,
-      {
+      poolSettings({
         WORKER_CONCURRENCY: 2,
-        RETRY_BASE_DELAY_MS: 1_000,
-        LEASE_SECONDS: 30,
-        HEARTBEAT_MS: 5_000,
-        POLL_MS: 20,
-        USER_MAX_RUNNING: 0,
-        SCHEDULER_INTERVAL_MS: 600_000,
-      },
+      }),
       log,
       {
         instant: async () => {
@@ -121,41 +132,18 @@ describe('a handler that throws before returning a promise', () => {
   it('frees its slot while its failure is written, as one that rejects does', async () => {
     const first = await insertJob(test.db, { userId: USER, jobType: 'throws', maxRetries: 0 });
     await insertTasks(test.db, first, 1);
-    let openGate: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      openGate = resolve;
-    });
     // The failure write waits at the gate.
-    const gated: Database = {
-      ...test.db,
-      query: async (statement) => {
-        if (statement.text.includes('last_error = $4::text, lease_owner = NULL')) await gate;
-        return test.db.query(statement);
-      },
-    };
+    const { db: gated, open: openGate } = gatedAt('last_error = $4::text, lease_owner = NULL');
     let instantRan = false;
-    const pool = startLocalWorkers(
-      gated,
-      {
-        WORKER_CONCURRENCY: 1,
-        RETRY_BASE_DELAY_MS: 1_000,
-        LEASE_SECONDS: 30,
-        HEARTBEAT_MS: 5_000,
-        POLL_MS: 20,
-        USER_MAX_RUNNING: 0,
-        SCHEDULER_INTERVAL_MS: 600_000,
+    const pool = startLocalWorkers(gated, poolSettings({}), log, {
+      throws: () => {
+        throw new Error('thrown at once');
       },
-      log,
-      {
-        throws: () => {
-          throw new Error('thrown at once');
-        },
-        instant: async () => {
-          instantRan = true;
-          return 'done';
-        },
+      instant: async () => {
+        instantRan = true;
+        return 'done';
       },
-    );
+    });
     try {
       await sleep(300);
       await insertTasks(test.db, await insertJob(test.db, { userId: USER, jobType: 'instant' }), 1);
@@ -189,16 +177,11 @@ describe('a slot freed while a claim is on its way', () => {
     };
     const pool = startLocalWorkers(
       gated,
-      {
+      poolSettings({
         WORKER_CONCURRENCY: 2,
-        RETRY_BASE_DELAY_MS: 1_000,
-        LEASE_SECONDS: 30,
-        HEARTBEAT_MS: 5_000,
         // Asleep, the claim loop wakes only when a slot frees: a missed wake-up outlasts the test.
         POLL_MS: 600_000,
-        USER_MAX_RUNNING: 0,
-        SCHEDULER_INTERVAL_MS: 600_000,
-      },
+      }),
       log,
       {
         held: ({ task }) =>
@@ -236,16 +219,11 @@ describe('stopping an idle pool', () => {
   it('ends the claim and delivery loops at once, asleep as they are for POLL_MS', async () => {
     const pool = startLocalWorkers(
       test.db,
-      {
+      poolSettings({
         WORKER_CONCURRENCY: 4,
-        RETRY_BASE_DELAY_MS: 1_000,
-        LEASE_SECONDS: 30,
-        HEARTBEAT_MS: 5_000,
         // Both loops sleep this long between polls; a stop that waited for them would outlast the test's timeout.
         POLL_MS: 600_000,
-        USER_MAX_RUNNING: 0,
-        SCHEDULER_INTERVAL_MS: 600_000,
-      },
+      }),
       log,
       undefined,
       undefined,

@@ -75,6 +75,11 @@ async function webhookJob(path: string, spec: Partial<JobSpec> = {}) {
   return { jobId: job.id, secret: job.webhook?.secret ?? '' };
 }
 
+/** Handles a notice as the AWS worker does, with this file's settings; `send` gets the notices it sends on. */
+const handle = (
+  message: ReturnType<typeof received>,
+  send: (notices: WorkNotice[]) => Promise<void> = async () => {},
+) => handleNotice(message, { db: test.db, send, settings, log, deliveries });
 const hits = (path: string) => receiver.received.filter((hook) => hook.path === path);
 
 describe('webhook deliveries on the notice path', () => {
@@ -83,21 +88,13 @@ describe('webhook deliveries on the notice path', () => {
     const { jobId, secret } = await webhookJob(path);
     const task = await runJobNow(test.db, USER, jobId);
     const { sent, send } = collected();
-    const ran = await handleNotice(received({ kind: 'task', taskId: task.id }), {
-      db: test.db,
-      send,
-      settings,
-      log,
-      deliveries,
-    });
+    const ran = await handle(received({ kind: 'task', taskId: task.id }), send);
     expect(ran).toEqual({ kind: 'done', outcome: 'completed' });
     expect(sent).toEqual([{ kind: 'delivery', deliveryId: task.id }]);
 
     const attempt = collected();
     const notice = sent[0] as WorkNotice;
-    expect(
-      await handleNotice(received(notice), { db: test.db, send: attempt.send, settings, log, deliveries }),
-    ).toEqual({ kind: 'done', outcome: 'handed-on' });
+    expect(await handle(received(notice), attempt.send)).toEqual({ kind: 'done', outcome: 'handed-on' });
     expect(attempt.sent).toEqual([]);
     const [hit, ...more] = hits(path);
     expect(more).toHaveLength(0);
@@ -108,7 +105,7 @@ describe('webhook deliveries on the notice path', () => {
       },
     );
     // The same notice again (SQS delivers at least once): the delivery has ended, nothing is sent.
-    await handleNotice(received(notice), { db: test.db, send: attempt.send, settings, log, deliveries });
+    await handle(received(notice), attempt.send);
     expect(hits(path)).toHaveLength(1);
   });
 
@@ -117,22 +114,10 @@ describe('webhook deliveries on the notice path', () => {
     receiver.failNext(path, 1, 502);
     const { jobId } = await webhookJob(path);
     const task = await runJobNow(test.db, USER, jobId);
-    await handleNotice(received({ kind: 'task', taskId: task.id }), {
-      db: test.db,
-      send: async () => {},
-      settings,
-      log,
-      deliveries,
-    });
+    await handle(received({ kind: 'task', taskId: task.id }));
     const { sent, send } = collected();
     const before = Date.now();
-    await handleNotice(received({ kind: 'delivery', deliveryId: task.id }), {
-      db: test.db,
-      send,
-      settings,
-      log,
-      deliveries,
-    });
+    await handle(received({ kind: 'delivery', deliveryId: task.id }), send);
     expect(hits(path).map((hit) => hit.answered)).toEqual([502]);
     expect(sent).toHaveLength(1);
     const retry = sent[0] as Extract<WorkNotice, { kind: 'delivery' }>;
@@ -145,24 +130,16 @@ describe('webhook deliveries on the notice path', () => {
     receiver.failNext(path, 1, 502);
     const { jobId } = await webhookJob(path);
     const task = await runJobNow(test.db, USER, jobId);
-    await handleNotice(received({ kind: 'task', taskId: task.id }), {
-      db: test.db,
-      send: async () => {},
-      settings,
-      log,
-      deliveries,
-    });
+    await handle(received({ kind: 'task', taskId: task.id }));
     const message = received({ kind: 'delivery', deliveryId: task.id });
     const failingSend = async () => {
       throw new Error('SQS SendMessageBatch failed');
     };
-    await expect(
-      handleNotice(message, { db: test.db, send: failingSend, settings, log, deliveries }),
-    ).rejects.toThrow(/SendMessageBatch/);
+    await expect(handle(message, failingSend)).rejects.toThrow(/SendMessageBatch/);
     expect(hits(path).map((hit) => hit.answered)).toEqual([502]);
     // The message is kept and comes back: the attempt is recorded, its retry not due yet. It must be announced.
     const { sent, send } = collected();
-    await handleNotice({ ...message, receiveCount: 2 }, { db: test.db, send, settings, log, deliveries });
+    await handle({ ...message, receiveCount: 2 }, send);
     const [row] = (
       await test.db.query<{ next_attempt_at: Date }>({
         text: 'SELECT next_attempt_at FROM webhook_deliveries WHERE id = $1::uuid',
@@ -177,22 +154,10 @@ describe('webhook deliveries on the notice path', () => {
     const path = `/aws-leased/${randomUUID()}`;
     const { jobId } = await webhookJob(path);
     const task = await runJobNow(test.db, USER, jobId);
-    await handleNotice(received({ kind: 'task', taskId: task.id }), {
-      db: test.db,
-      send: async () => {},
-      settings,
-      log,
-      deliveries,
-    });
+    await handle(received({ kind: 'task', taskId: task.id }));
     // A worker leased it for an attempt and died before sending anything.
     await test.db.query(claimNamedDelivery(task.id, 'sqs:dead#1', 30));
-    const disposition = await handleNotice(received({ kind: 'delivery', deliveryId: task.id }), {
-      db: test.db,
-      send: async () => {},
-      settings,
-      log,
-      deliveries,
-    });
+    const disposition = await handle(received({ kind: 'delivery', deliveryId: task.id }));
     expect(disposition).toEqual({
       kind: 'later',
       afterSeconds: deliveryLeaseSeconds(deliveries),
@@ -209,13 +174,7 @@ describe('webhook deliveries on the notice path', () => {
     const [claimed] = await claim(test.db, 'dead-worker', { limit: 1, leaseSeconds: 30, taskId: task.id });
     expect(claimed && (await complete(test.db, claimed, 'dead-worker', 'done'))).toBe(true);
     const { sent, send } = collected();
-    const again = await handleNotice(received({ kind: 'task', taskId: task.id }, randomUUID(), 2), {
-      db: test.db,
-      send,
-      settings,
-      log,
-      deliveries,
-    });
+    const again = await handle(received({ kind: 'task', taskId: task.id }, randomUUID(), 2), send);
     expect(again).toEqual({ kind: 'done', outcome: 'handed-on' });
     expect(sent).toEqual([{ kind: 'delivery', deliveryId: task.id }]);
   });
@@ -249,13 +208,7 @@ describe('webhook deliveries on the notice path', () => {
     expect(announced.sent[0]).toMatchObject({ kind: 'delivery', deliveryId: task.id });
     expect(announced.sent[0]?.kind === 'delivery' && announced.sent[0].due).toBeInstanceOf(Date);
     expect(announced.sent[1]).toEqual({ kind: 'delivery', deliveryId: task.id });
-    await handleNotice(received(announced.sent[1] as WorkNotice), {
-      db: test.db,
-      send: async () => {},
-      settings,
-      log,
-      deliveries,
-    });
+    await handle(received(announced.sent[1] as WorkNotice));
     expect(hits(path).map((hit) => JSON.parse(hit.body).type)).toEqual(['task.cancelled']);
   });
 });
